@@ -1,0 +1,50 @@
+# Two commands on a fresh machine: `make run` and `make test`. Everything else is set up on the way.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+MODEL := models/current.tar.gz
+TRAINING_INPUTS := config.yml $(shell find bot/domain bot/nlu_data bot/stories knowledge_base -type f \( -name '*.yml' -o -name '*.yaml' \) ! -name 'generated_*' 2>/dev/null)
+
+.PHONY: setup generate train run shell test lint unit validate story-test bench clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.in constraints.txt
+	test -x $(PY) || $$(scripts/python310.sh) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip wheel
+	$(PY) -m pip install --quiet -r requirements.in -c constraints.txt
+	touch $@
+
+# The jieba dictionary and the NLU lookup/synonyms are generated from the catalog.
+build/jieba_dict/userdict.txt bot/nlu_data/generated_catalog.yml: $(VENV)/.installed $(shell find knowledge_base -type f)
+	$(PY) -m govservice.nlu_export
+
+generate: build/jieba_dict/userdict.txt
+
+# Trains only when the config, domain, data or catalog changed.
+$(MODEL): $(VENV)/.installed build/jieba_dict/userdict.txt $(TRAINING_INPUTS)
+	$(RASA) train --config config.yml --domain bot/domain --data bot/nlu_data bot/stories \
+		--out models --fixed-model-name current --quiet
+	touch $@
+
+train: $(MODEL)
+
+run: $(MODEL)
+	scripts/run.sh
+
+shell: $(MODEL)
+	scripts/run.sh --shell
+
+lint: setup
+	$(VENV)/bin/ruff check govservice bot connectors tests scripts bench
+	$(VENV)/bin/mypy govservice connectors
+
+test: $(MODEL)
+	scripts/test.sh
+
+bench: $(MODEL)
+	$(PY) -m bench.run
+
+clean:
+	rm -rf build models var/*.db results .pytest_cache

@@ -1,0 +1,1 @@
+"""Custom actions: thin adapters between Rasa and the ``govservice`` back office."""

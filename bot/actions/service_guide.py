@@ -1,0 +1,122 @@
+"""Answer 办事指南 questions about the service under discussion."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions.backoffice import catalog
+from govservice import guide
+from govservice.catalog import Resolution
+
+# Which part of the guide each intent asks for; others keep the aspect under discussion.
+INTENT_ASPECT = {
+    "ask_materials": "materials",
+    "ask_conditions": "conditions",
+    "ask_fee": "fee",
+    "ask_time_limit": "time_limit",
+    "ask_location": "location",
+    "ask_online": "online",
+    "ask_process": "process",
+    "apply_service": "overview",
+}
+
+ASPECT_QUESTION = {
+    "materials": "要带什么材料",
+    "conditions": "申请条件",
+    "fee": "收费标准",
+    "time_limit": "办理时限",
+    "location": "办理地点",
+    "online": "能否网上办",
+    "process": "办理流程",
+    "overview": "办事指南",
+}
+
+POPULAR_TOPICS = ["居民身份证", "居住证", "机动车驾驶证", "住房公积金", "社会保障卡", "户口"]
+
+
+def service_mentions(tracker: Tracker) -> List[str]:
+    """Service entity values of the latest message, in order."""
+    entities = tracker.latest_message.get("entities") or []
+    return [str(e["value"]) for e in entities if e.get("entity") == "service"]
+
+
+def resolve_service(tracker: Tracker) -> Resolution:
+    """Work out the item meant, using the message, then the conversation's context."""
+    text = tracker.latest_message.get("text") or ""
+    mentions = service_mentions(tracker)
+    if mentions:
+        return catalog().resolve(mentions, text)
+    within_topic = catalog().resolve([], text, fallback_topic=tracker.get_slot("service_topic"))
+    if within_topic.item is not None:
+        return within_topic
+    current = catalog().get(tracker.get_slot("service_item"))
+    if current is not None:
+        return Resolution(item=current, topic=current.topic)
+    return within_topic
+
+
+def service_button(intent: str, key: str, title: str) -> Dict[str, str]:
+    """A button that asks ``intent`` about item ``key``."""
+    return {"title": title, "payload": f'/{intent}{{"service":"{key}"}}'}
+
+
+class ActionAnswerService(Action):
+    """Answer the asked aspect, or ask which service when it is unclear."""
+
+    def name(self) -> Text:
+        """Name registered with Rasa."""
+        return "action_answer_service"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        """Resolve the service, then answer or ask a clarifying question."""
+        intent = tracker.latest_message.get("intent", {}).get("name")
+        aspect = INTENT_ASPECT.get(intent) or tracker.get_slot("service_aspect") or "overview"
+        resolution = resolve_service(tracker)
+        if resolution.item is not None:
+            dispatcher.utter_message(text=guide.answer(resolution.item, aspect))
+            return [
+                SlotSet("service_item", resolution.item.key),
+                SlotSet("service_topic", resolution.item.topic),
+                SlotSet("service_aspect", aspect),
+            ]
+        if resolution.ambiguous:
+            ask_intent = _intent_for(aspect)
+            buttons = [
+                service_button(ask_intent, item.key, item.variant or item.name)
+                for item in resolution.candidates
+            ]
+            dispatcher.utter_message(
+                text=f"关于“{resolution.topic}”有以下几种情况，请问您要办理的是哪一项？",
+                buttons=buttons,
+            )
+            return [
+                SlotSet("service_item", None),
+                SlotSet("service_topic", resolution.topic),
+                SlotSet("service_aspect", aspect),
+            ]
+        return _ask_which_service(dispatcher, aspect)
+
+
+def _intent_for(aspect: str) -> str:
+    for intent, value in INTENT_ASPECT.items():
+        if value == aspect:
+            return intent
+    return "apply_service"
+
+
+def _ask_which_service(dispatcher: CollectingDispatcher, aspect: Optional[str]) -> List[Dict[Text, Any]]:
+    question = ASPECT_QUESTION.get(aspect or "overview", "办事指南")
+    buttons = [
+        {"title": topic, "payload": f'/inform_service{{"service":"{topic}"}}'} for topic in POPULAR_TOPICS
+    ]
+    dispatcher.utter_message(
+        text=f"请问您想了解哪项业务的{question}？请告诉我事项名称，例如“身份证补领”“居住证”“公积金提取”。",
+        buttons=buttons,
+    )
+    return [SlotSet("service_aspect", aspect)]

@@ -1,0 +1,1 @@
+"""Rasa input channels: a hardened REST webhook, and (later) WeChat."""

@@ -1,0 +1,106 @@
+"""Look up service items and work out which one a citizen means."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, Iterable, List, Optional, Sequence
+
+from sqlalchemy.orm import selectinload
+
+from govservice.db import session_scope
+from govservice.models import ServiceItem, Topic
+
+
+@dataclass
+class Resolution:
+    """What a mention resolved to: one item, several candidates, or nothing."""
+
+    item: Optional[ServiceItem] = None
+    candidates: List[ServiceItem] = field(default_factory=list)
+    topic: Optional[str] = None
+
+    @property
+    def ambiguous(self) -> bool:
+        """True when the citizen must choose between candidates."""
+        return self.item is None and len(self.candidates) > 1
+
+
+class Catalog:
+    """An in-memory snapshot of the catalog; it is small and read on every turn."""
+
+    def __init__(self, items: Sequence[ServiceItem], topics: Sequence[Topic]) -> None:
+        """Build lookup tables from detached, fully loaded items and topics."""
+        self.items: Dict[str, ServiceItem] = {item.key: item for item in items}
+        self.topic_items: Dict[str, List[str]] = {t.name: list(t.item_keys) for t in topics}
+        self._names: Dict[str, str] = {}
+        for item in items:
+            for name in [item.key, item.name, *item.aliases]:
+                self._names[name.lower()] = item.key
+        self._topic_by_word: Dict[str, str] = {}
+        for topic in topics:
+            for word in [topic.name, *topic.synonyms]:
+                self._topic_by_word[word.lower()] = topic.name
+
+    @classmethod
+    def load(cls, url: Optional[str] = None) -> "Catalog":
+        """Read every item with its materials and department, and the topics."""
+        with session_scope(url) as session:
+            items = (
+                session.query(ServiceItem)
+                .options(selectinload(ServiceItem.materials), selectinload(ServiceItem.department))
+                .all()
+            )
+            topics = session.query(Topic).all()
+        return cls(items, topics)
+
+    def get(self, key: Optional[str]) -> Optional[ServiceItem]:
+        """Return the item with ``key``, or None."""
+        return self.items.get(key) if key else None
+
+    def topic_of(self, mention: str) -> Optional[str]:
+        """Return the topic a mention (topic name or synonym) belongs to."""
+        return self._topic_by_word.get(mention.lower())
+
+    def resolve(
+        self,
+        mentions: Iterable[str],
+        text: str = "",
+        fallback_topic: Optional[str] = None,
+    ) -> Resolution:
+        """Resolve the citizen's mentions to an item.
+
+        Args:
+            mentions: entity values (item keys, names, aliases, topic names or synonyms).
+            text: the citizen's whole message; its words pick a variant within a topic.
+            fallback_topic: the topic under discussion, for messages such as "补领的".
+
+        Returns:
+            The resolution; ``ambiguous`` when a clarifying question is needed.
+        """
+        mentions = list(mentions)
+        for mention in mentions:
+            key = self._names.get(mention.lower())
+            if key:
+                return Resolution(item=self.items[key], topic=self.items[key].topic)
+        # The first topic named wins: "办身份证要带户口本吗" is about the ID card.
+        topic = next(filter(None, map(self.topic_of, mentions)), None)
+        if topic is None and fallback_topic in self.topic_items:
+            topic = fallback_topic
+        candidates = list(self.topic_items.get(topic, [])) if topic else []
+        if not candidates:
+            return Resolution()
+        if len(candidates) == 1:
+            return Resolution(item=self.items[candidates[0]], topic=topic)
+        best = self._pick_variant(candidates, text)
+        if best:
+            return Resolution(item=self.items[best], topic=topic)
+        return Resolution(candidates=[self.items[k] for k in candidates], topic=topic)
+
+    def _pick_variant(self, keys: List[str], text: str) -> Optional[str]:
+        scores = {
+            key: sum(len(word) for word in self.items[key].variant_keywords if word and word in text)
+            for key in keys
+        }
+        top = max(scores.values(), default=0)
+        winners = [key for key, score in scores.items() if score == top]
+        return winners[0] if top > 0 and len(winners) == 1 else None

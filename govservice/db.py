@@ -1,0 +1,51 @@
+"""Engine and session handling; SQLite by default, PostgreSQL via ``DATABASE_URL``."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from functools import lru_cache
+from typing import Iterator, Optional
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from govservice.config import database_url
+
+
+@lru_cache(maxsize=None)
+def get_engine(url: Optional[str] = None) -> Engine:
+    """Return the (cached) engine for ``url`` or the configured database."""
+    url = url or database_url()
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+            # WAL lets the console read while the action server writes; FKs are off by default.
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, future=True)
+
+
+@lru_cache(maxsize=None)
+def _session_factory(url: Optional[str]) -> sessionmaker:
+    return sessionmaker(bind=get_engine(url), expire_on_commit=False, future=True)
+
+
+@contextmanager
+def session_scope(url: Optional[str] = None) -> Iterator[Session]:
+    """Yield a session that commits on success and rolls back on error."""
+    session: Session = _session_factory(url)()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

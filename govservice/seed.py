@@ -1,0 +1,69 @@
+"""Create the schema and (re)load the catalog from ``knowledge_base/`` when it changed."""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+from typing import Optional
+
+from sqlalchemy.orm import Session
+
+from govservice.db import get_engine, session_scope
+from govservice.knowledge import KnowledgeBase, load_knowledge_base
+from govservice.models import Base, CertificateType, Department, Material, Meta, ServiceItem, Topic
+
+logger = logging.getLogger(__name__)
+
+CATALOG_FINGERPRINT = "catalog_fingerprint"
+
+
+def init_db(url: Optional[str] = None, kb: Optional[KnowledgeBase] = None) -> bool:
+    """Create tables and seed the catalog if the knowledge base changed since last time.
+
+    Args:
+        url: database URL; the configured one when omitted.
+        kb: an already loaded knowledge base (tests pass their own).
+
+    Returns:
+        True when the catalog was (re)seeded.
+    """
+    Base.metadata.create_all(get_engine(url))
+    kb = kb or load_knowledge_base()
+    with session_scope(url) as session:
+        current = session.get(Meta, CATALOG_FINGERPRINT)
+        if current is not None and current.value == kb.fingerprint:
+            return False
+        seed_catalog(session, kb)
+        session.merge(Meta(key=CATALOG_FINGERPRINT, value=kb.fingerprint))
+    logger.info("catalog seeded: %d items", len(kb.items))
+    return True
+
+
+def seed_catalog(session: Session, kb: KnowledgeBase) -> None:
+    """Replace the catalog tables' rows with the knowledge base's contents."""
+    for model in (Topic, Material, ServiceItem, CertificateType, Department):
+        session.query(model).delete()
+    session.flush()
+    for dept in kb.departments:
+        session.add(Department(**dept))
+    session.flush()
+    for cert in kb.certificate_types:
+        session.add(CertificateType(**cert))
+    session.flush()
+    for raw in kb.items:
+        fields = {k: v for k, v in raw.items() if k not in ("materials", "department")}
+        item = ServiceItem(
+            **fields,
+            department_code=raw["department"],
+            fee=Decimal(str(raw["fee"])),
+        )
+        for position, material in enumerate(raw["materials"], start=1):
+            item.materials.append(Material(position=position, **material))
+        session.add(item)
+    for topic in kb.topics:
+        session.add(Topic(name=topic["topic"], synonyms=topic["synonyms"], item_keys=topic["items"]))
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO)
+    print("catalog reseeded" if init_db() else "catalog up to date")

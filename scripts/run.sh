@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Start every process on embedded defaults; Ctrl-C stops them all.
+#   scripts/run.sh          action server + Rasa server (REST and socket.io)
+#   scripts/run.sh --shell  action server + a terminal chat
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
+PY=.venv/bin/python
+RASA=.venv/bin/rasa
+MODEL=${MODEL:-models/current.tar.gz}
+ACTION_PORT=${ACTION_PORT:-5055}
+RASA_PORT=${RASA_PORT:-5005}
+mkdir -p var/log
+
+$PY -m govservice.seed
+
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT INT TERM
+
+$RASA run actions --actions bot.actions --port "$ACTION_PORT" >var/log/actions.log 2>&1 &
+pids+=($!)
+
+wait_for() {  # url, name, seconds
+  for _ in $(seq 1 "$3"); do
+    if curl -fs "$1" >/dev/null 2>&1; then return 0; fi
+    sleep 1
+  done
+  echo "$2 did not start; see var/log/" >&2
+  exit 1
+}
+wait_for "http://localhost:$ACTION_PORT/health" "action server" 60
+
+if [ "${1:-}" = "--shell" ]; then
+  $RASA shell --model "$MODEL" --endpoints endpoints.yml
+  exit 0
+fi
+
+$RASA run --model "$MODEL" --endpoints endpoints.yml --credentials credentials.yml \
+  --port "$RASA_PORT" --cors "*" >var/log/rasa.log 2>&1 &
+pids+=($!)
+wait_for "http://localhost:$RASA_PORT/" "Rasa server" 180
+
+cat <<MSG
+
+一号一窗一网 助手已启动：
+  REST 接口:   curl -s -XPOST localhost:$RASA_PORT/webhooks/rest/webhook -d '{"sender":"t1","message":"身份证丢了怎么补办，要带什么"}'
+  Socket.IO:   ws://localhost:$RASA_PORT/socket.io
+  动作服务器:  http://localhost:$ACTION_PORT/health
+  日志:        var/log/
+按 Ctrl-C 停止。
+MSG
+wait -n "${pids[@]}"

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# CI stages, as in rasa-demo: lint -> unit -> validate -> (train, done by make) -> story tests
+# -> NLU held-out evaluation -> tests against running servers. One trained model serves all.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
+V=.venv/bin
+MODEL=models/current.tar.gz
+mkdir -p results test-artifacts
+
+stage() { printf '\n==== %s ====\n' "$1"; }
+
+stage "lint"
+$V/ruff check govservice bot connectors tests scripts bench
+$V/mypy govservice connectors
+
+stage "unit"
+$V/pytest -q -m "not model and not server"
+
+stage "validate"
+$V/rasa data validate --fail-on-warnings --config config.yml --domain bot/domain \
+  --data bot/nlu_data bot/stories
+
+stage "story tests"
+$V/rasa test core --model "$MODEL" --stories tests/ --fail-on-prediction-errors \
+  --out results/core --no-plot
+
+stage "NLU held-out evaluation"
+$V/pytest -q -m model
+
+stage "against running servers"
+export RASA_PORT=${TEST_RASA_PORT:-5105} ACTION_PORT=${TEST_ACTION_PORT:-5155}
+export VAR_DIR="$PWD/var/test-run" DATABASE_URL="sqlite:///$PWD/var/test-run/govservice.db"
+rm -rf "$VAR_DIR" && mkdir -p "$VAR_DIR"
+scripts/run.sh >results/servers.log 2>&1 &
+servers=$!
+trap 'kill $servers 2>/dev/null; wait $servers 2>/dev/null || true' EXIT
+for _ in $(seq 1 240); do
+  grep -q "助手已启动" results/servers.log 2>/dev/null && break
+  kill -0 $servers 2>/dev/null || { cat results/servers.log; exit 1; }
+  sleep 1
+done
+grep -q "助手已启动" results/servers.log || { echo "servers did not start"; cat results/servers.log; exit 1; }
+RASA_URL="http://localhost:$RASA_PORT" $V/pytest -q -m server

@@ -1,0 +1,48 @@
+"""Helpers for action tests: trackers built with ``Tracker.from_dict``."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+
+def make_tracker(
+    text: str,
+    intent: str,
+    entities: Optional[List[Dict[str, Any]]] = None,
+    slots: Optional[Dict[str, Any]] = None,
+    ranking: Optional[List[Dict[str, Any]]] = None,
+    sender_id: str = "test-user",
+) -> Tracker:
+    """A tracker whose latest message is ``text`` classified as ``intent``."""
+    return Tracker.from_dict(
+        {
+            "sender_id": sender_id,
+            "slots": slots or {},
+            "latest_message": {
+                "text": text,
+                "intent": {"name": intent, "confidence": 0.9},
+                "entities": entities or [],
+                "intent_ranking": ranking or [{"name": intent, "confidence": 0.9}],
+            },
+            "events": [],
+            "paused": False,
+            "followup_action": None,
+            "active_loop": {},
+            "latest_action_name": "action_listen",
+        }
+    )
+
+
+def service(value: str) -> Dict[str, Any]:
+    """A ``service`` entity as the NLU pipeline emits it."""
+    return {"entity": "service", "value": value, "extractor": "RegexEntityExtractor"}
+
+
+@pytest.fixture()
+def dispatcher() -> CollectingDispatcher:
+    """A fresh dispatcher."""
+    return CollectingDispatcher()

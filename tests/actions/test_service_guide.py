@@ -1,0 +1,86 @@
+"""action_answer_service: answers, follow-ups with the slot, clarifying buttons."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+import pytest
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions.service_guide import ActionAnswerService
+from govservice import guide
+from govservice.catalog import Catalog
+from tests.actions.conftest import make_tracker, service
+
+
+async def _run(dispatcher: CollectingDispatcher, tracker) -> List[Dict[str, Any]]:  # type: ignore[no-untyped-def]
+    return await ActionAnswerService().run(dispatcher, tracker, {})
+
+
+@pytest.mark.asyncio
+async def test_lost_id_card_materials(dispatcher, catalog: Catalog) -> None:
+    tracker = make_tracker("身份证丢了怎么补办，要带什么", "ask_materials", [service("居民身份证")])
+    events = await _run(dispatcher, tracker)
+    item = catalog.get("id_card_lost")
+    assert events == [
+        SlotSet("service_item", "id_card_lost"),
+        SlotSet("service_topic", "居民身份证"),
+        SlotSet("service_aspect", "materials"),
+    ]
+    assert dispatcher.messages[0]["text"] == guide.answer(item, "materials")
+
+
+@pytest.mark.asyncio
+async def test_follow_up_fee_uses_the_item_in_discussion(dispatcher, catalog: Catalog) -> None:
+    slots = {"service_item": "id_card_lost", "service_topic": "居民身份证", "service_aspect": "materials"}
+    events = await _run(dispatcher, make_tracker("要多少钱", "ask_fee", slots=slots))
+    assert events == [
+        SlotSet("service_item", "id_card_lost"),
+        SlotSet("service_topic", "居民身份证"),
+        SlotSet("service_aspect", "fee"),
+    ]
+    assert dispatcher.messages[0]["text"] == guide.answer(catalog.get("id_card_lost"), "fee")
+
+
+@pytest.mark.asyncio
+async def test_ambiguous_topic_asks_with_buttons(dispatcher) -> None:
+    events = await _run(dispatcher, make_tracker("身份证要带什么", "ask_materials", [service("居民身份证")]))
+    assert events == [
+        SlotSet("service_item", None),
+        SlotSet("service_topic", "居民身份证"),
+        SlotSet("service_aspect", "materials"),
+    ]
+    payloads = [b["payload"] for b in dispatcher.messages[0]["buttons"]]
+    assert sorted(payloads) == sorted(
+        f'/ask_materials{{"service":"{key}"}}' for key in ("id_card_first", "id_card_renew", "id_card_lost")
+    )
+
+
+@pytest.mark.asyncio
+async def test_variant_word_after_clarifying_question(dispatcher, catalog: Catalog) -> None:
+    slots = {"service_item": None, "service_topic": "居民身份证", "service_aspect": "materials"}
+    events = await _run(dispatcher, make_tracker("补领", "inform_service", slots=slots))
+    assert events[0] == SlotSet("service_item", "id_card_lost")
+    assert dispatcher.messages[0]["text"] == guide.answer(catalog.get("id_card_lost"), "materials")
+
+
+@pytest.mark.asyncio
+async def test_another_service_keeps_the_aspect(dispatcher, catalog: Catalog) -> None:
+    slots = {"service_item": "id_card_lost", "service_topic": "居民身份证", "service_aspect": "fee"}
+    events = await _run(dispatcher, make_tracker("那护照呢", "inform_service", [service("普通护照")], slots))
+    assert events == [
+        SlotSet("service_item", "passport_issue"),
+        SlotSet("service_topic", "普通护照"),
+        SlotSet("service_aspect", "fee"),
+    ]
+    assert dispatcher.messages[0]["text"] == guide.answer(catalog.get("passport_issue"), "fee")
+
+
+@pytest.mark.asyncio
+async def test_no_service_known_asks_which(dispatcher) -> None:
+    events = await _run(dispatcher, make_tracker("要多少钱", "ask_fee"))
+    assert events == [SlotSet("service_aspect", "fee")]
+    message = dispatcher.messages[0]
+    assert "哪项业务的收费标准" in message["text"]
+    assert {b["title"] for b in message["buttons"]} >= {"居民身份证", "居住证"}

@@ -1,0 +1,44 @@
+"""Shared fixtures: a throwaway SQLite database per run, and a PostgreSQL schema on demand."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from typing import Iterator
+
+import pytest
+
+# Set before anything imports the back office, so the default database is a temp file.
+_TMP = tempfile.mkdtemp(prefix="govservice-test-")
+os.environ.setdefault("DATABASE_URL", f"sqlite:///{_TMP}/govservice.db")
+os.environ.setdefault("VAR_DIR", _TMP)
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@localhost:5432/test")
+
+
+@pytest.fixture(scope="session")
+def catalog():  # type: ignore[no-untyped-def]
+    """The catalog seeded from knowledge_base/ into the test database."""
+    from govservice.catalog import Catalog
+    from govservice.seed import init_db
+
+    init_db()
+    return Catalog.load()
+
+
+@pytest.fixture()
+def postgres_url() -> Iterator[str]:
+    """A fresh schema in the local PostgreSQL, dropped afterwards."""
+    import sqlalchemy
+
+    schema = f"t_{uuid.uuid4().hex[:10]}"
+    admin = sqlalchemy.create_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.execute(sqlalchemy.text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sqlalchemy.text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()

@@ -1,0 +1,50 @@
+"""Which item a citizen means: direct names, topics with variant words, and context."""
+
+from __future__ import annotations
+
+import pytest
+
+from govservice.catalog import Catalog
+
+
+@pytest.mark.parametrize(
+    ("mentions", "text", "expected"),
+    [
+        (["居民身份证"], "身份证丢了怎么补办，要带什么", "id_card_lost"),
+        (["居民身份证"], "身份证快到期了要换", "id_card_renew"),
+        (["居民身份证"], "孩子第一次办身份证", "id_card_first"),
+        (["机动车驾驶证"], "驾照丢了补办要什么", "driving_licence_lost"),
+        (["住房公积金"], "公积金提取要什么材料", "hpf_withdrawal"),
+        (["户口"], "新生儿落户怎么办", "birth_registration"),
+        (["居住证"], "居住证", "residence_permit"),
+        (["id_card_renew"], "", "id_card_renew"),
+        (["居民身份证补领"], "", "id_card_lost"),
+    ],
+)
+def test_resolve_picks_the_item(catalog: Catalog, mentions, text, expected) -> None:
+    resolution = catalog.resolve(mentions, text)
+    assert resolution.item is not None
+    assert resolution.item.key == expected
+
+
+def test_bare_topic_is_ambiguous_with_every_variant(catalog: Catalog) -> None:
+    resolution = catalog.resolve(["居民身份证"], "身份证")
+    assert resolution.ambiguous
+    assert resolution.topic == "居民身份证"
+    assert {i.key for i in resolution.candidates} == {"id_card_first", "id_card_renew", "id_card_lost"}
+
+
+def test_variant_words_resolve_within_the_topic_in_discussion(catalog: Catalog) -> None:
+    resolution = catalog.resolve([], "补领的", fallback_topic="居民身份证")
+    assert resolution.item is not None and resolution.item.key == "id_card_lost"
+
+
+def test_synonyms_map_to_topics(catalog: Catalog) -> None:
+    assert catalog.topic_of("驾照") == "机动车驾驶证"
+    assert catalog.topic_of("公积金") == "住房公积金"
+    assert catalog.topic_of("准生证") == "生育登记"
+
+
+def test_unknown_mentions_resolve_to_nothing(catalog: Catalog) -> None:
+    resolution = catalog.resolve(["火星签证"], "火星签证怎么办")
+    assert resolution.item is None and not resolution.ambiguous

@@ -1,0 +1,40 @@
+"""Schema creation and catalog seeding, on SQLite and on the local PostgreSQL."""
+
+from __future__ import annotations
+
+from govservice.catalog import Catalog
+from govservice.db import session_scope
+from govservice.knowledge import load_knowledge_base
+from govservice.models import Department, Material, ServiceItem
+from govservice.seed import init_db
+
+
+def _counts(url: str) -> tuple:
+    with session_scope(url) as session:
+        return (
+            session.query(ServiceItem).count(),
+            session.query(Department).count(),
+            session.query(Material).count(),
+        )
+
+
+def test_seed_is_idempotent_and_complete(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path}/seed.db"
+    kb = load_knowledge_base()
+    assert init_db(url, kb) is True
+    assert init_db(url, kb) is False  # unchanged fingerprint: nothing reseeded
+    items, departments, materials = _counts(url)
+    assert items == len(kb.items) >= 30
+    assert departments >= 10
+    assert materials == sum(len(i["materials"]) for i in kb.items)
+
+
+def test_same_models_work_on_postgresql(postgres_url: str) -> None:
+    kb = load_knowledge_base()
+    assert init_db(postgres_url, kb) is True
+    items, departments, _ = _counts(postgres_url)
+    assert (items, departments) == (len(kb.items), len(kb.departments))
+    catalog = Catalog.load(postgres_url)
+    item = catalog.get("id_card_lost")
+    assert item is not None and item.department_code == "GA"
+    assert [m.position for m in item.materials] == list(range(1, len(item.materials) + 1))
