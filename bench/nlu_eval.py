@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import re
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Tuple
 
 import yaml
 from sklearn.metrics import classification_report, f1_score
@@ -41,7 +41,7 @@ async def _parse_all(model_path: str, texts: List[str]) -> List[Dict[str, Any]]:
     return [await agent.parse_message(text) for text in texts]
 
 
-def _topic(catalog: Catalog, value: str) -> Optional[str]:
+def _topic(catalog: Catalog, value: str) -> str | None:
     item = catalog.resolve([value]).item
     return item.topic if item else catalog.topic_of(value)
 
@@ -62,12 +62,14 @@ def evaluate(model_path: str, catalog: Catalog, holdout: Path = HOLDOUT) -> Dict
     truth = [intent for _, intent, _ in rows]
     predicted = [(p.get("intent") or {}).get("name") or "None" for p in parsed]
     service_total = service_hits = 0
-    for (_, _, services), result in zip(rows, parsed):
+    for (_, _, services), result in zip(rows, parsed, strict=True):
         if not services:
             continue
         service_total += 1
         wanted = {_topic(catalog, s) for s in services}
-        found = {_topic(catalog, str(e["value"])) for e in result.get("entities", []) if e["entity"] == "service"}
+        found = {
+            _topic(catalog, str(e["value"])) for e in result.get("entities", []) if e["entity"] == "service"
+        }
         service_hits += bool(wanted & found)
     labels = sorted(set(truth))
     return {
@@ -76,5 +78,5 @@ def evaluate(model_path: str, catalog: Catalog, holdout: Path = HOLDOUT) -> Dict
         "service_examples": service_total,
         "service_accuracy": service_hits / service_total if service_total else 0.0,
         "report": classification_report(truth, predicted, labels=labels, output_dict=True, zero_division=0),
-        "errors": [(t, i, p) for (t, i, _), p in zip(rows, predicted) if i != p],
+        "errors": [(t, i, p) for (t, i, _), p in zip(rows, predicted, strict=True) if i != p],
     }

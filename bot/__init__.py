@@ -1,0 +1,1 @@
+"""The Rasa assistant: domain, NLU data, stories and custom actions."""

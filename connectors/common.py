@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Optional
 
 MAX_MESSAGE_CHARS = int(os.environ.get("MAX_MESSAGE_CHARS", "500"))
 MAX_SENDER_CHARS = 128
@@ -23,7 +22,7 @@ class CleanMessage:
     """A user message ready for the bot, and a note for the citizen if it was changed."""
 
     text: str
-    note: Optional[str] = None
+    note: str | None = None
 
     @property
     def empty(self) -> bool:
@@ -50,7 +49,7 @@ def clean_text(raw: object) -> CleanMessage:
     return CleanMessage(text)
 
 
-def clean_sender(raw: object) -> Optional[str]:
+def clean_sender(raw: object) -> str | None:
     """Return a usable sender id, or None when the channel gave none."""
     if isinstance(raw, bool) or not isinstance(raw, (str, int)):
         return None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Awaitable, Callable, Dict, List, Text
+from typing import Any, Awaitable, Callable, Dict, List
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
@@ -33,7 +33,7 @@ class RestInput(InputChannel):
     """``POST /webhooks/rest/webhook`` with ``{"sender": ..., "message": ...}``."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         """Keep the stock channel's name and URL."""
         return "rest"
 
@@ -52,7 +52,7 @@ class RestInput(InputChannel):
             except (ValueError, UnicodeDecodeError):
                 return _error(400, "请求体不是合法的 JSON。")
             if not isinstance(body, dict):
-                return _error(400, "请求体必须是 JSON 对象，例如 {\"sender\": \"u1\", \"message\": \"你好\"}。")
+                return _error(400, '请求体必须是 JSON 对象，例如 {"sender": "u1", "message": "你好"}。')
             sender = clean_sender(body.get("sender"))
             if sender is None:
                 return _error(400, "缺少 sender（会话标识），或格式不正确。")

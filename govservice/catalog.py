@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional, Sequence
+from typing import Dict, Iterable, List, Sequence
 
 from sqlalchemy.orm import selectinload
 
@@ -15,9 +15,9 @@ from govservice.models import ServiceItem, Topic
 class Resolution:
     """What a mention resolved to: one item, several candidates, or nothing."""
 
-    item: Optional[ServiceItem] = None
+    item: ServiceItem | None = None
     candidates: List[ServiceItem] = field(default_factory=list)
-    topic: Optional[str] = None
+    topic: str | None = None
 
     @property
     def ambiguous(self) -> bool:
@@ -42,7 +42,7 @@ class Catalog:
                 self._topic_by_word[word.lower()] = topic.name
 
     @classmethod
-    def load(cls, url: Optional[str] = None) -> "Catalog":
+    def load(cls, url: str | None = None) -> Catalog:
         """Read every item with its materials and department, and the topics."""
         with session_scope(url) as session:
             items = (
@@ -53,11 +53,11 @@ class Catalog:
             topics = session.query(Topic).all()
         return cls(items, topics)
 
-    def get(self, key: Optional[str]) -> Optional[ServiceItem]:
+    def get(self, key: str | None) -> ServiceItem | None:
         """Return the item with ``key``, or None."""
         return self.items.get(key) if key else None
 
-    def topic_of(self, mention: str) -> Optional[str]:
+    def topic_of(self, mention: str) -> str | None:
         """Return the topic a mention (topic name or synonym) belongs to."""
         return self._topic_by_word.get(mention.lower())
 
@@ -65,7 +65,7 @@ class Catalog:
         self,
         mentions: Iterable[str],
         text: str = "",
-        fallback_topic: Optional[str] = None,
+        fallback_topic: str | None = None,
     ) -> Resolution:
         """Resolve the citizen's mentions to an item.
 
@@ -96,7 +96,7 @@ class Catalog:
             return Resolution(item=self.items[best], topic=topic)
         return Resolution(candidates=[self.items[k] for k in candidates], topic=topic)
 
-    def _pick_variant(self, keys: List[str], text: str) -> Optional[str]:
+    def _pick_variant(self, keys: List[str], text: str) -> str | None:
         scores = {
             key: sum(len(word) for word in self.items[key].variant_keywords if word and word in text)
             for key in keys

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from functools import lru_cache
-from typing import Iterator, Optional
+from functools import cache
+from typing import Iterator
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from govservice.config import database_url
 
 
-@lru_cache(maxsize=None)
-def get_engine(url: Optional[str] = None) -> Engine:
+@cache
+def get_engine(url: str | None = None) -> Engine:
     """Return the (cached) engine for ``url`` or the configured database."""
     url = url or database_url()
     if url.startswith("sqlite"):
@@ -32,13 +32,13 @@ def get_engine(url: Optional[str] = None) -> Engine:
     return create_engine(url, pool_pre_ping=True, future=True)
 
 
-@lru_cache(maxsize=None)
-def _session_factory(url: Optional[str]) -> sessionmaker:
+@cache
+def _session_factory(url: str | None) -> sessionmaker:
     return sessionmaker(bind=get_engine(url), expire_on_commit=False, future=True)
 
 
 @contextmanager
-def session_scope(url: Optional[str] = None) -> Iterator[Session]:
+def session_scope(url: str | None = None) -> Iterator[Session]:
     """Yield a session that commits on success and rolls back on error."""
     session: Session = _session_factory(url)()
     try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Callable, Dict, List, Sequence
 
 from govservice.models import Material, ServiceItem
@@ -25,8 +24,7 @@ def days_text(days: int) -> str:
 
 def fee_text(item: ServiceItem) -> str:
     """Describe the fee, leading with 免费 or the amount."""
-    amount = Decimal(item.fee)
-    head = "不收费" if amount == 0 else f"{amount.normalize():f}元"
+    head = "不收费" if item.fee_fen == 0 else f"{item.fee.normalize():f}元"
     return f"{head}。{item.fee_note}" if item.fee_note else head
 
 
@@ -39,7 +37,7 @@ def material_line(material: Material) -> str:
 
 
 def numbered(lines: Sequence[str]) -> str:
-    """Number lines for chat: "1. ...\\n2. ..."."""
+    """Number lines for chat, one per line, starting at 1."""
     return "\n".join(f"{i}. {line}" for i, line in enumerate(lines, start=1))
 
 

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from typing import List, Optional
+from decimal import Decimal
+from typing import List
 
-from sqlalchemy import JSON, Boolean, Column, ForeignKey, Integer, Numeric, String, Text
-from sqlalchemy.orm import declarative_base, relationship
+from sqlalchemy import JSON, Boolean, Column, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import DeclarativeMeta, registry, relationship
 
-Base = declarative_base()
+_registry = registry()
+
+
+class Base(metaclass=DeclarativeMeta):
+    """Declarative base written out (SQLAlchemy 1.4 docs) so mypy can type the models."""
+
+    __abstract__ = True
+    registry = _registry
+    metadata = _registry.metadata
+    __init__ = _registry.constructor
 
 
 class Department(Base):
@@ -22,7 +32,7 @@ class Department(Base):
     consult_phone = Column(String(40), nullable=False)
     online_url = Column(String(300))
 
-    items: List["ServiceItem"] = relationship("ServiceItem", back_populates="department")
+    items: List[ServiceItem] = relationship("ServiceItem", back_populates="department")
 
 
 class CertificateType(Base):
@@ -54,7 +64,8 @@ class ServiceItem(Base):
     conditions = Column(JSON, nullable=False)
     legal_limit_days = Column(Integer, nullable=False)
     promised_limit_days = Column(Integer, nullable=False)
-    fee = Column(Numeric(10, 2), nullable=False)
+    # In fen (分): SQLite has no exact decimal type.
+    fee_fen = Column(Integer, nullable=False)
     fee_note = Column(Text, nullable=False)
     handling = Column(String(10), nullable=False)
     online_url = Column(String(300))
@@ -66,12 +77,17 @@ class ServiceItem(Base):
     source = Column(Text, nullable=False)
 
     department: Department = relationship("Department", back_populates="items")
-    materials: List["Material"] = relationship(
+    materials: List[Material] = relationship(
         "Material",
         back_populates="item",
         order_by="Material.position",
         cascade="all, delete-orphan",
     )
+
+    @property
+    def fee(self) -> Decimal:
+        """The fee in yuan."""
+        return Decimal(self.fee_fen) / 100
 
     @property
     def address(self) -> str:
@@ -101,7 +117,7 @@ class Material(Base):
     form = Column(String(20), nullable=False)
     count = Column(Integer, nullable=False, default=1)
     notes = Column(Text)
-    certificate_type: Optional[str] = Column(String(60), ForeignKey("certificate_types.name"))
+    certificate_type: str | None = Column(String(60), ForeignKey("certificate_types.name"))
     commitment_allowed = Column(Boolean, nullable=False, default=False)
 
     item: ServiceItem = relationship("ServiceItem", back_populates="materials")

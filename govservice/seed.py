@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from decimal import Decimal
-from typing import Optional
 
 from sqlalchemy.orm import Session
 
@@ -17,7 +16,7 @@ logger = logging.getLogger(__name__)
 CATALOG_FINGERPRINT = "catalog_fingerprint"
 
 
-def init_db(url: Optional[str] = None, kb: Optional[KnowledgeBase] = None) -> bool:
+def init_db(url: str | None = None, kb: KnowledgeBase | None = None) -> bool:
     """Create tables and seed the catalog if the knowledge base changed since last time.
 
     Args:
@@ -51,11 +50,11 @@ def seed_catalog(session: Session, kb: KnowledgeBase) -> None:
         session.add(CertificateType(**cert))
     session.flush()
     for raw in kb.items:
-        fields = {k: v for k, v in raw.items() if k not in ("materials", "department")}
+        fields = {k: v for k, v in raw.items() if k not in ("materials", "department", "fee")}
         item = ServiceItem(
             **fields,
             department_code=raw["department"],
-            fee=Decimal(str(raw["fee"])),
+            fee_fen=int(Decimal(str(raw["fee"])) * 100),
         )
         for position, material in enumerate(raw["materials"], start=1):
             item.materials.append(Material(position=position, **material))

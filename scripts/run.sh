@@ -10,7 +10,9 @@ RASA=.venv/bin/rasa
 MODEL=${MODEL:-models/current.tar.gz}
 ACTION_PORT=${ACTION_PORT:-5055}
 RASA_PORT=${RASA_PORT:-5005}
-mkdir -p var/log
+export ACTION_SERVER_URL=${ACTION_SERVER_URL:-http://localhost:$ACTION_PORT/webhook}
+LOG_DIR=${VAR_DIR:-var}/log
+mkdir -p "$LOG_DIR"
 
 $PY -m govservice.seed
 
@@ -18,7 +20,7 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 
-$RASA run actions --actions bot.actions --port "$ACTION_PORT" >var/log/actions.log 2>&1 &
+$RASA run actions --actions bot.actions --port "$ACTION_PORT" >"$LOG_DIR/actions.log" 2>&1 &
 pids+=($!)
 
 wait_for() {  # url, name, seconds
@@ -26,7 +28,7 @@ wait_for() {  # url, name, seconds
     if curl -fs "$1" >/dev/null 2>&1; then return 0; fi
     sleep 1
   done
-  echo "$2 did not start; see var/log/" >&2
+  echo "$2 did not start; see $LOG_DIR/" >&2
   exit 1
 }
 wait_for "http://localhost:$ACTION_PORT/health" "action server" 60
@@ -37,7 +39,7 @@ if [ "${1:-}" = "--shell" ]; then
 fi
 
 $RASA run --model "$MODEL" --endpoints endpoints.yml --credentials credentials.yml \
-  --port "$RASA_PORT" --cors "*" >var/log/rasa.log 2>&1 &
+  --port "$RASA_PORT" --cors "*" >"$LOG_DIR/rasa.log" 2>&1 &
 pids+=($!)
 wait_for "http://localhost:$RASA_PORT/" "Rasa server" 180
 
@@ -47,7 +49,7 @@ cat <<MSG
   REST 接口:   curl -s -XPOST localhost:$RASA_PORT/webhooks/rest/webhook -d '{"sender":"t1","message":"身份证丢了怎么补办，要带什么"}'
   Socket.IO:   ws://localhost:$RASA_PORT/socket.io
   动作服务器:  http://localhost:$ACTION_PORT/health
-  日志:        var/log/
+  日志:        $LOG_DIR/
 按 Ctrl-C 停止。
 MSG
 wait -n "${pids[@]}"

@@ -49,7 +49,9 @@ def test_no_duplicate_training_sentences() -> None:
 
 def test_evaluation_sentences_are_never_trained_on() -> None:
     trained = {x for examples in _training().values() for x in examples}
-    held_out = {x for examples in _examples(ROOT / "tests" / "nlu" / "holdout.yml").values() for x in examples}
+    held_out = {
+        x for examples in _examples(ROOT / "tests" / "nlu" / "holdout.yml").values() for x in examples
+    }
     assert held_out and not (held_out & trained)
     assert not (set(_story_texts()) & trained)
 

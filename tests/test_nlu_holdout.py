@@ -18,8 +18,12 @@ def test_intent_macro_f1_on_held_out_split(catalog) -> None:
     assert MODEL.exists(), "train first: make train"
     result = evaluate(str(MODEL), catalog)
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "nlu_holdout.json").write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
-    print(f"held-out: {result['examples']} examples, macro-F1 {result['macro_f1']:.3f}, "
-          f"service accuracy {result['service_accuracy']:.3f} over {result['service_examples']}")
+    (RESULTS / "nlu_holdout.json").write_text(
+        json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
+    print(
+        f"held-out: {result['examples']} examples, macro-F1 {result['macro_f1']:.3f}, "
+        f"service accuracy {result['service_accuracy']:.3f} over {result['service_examples']}"
+    )
     assert result["macro_f1"] >= 0.90, result["errors"]
     assert result["service_accuracy"] >= 0.90

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import threading
-from typing import Optional
 
 from govservice.catalog import Catalog
 from govservice.seed import init_db
 
 _lock = threading.Lock()
-_catalog: Optional[Catalog] = None
+_catalog: Catalog | None = None
 
 
 def catalog() -> Catalog:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -17,13 +17,13 @@ SUGGESTIBLE = set(INTENT_ASPECT) | {"help"}
 class ActionAskAffirmation(Action):
     """Replace Rasa's English default with "您是不是想问" and up to three choices."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         """Name registered with Rasa; overrides the built-in default action."""
         return "action_default_ask_affirmation"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
         """Offer the top intents, about the service in context when there is one."""
         ranking = tracker.latest_message.get("intent_ranking") or []
         intents = [r["name"] for r in ranking if r.get("name") in SUGGESTIBLE][:MAX_SUGGESTIONS]

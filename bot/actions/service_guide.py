@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -67,13 +67,13 @@ def service_button(intent: str, key: str, title: str) -> Dict[str, str]:
 class ActionAnswerService(Action):
     """Answer the asked aspect, or ask which service when it is unclear."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         """Name registered with Rasa."""
         return "action_answer_service"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
         """Resolve the service, then answer or ask a clarifying question."""
         intent = tracker.latest_message.get("intent", {}).get("name")
         aspect = INTENT_ASPECT.get(intent) or tracker.get_slot("service_aspect") or "overview"
@@ -110,7 +110,7 @@ def _intent_for(aspect: str) -> str:
     return "apply_service"
 
 
-def _ask_which_service(dispatcher: CollectingDispatcher, aspect: Optional[str]) -> List[Dict[Text, Any]]:
+def _ask_which_service(dispatcher: CollectingDispatcher, aspect: str | None) -> List[Dict[str, Any]]:
     question = ASPECT_QUESTION.get(aspect or "overview", "办事指南")
     buttons = [
         {"title": topic, "payload": f'/inform_service{{"service":"{topic}"}}'} for topic in POPULAR_TOPICS

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List
 
 import pytest
 from rasa_sdk import Tracker
@@ -12,9 +12,9 @@ from rasa_sdk.executor import CollectingDispatcher
 def make_tracker(
     text: str,
     intent: str,
-    entities: Optional[List[Dict[str, Any]]] = None,
-    slots: Optional[Dict[str, Any]] = None,
-    ranking: Optional[List[Dict[str, Any]]] = None,
+    entities: List[Dict[str, Any]] | None = None,
+    slots: Dict[str, Any] | None = None,
+    ranking: List[Dict[str, Any]] | None = None,
     sender_id: str = "test-user",
 ) -> Tracker:
     """A tracker whose latest message is ``text`` classified as ``intent``."""

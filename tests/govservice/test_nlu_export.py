@@ -16,9 +16,7 @@ def test_lookup_is_longest_first_and_synonyms_point_to_canonical_names(tmp_path)
     assert doc["nlu"][0]["lookup"] == "service"
     assert [len(w) for w in lookup] == sorted((len(w) for w in lookup), reverse=True)
     synonyms = {
-        word[2:]: entry["synonym"]
-        for entry in doc["nlu"][1:]
-        for word in entry["examples"].splitlines()
+        word[2:]: entry["synonym"] for entry in doc["nlu"][1:] for word in entry["examples"].splitlines()
     }
     assert synonyms["驾照"] == "机动车驾驶证"
     assert synonyms["公积金"] == "住房公积金"
