@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import List
 
-from sqlalchemy import JSON, Boolean, Column, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Column, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeMeta, registry, relationship
 
 _registry = registry()
