@@ -44,6 +44,7 @@ class CertificateType(Base):
     code = Column(String(40), unique=True, nullable=False)
     issuer_department = Column(String(16), ForeignKey("departments.code"))
     validity = Column(String(100))
+    aliases = Column(JSON, nullable=False, default=list)  # 驾照, 户口本, ...
 
 
 class ServiceItem(Base):
@@ -140,3 +141,124 @@ class Topic(Base):
     name = Column(String(60), primary_key=True)
     synonyms = Column(JSON, nullable=False, default=list)
     item_keys = Column(JSON, nullable=False)
+
+
+class Person(Base):
+    """A natural person, keyed by the citizen ID number (公民身份号码)."""
+
+    __tablename__ = "persons"
+
+    id_number = Column(String(18), primary_key=True)
+    name = Column(String(60), nullable=False)
+    phone = Column(String(20), nullable=False)
+    gender = Column(String(2))
+    birth_date = Column(Date)
+    address = Column(Text)
+
+    certificates: List[Certificate] = relationship(
+        "Certificate", back_populates="holder", order_by="Certificate.valid_until"
+    )
+
+
+class Company(Base):
+    """A legal person, keyed by the unified social credit code (统一社会信用代码)."""
+
+    __tablename__ = "companies"
+
+    credit_code = Column(String(18), primary_key=True)
+    name = Column(String(120), nullable=False)
+    legal_rep_id = Column(String(18), ForeignKey("persons.id_number"), nullable=False)
+    address = Column(Text)
+
+    legal_rep: Person = relationship("Person")
+
+
+class Certificate(Base):
+    """One electronic certificate (电子证照) in the certificate library."""
+
+    __tablename__ = "certificates"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    type_name = Column(String(60), ForeignKey("certificate_types.name"), nullable=False)
+    # A certificate belongs to a person (holder_id) or to a company (holder_company).
+    holder_id = Column(String(18), ForeignKey("persons.id_number"), index=True)
+    holder_company = Column(String(18), ForeignKey("companies.credit_code"), index=True)
+    number = Column(String(60), nullable=False)
+    issuer = Column(String(120), nullable=False)
+    issue_date = Column(Date, nullable=False)
+    valid_from = Column(Date, nullable=False)
+    valid_until = Column(Date)  # None: 长期有效
+    status = Column(String(10), nullable=False, default="有效")  # 有效/已过期/已注销/挂失
+    licence_id = Column(String(120), unique=True, nullable=False)  # GB/T 36904 style
+    attributes = Column(JSON, nullable=False, default=dict)
+
+    holder: Person = relationship("Person", back_populates="certificates")
+    type: CertificateType = relationship("CertificateType")
+
+
+class CertificateUse(Base):
+    """用证记录: every read of a certificate, by whom, when and why."""
+
+    __tablename__ = "certificate_uses"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    certificate_id = Column(Integer, ForeignKey("certificates.id"), nullable=False, index=True)
+    actor_type = Column(String(20), nullable=False)  # citizen / application / officer
+    actor = Column(String(120), nullable=False)
+    purpose = Column(Text, nullable=False)
+    used_at = Column(DateTime, nullable=False)
+
+    certificate: Certificate = relationship("Certificate")
+
+
+class LoginAttempt(Base):
+    """A login in progress, referenced from the conversation by an opaque ``ref``.
+
+    The conversation keeps only the ref; the ID number stays here, out of the tracker.
+    """
+
+    __tablename__ = "login_attempts"
+
+    ref = Column(String(40), primary_key=True)
+    subject_kind = Column(String(10), nullable=False)  # person / company
+    subject_id = Column(String(18), nullable=False, index=True)
+    channel = Column(String(40), nullable=False)
+    sender = Column(String(128), nullable=False)
+    created_at = Column(DateTime, nullable=False)
+
+
+class OtpCode(Base):
+    """A one-time code, stored only as a keyed hash; also the send-rate ledger."""
+
+    __tablename__ = "otp_codes"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    ref = Column(String(40), ForeignKey("login_attempts.ref"), nullable=False, index=True)
+    subject_id = Column(String(18), nullable=False, index=True)
+    code_hash = Column(String(64), nullable=False)
+    created_at = Column(DateTime, nullable=False, index=True)
+    expires_at = Column(DateTime, nullable=False)
+    used_at = Column(DateTime)
+
+
+class LoginLock(Base):
+    """Wrong-code counter and lock per ID number or credit code."""
+
+    __tablename__ = "login_locks"
+
+    subject_id = Column(String(18), primary_key=True)
+    failures = Column(Integer, nullable=False, default=0)
+    locked_until = Column(DateTime)
+
+
+class Binding(Base):
+    """A channel sender bound to a logged-in person (and company, for 法人 logins)."""
+
+    __tablename__ = "bindings"
+
+    channel = Column(String(40), primary_key=True)
+    sender = Column(String(128), primary_key=True)
+    person_id = Column(String(18), ForeignKey("persons.id_number"), nullable=False)
+    company_code = Column(String(18), ForeignKey("companies.credit_code"))
+    created_at = Column(DateTime, nullable=False)
+    last_seen = Column(DateTime, nullable=False)

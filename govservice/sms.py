@@ -1,0 +1,53 @@
+"""Pluggable SMS gateway. The development default appends to ``var/sms_outbox.jsonl``.
+
+Select another gateway with ``SMS_GATEWAY=package.module:ClassName``; the class is
+constructed without arguments and must provide ``send(phone, text)``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import threading
+from datetime import datetime
+from pathlib import Path
+from typing import Optional, Protocol
+
+from govservice.config import VAR_DIR
+
+
+class SmsGateway(Protocol):
+    """Anything that can deliver a text message to a phone number."""
+
+    def send(self, phone: str, text: str) -> None:
+        """Deliver ``text`` to ``phone``."""
+
+
+class FileOutboxGateway:
+    """Writes each message as one JSON line: ``{"phone", "text", "time"}``."""
+
+    _lock = threading.Lock()
+
+    def __init__(self, path: Optional[Path] = None) -> None:
+        """Use ``path`` or ``$VAR_DIR/sms_outbox.jsonl``."""
+        self.path = path or VAR_DIR / "sms_outbox.jsonl"
+
+    def send(self, phone: str, text: str) -> None:
+        """Append the message to the outbox file."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        line = json.dumps(
+            {"phone": phone, "text": text, "time": datetime.now().isoformat(timespec="seconds")},
+            ensure_ascii=False,
+        )
+        with self._lock, self.path.open("a", encoding="utf-8") as handle:
+            handle.write(line + "\n")
+
+
+def get_gateway() -> SmsGateway:
+    """The gateway named by ``SMS_GATEWAY``; the file outbox by default."""
+    spec = os.environ.get("SMS_GATEWAY", "file")
+    if spec == "file":
+        return FileOutboxGateway()
+    module_name, _, class_name = spec.partition(":")
+    return getattr(importlib.import_module(module_name), class_name)()
