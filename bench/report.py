@@ -36,16 +36,10 @@ def _version(package: str) -> str:
 def start_meta(ctx: Context, bots: List[Bot], chosen: Sequence[Any]) -> Dict[str, Any]:
     """The machine and the run's settings, taken when the run starts."""
     cpu = next(
-        (
-            ln.split(":", 1)[1].strip()
-            for ln in _read("/proc/cpuinfo").splitlines()
-            if ln.startswith("model name")
-        ),
+        (ln.split(":", 1)[1].strip() for ln in _read("/proc/cpuinfo").splitlines() if ln.startswith("model name")),
         platform.processor() or DASH,
     )
-    mem_kb = next(
-        (int(ln.split()[1]) for ln in _read("/proc/meminfo").splitlines() if ln.startswith("MemTotal:")), 0
-    )
+    mem_kb = next((int(ln.split()[1]) for ln in _read("/proc/meminfo").splitlines() if ln.startswith("MemTotal:")), 0)
     return {
         "hostname": socket.gethostname(),
         "cpu": cpu,
@@ -75,13 +69,19 @@ def verdict(ctx: Context) -> Dict[str, Any]:
         if ours.get("error_count") or stock.get("error_count"):
             failed = f"ours {ours.get('error_count')}, stock {stock.get('error_count')}"
             problems.append(f"{scenario} had failed turns ({failed})")
-    accuracy = {
-        m: (get(ctx, "nlu", "ours", m), get(ctx, "nlu", "stock", m)) for m in ("macro_f1", "service_accuracy")
-    }
+    accuracy = {m: (get(ctx, "nlu", "ours", m), get(ctx, "nlu", "stock", m)) for m in ("macro_f1", "service_accuracy")}
+    caveats = []
     for bot in ("ours", "stock"):
         for message, probe in (ctx.results.get("probe", {}).get(bot) or {}).items():
-            if isinstance(probe, dict) and not probe.get("as_expected"):
-                problems.append(f"{bot} did not answer {message!r} as expected")
+            if message == "error":
+                problems.append(f"{bot}'s reply check failed: {probe}")
+            elif not isinstance(probe, dict) or probe.get("outcome") != "ok":
+                problems.append(f"{bot} failed to answer {message!r}")
+            elif not probe.get("as_expected"):
+                caveats.append(
+                    f"{bot} answered {message!r} with something else, so that scenario did "
+                    "not take the intended path for it"
+                )
     known = all(r is not None for r in ratios.values()) and all(None not in v for v in accuracy.values())
     fast = known and all(r >= TARGET_RATIO for r in ratios.values())  # type: ignore[operator]
     accurate = known and all(o >= s for o, s in accuracy.values())
@@ -96,11 +96,14 @@ def verdict(ctx: Context) -> Dict[str, Any]:
     )
     if problems:
         text += " Not decided because: " + "; ".join(problems) + "."
+    if caveats:
+        text += " Caveat: " + "; ".join(caveats) + "."
     return {
         "held": held,
         "throughput_ratio": ratios,
         "accuracy": accuracy,
         "problems": problems,
+        "caveats": caveats,
         "text": text,
     }
 

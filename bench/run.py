@@ -55,9 +55,7 @@ SECTIONS: List[Section] = [
     Section("training", "1. Training time", sections.training, tables.render_training),
     Section("nlu", "2. Held-out NLU accuracy", sections.nlu, tables.render_nlu),
     Section("probe", "Reply check", sections.probe, tables.render_probe, needs_server=True),
-    Section(
-        "throughput", "3. REST latency and throughput", sections.throughput, tables.render_throughput, True
-    ),
+    Section("throughput", "3. REST latency and throughput", sections.throughput, tables.render_throughput, True),
     Section("growth", "4. Latency growth in one conversation", sections.growth, tables.render_growth, True),
     # Keep last: peak RSS is read just before the servers are stopped.
     Section("memory", "5. Peak memory", sections.memory, tables.render_memory, needs_server=True),

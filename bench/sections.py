@@ -151,7 +151,8 @@ def probe(ctx: Context, bot: Bot) -> Dict[str, Any]:
             "reply": turn.text[:120],
         }
         if not looks_right:
-            ctx.notes.append(f"{bot.name}: reply to {message!r} lacks {marker!r} ({turn.outcome}).")
+            reply = turn.text[:40].replace("\n", " ")
+            ctx.notes.append(f"{bot.name}: reply to {message!r} lacks {marker!r} ({turn.outcome}: {reply}).")
     return result
 
 

@@ -68,9 +68,7 @@ def action_endpoint_warning(env: Dict[str, str], action_port: int) -> str | None
     return None
 
 
-def start_servers(
-    model: Path, var_dir: Path, rasa_port: int, action_port: int, timeout: float = 300.0
-) -> Servers:
+def start_servers(model: Path, var_dir: Path, rasa_port: int, action_port: int, timeout: float = 300.0) -> Servers:
     """Run scripts/run.sh for ``model`` and wait until it prints that both servers are up.
 
     Args:
@@ -114,7 +112,7 @@ def start_servers(
             raise RuntimeError(f"scripts/run.sh exited with {proc.returncode}:\n{text[-2000:]}")
         time.sleep(1)
     stop_servers(servers)
-    raise RuntimeError(f"servers not ready after {timeout:.0f}s; see {log_path} and var/log/")
+    raise RuntimeError(f"servers not ready after {timeout:.0f}s; see {log_path} and {var_dir / 'log'}/")
 
 
 def server_env(model: Path, var_dir: Path, rasa_port: int, action_port: int) -> Dict[str, str]:
@@ -123,8 +121,8 @@ def server_env(model: Path, var_dir: Path, rasa_port: int, action_port: int) -> 
         "MODEL": str(model),
         "RASA_PORT": str(rasa_port),
         "ACTION_PORT": str(action_port),
-        # In case endpoints.yml reads the action server's URL from the environment.
-        "ACTION_ENDPOINT_URL": f"http://localhost:{action_port}/webhook",
+        # endpoints.yml reads the action server's URL from it; set it so no outer value leaks in.
+        "ACTION_SERVER_URL": f"http://localhost:{action_port}/webhook",
         "VAR_DIR": str(var_dir),
         "DATABASE_URL": f"sqlite:///{var_dir / 'govservice.db'}",
         "PYTHONPATH": str(ROOT),

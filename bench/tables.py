@@ -128,9 +128,7 @@ def render_throughput(ctx: Context, bots: List[Bot]) -> List[str]:
                     2,
                 )
             )
-            row.append(
-                " / ".join(f"{c.get('error_count', DASH)} of {c.get('turns', DASH)}" for c in cell.values())
-            )
+            row.append(" / ".join(f"{c.get('error_count', DASH)} of {c.get('turns', DASH)}" for c in cell.values()))
             rows.append(row)
     names = [b.name for b in bots]
     headers = [
@@ -150,11 +148,7 @@ def render_throughput(ctx: Context, bots: List[Bot]) -> List[str]:
 def render_growth(ctx: Context, bots: List[Bot]) -> List[str]:
     """Median latency at the start, middle and end of one long conversation."""
     windows = next(
-        (
-            list(get(ctx, "growth", b.name, "median_ms") or {})
-            for b in bots
-            if get(ctx, "growth", b.name, "median_ms")
-        ),
+        (list(get(ctx, "growth", b.name, "median_ms") or {}) for b in bots if get(ctx, "growth", b.name, "median_ms")),
         [],
     )
     rows = [(f"median ms, turns {w}", ("median_ms", w), "ratio") for w in windows]

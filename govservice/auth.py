@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -101,7 +102,7 @@ def _matching_phone(session: Session, attempt: LoginAttempt, proof: str) -> Opti
     """The phone to send to when ``proof`` (name, or the representative's ID) matches."""
     if attempt.subject_kind == "person":
         person = session.get(Person, attempt.subject_id)
-        return person.phone if person and person.name == proof.strip() else None
+        return person.phone if person and person.name == proof else None
     company = session.get(Company, attempt.subject_id)
     if company is None or company.legal_rep_id != proof:
         return None
@@ -114,13 +115,16 @@ def request_code(session: Session, ref: str, proof: str, gateway: SmsGateway, no
     Args:
         session: database session.
         ref: the login reference from :func:`begin_login`.
-        proof: the person's name, or for a company the representative's ID number.
+        proof: the person's name, or for a company the representative's ID number;
+            None to resend with the one given before.
         gateway: SMS gateway.
         now: current time.
     """
     attempt = session.get(LoginAttempt, ref)
     if attempt is None:
         return CodeResult("no_login", "登录信息已失效，请重新输入证件号码。")
+    if proof is not None:
+        attempt.proof = proof.strip()
     locked = _lock_message(_lock(session, attempt.subject_id), now)
     if locked:
         return CodeResult("locked", locked)
@@ -133,7 +137,7 @@ def request_code(session: Session, ref: str, proof: str, gateway: SmsGateway, no
         return CodeResult(
             "daily_limit", "该证件号码24小时内获取验证码已达10次上限，请明天再试或前往窗口办理。"
         )
-    phone = _matching_phone(session, attempt, proof)
+    phone = _matching_phone(session, attempt, attempt.proof or "")
     code = f"{secrets.randbelow(10**6):06d}"
     # A mismatch stores an unguessable hash, so it counts against the limits like a real send.
     stored = _hash(ref, code) if phone else secrets.token_hex(32)
@@ -149,7 +153,19 @@ def request_code(session: Session, ref: str, proof: str, gateway: SmsGateway, no
     if phone:
         gateway.send(phone, f"【示范市政务服务】您的登录验证码为{code}，5分钟内有效。如非本人操作，请忽略。")
     tail = phone[-4:] if phone else _decoy_tail(attempt.subject_id)
-    return CodeResult("sent", f"如信息匹配，验证码已发送至尾号{tail}的手机，5分钟内有效。请输入6位验证码。")
+    return CodeResult("sent", f"如信息匹配，验证码已发送至尾号{tail}的手机，5分钟内有效。")
+
+
+_NAME = re.compile(r"^[\u4e00-\u9fff·•]{2,20}$|^[A-Za-z][A-Za-z .'-]{1,59}$")
+_NOT_A_NAME = ("什么", "怎么", "哪", "吗", "呢", "登录", "验证", "办", "证", "我")
+
+
+def normalize_name(text: str) -> Optional[str]:
+    """A plausible personal name from ``text`` ("我叫张三" gives 张三), or None."""
+    name = re.sub(r"^(我叫|我是|姓名是|姓名|名字是|名字叫)[:：]?", "", text.strip()).strip(" 。.，,")
+    if not _NAME.match(name) or any(word in name for word in _NOT_A_NAME):
+        return None
+    return name
 
 
 def verify_code(
@@ -199,6 +215,7 @@ def current_subject(session: Session, channel: str, sender: str, now: datetime) 
         return None
     if now - binding.last_seen > IDLE_TIMEOUT:
         session.delete(binding)
+        session.flush()
         return None
     binding.last_seen = now
     return Subject(person_id=binding.person_id, company_code=binding.company_code)
@@ -210,4 +227,5 @@ def logout(session: Session, channel: str, sender: str) -> bool:
     if binding is None:
         return False
     session.delete(binding)
+    session.flush()
     return True

@@ -96,6 +96,12 @@ class Catalog:
             return Resolution(item=self.items[best], topic=topic)
         return Resolution(candidates=[self.items[k] for k in candidates], topic=topic)
 
+    def renewal_item(self, certificate_type: str) -> Optional[ServiceItem]:
+        """The item that renews a certificate type (期满换证/换领), if the catalog has one."""
+        producers = [i for i in self.items.values() if i.outputs_certificate == certificate_type]
+        renewals = [i for i in producers if any(w in i.variant_keywords for w in ("到期", "过期", "期满"))]
+        return (renewals or producers or [None])[0]
+
     def _pick_variant(self, keys: List[str], text: str) -> str | None:
         scores = {
             key: sum(len(word) for word in self.items[key].variant_keywords if word and word in text)

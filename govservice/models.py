@@ -31,6 +31,7 @@ class Department(Base):
     office_hours = Column(Text, nullable=False)
     consult_phone = Column(String(40), nullable=False)
     online_url = Column(String(300))
+    credit_code = Column(String(18), unique=True)  # 统一社会信用代码 of the organ (synthetic)
 
     items: List[ServiceItem] = relationship("ServiceItem", back_populates="department")
 
@@ -224,6 +225,8 @@ class LoginAttempt(Base):
     subject_id = Column(String(18), nullable=False, index=True)
     channel = Column(String(40), nullable=False)
     sender = Column(String(128), nullable=False)
+    # The name (or representative's ID) given, kept so "重新发送" needs no retyping.
+    proof = Column(String(60))
     created_at = Column(DateTime, nullable=False)
 
 

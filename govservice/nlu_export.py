@@ -39,9 +39,15 @@ def service_words(kb: KnowledgeBase) -> Dict[str, str]:
     return words
 
 
+def certificate_words(kb: KnowledgeBase) -> List[str]:
+    """Certificate type names and their colloquial aliases (驾照, 户口本, ...)."""
+    words = {name for cert in kb.certificate_types for name in [cert["name"], *cert.get("aliases", [])]}
+    return sorted(words, key=lambda w: (-len(w), w))
+
+
 def dictionary_words(kb: KnowledgeBase) -> List[str]:
-    """Words for the jieba user dictionary: service names, variants and material names."""
-    words = set(service_words(kb))
+    """Words for the jieba user dictionary: service and certificate names, variants, materials."""
+    words = set(service_words(kb)) | set(certificate_words(kb))
     for item in kb.items:
         words.update(w for w in item.get("variant_keywords", []) if len(w) > 1)
         for material in item["materials"]:
@@ -60,7 +66,11 @@ def nlu_document(kb: KnowledgeBase) -> Dict[str, object]:
     for word, value in words.items():
         if word != value:
             by_value.setdefault(value, []).append(word)
-    nlu: List[Dict[str, str]] = [{"lookup": "service", "examples": _examples(lookup)}]
+    nlu: List[Dict[str, str]] = [
+        {"lookup": "service", "examples": _examples(lookup)},
+        # No synonyms for certificates: actions map the typed word to a type themselves.
+        {"lookup": "certificate", "examples": _examples(certificate_words(kb))},
+    ]
     nlu.extend(
         {"synonym": value, "examples": _examples(sorted(synonyms))}
         for value, synonyms in sorted(by_value.items())

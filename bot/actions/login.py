@@ -1,0 +1,213 @@
+"""Login forms (person and company), their validation, and what happens after."""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from datetime import datetime
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot.actions.personal import PERSONAL_INTENTS, answer_personal_request, certificate_words
+from bot.actions.session import channel_and_sender, current_subject
+from govservice import auth
+from govservice.db import session_scope
+from govservice.identity import IdentifierError, normalize_citizen_id, normalize_credit_code
+from govservice.masking import mask_credit_code, mask_id_number
+from govservice.models import Person
+from govservice.sms import get_gateway
+
+CODE_MASK = "******"
+# Fills the remaining slots so the form ends; action_login_complete then reports failure.
+NOT_LOGGED_IN = "未登录"
+LOGIN_SLOTS = ("login_id", "login_name", "company_code", "login_rep_id", "login_code", "login_ref")
+_CODE = re.compile(r"(?<!\d)\d{6}(?!\d)")
+_RESEND = ("重新发送", "重发", "再发", "没收到", "收不到")
+
+
+def _identifier_text(value: Any) -> str:
+    """The likely identifier inside a message such as "我的身份证号是 1101 05…"."""
+    text = str(value or "")
+    match = re.search(r"[0-9０-９][0-9０-９\s-]{5,}[0-9０-９XxＸｘ]|[0-9A-Za-z]{15,20}", text)
+    return match.group(0) if match else text
+
+
+class LoginValidation(FormValidationAction, ABC):
+    """Shared code-step validation for both login forms; abstract, so not registered."""
+
+    @abstractmethod
+    def name(self) -> Text:
+        """Name registered with Rasa."""
+
+    def _request_code(self, dispatcher: CollectingDispatcher, ref: Optional[str], proof: Optional[str]) -> str:
+        with session_scope() as session:
+            result = auth.request_code(session, ref or "", proof, get_gateway(), datetime.now())
+        dispatcher.utter_message(text=result.message)
+        return result.status
+
+    async def validate_login_code(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """Check the one-time code; resend on request; end the form when locked."""
+        text = str(value or "")
+        ref = tracker.get_slot("login_ref")
+        if any(word in text for word in _RESEND):
+            self._request_code(dispatcher, ref, None)
+            return {"login_code": None}
+        match = _CODE.search(text)
+        if match is None:
+            dispatcher.utter_message(text="验证码是短信中的6位数字，请直接输入这6位数字。")
+            return {"login_code": None}
+        channel, sender = channel_and_sender(tracker)
+        with session_scope() as session:
+            result = auth.verify_code(session, ref or "", match.group(0), channel, sender, datetime.now())
+        if result.status == "ok":
+            return {"login_code": CODE_MASK, "logged_in": True}
+        dispatcher.utter_message(text=result.message)
+        return {"login_code": NOT_LOGGED_IN if result.status == "locked" else None}
+
+
+def _refuse_step(status: str, slots: List[str]) -> Dict[Text, Any]:
+    """Go on to the code step after a send, or end the form when no code can come."""
+    if status in ("sent", "too_soon"):
+        return {}
+    return {slot: NOT_LOGGED_IN for slot in slots}
+
+
+class ValidateLoginForm(LoginValidation):
+    """ID number, then name, then the code sent to the phone on file."""
+
+    def name(self) -> Text:
+        """Name registered with Rasa."""
+        return "validate_login_form"
+
+    async def validate_login_id(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """Validate the ID number and start a login; the slot keeps only a masked copy."""
+        try:
+            id_number = normalize_citizen_id(_identifier_text(value))
+        except IdentifierError as error:
+            dispatcher.utter_message(text=error.message)
+            return {"login_id": None}
+        channel, sender = channel_and_sender(tracker)
+        with session_scope() as session:
+            ref = auth.begin_login(session, "person", id_number, channel, sender, datetime.now())
+        return {"login_id": mask_id_number(id_number), "login_ref": ref}
+
+    async def validate_login_name(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """Check the name looks like one, then send the code if it matches."""
+        name = auth.normalize_name(str(value or ""))
+        if name is None:
+            dispatcher.utter_message(text="请输入身份证上的姓名（2至20个汉字，如“张三”）。")
+            return {"login_name": None}
+        status = self._request_code(dispatcher, tracker.get_slot("login_ref"), name)
+        return {"login_name": name[0] + "*" * (len(name) - 1), **_refuse_step(status, ["login_code"])}
+
+
+class ValidateCompanyLoginForm(LoginValidation):
+    """Credit code, then the legal representative's ID number, then the code."""
+
+    def name(self) -> Text:
+        """Name registered with Rasa."""
+        return "validate_company_login_form"
+
+    async def validate_company_code(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """Validate the unified social credit code and start a company login."""
+        try:
+            code = normalize_credit_code(_identifier_text(value))
+        except IdentifierError as error:
+            dispatcher.utter_message(text=error.message)
+            return {"company_code": None}
+        channel, sender = channel_and_sender(tracker)
+        with session_scope() as session:
+            ref = auth.begin_login(session, "company", code, channel, sender, datetime.now())
+        return {"company_code": mask_credit_code(code), "login_ref": ref}
+
+    async def validate_login_rep_id(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """Validate the representative's ID number and send the code if it matches."""
+        try:
+            rep_id = normalize_citizen_id(_identifier_text(value))
+        except IdentifierError as error:
+            dispatcher.utter_message(text=error.message)
+            return {"login_rep_id": None}
+        status = self._request_code(dispatcher, tracker.get_slot("login_ref"), rep_id)
+        return {"login_rep_id": mask_id_number(rep_id), **_refuse_step(status, ["login_code"])}
+
+
+def _reset_login_slots() -> List[Dict[Text, Any]]:
+    return [SlotSet(slot, None) for slot in LOGIN_SLOTS]
+
+
+class ActionRememberRequest(Action):
+    """Before a login: clear old login slots and remember a personal request to resume."""
+
+    def name(self) -> Text:
+        """Name registered with Rasa."""
+        return "action_remember_request"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
+        """Keep the intent and the certificate words (never identifiers) of the request."""
+        intent = tracker.latest_message.get("intent", {}).get("name")
+        pending = None
+        if intent in PERSONAL_INTENTS:
+            pending = "|".join([intent, *certificate_words(tracker)])
+        return [*_reset_login_slots(), SlotSet("pending_request", pending)]
+
+
+class ActionLoginComplete(Action):
+    """Report the login result, then carry on with the request that needed it."""
+
+    def name(self) -> Text:
+        """Name registered with Rasa."""
+        return "action_login_complete"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
+        """Greet the person by masked name and ID, and answer the pending request."""
+        subject = current_subject(tracker)
+        events = _reset_login_slots()
+        if subject is None:
+            dispatcher.utter_message(text="登录未完成。办事指南咨询无需登录；如需查询个人证照，可稍后说“登录”重试。")
+            return [*events, SlotSet("logged_in", False), SlotSet("pending_request", None)]
+        with session_scope() as session:
+            person = session.get(Person, subject.person_id)
+            name = person.name if person else ""
+        masked = name[:1] + "*" * (len(name) - 1)
+        dispatcher.utter_message(text=f"登录成功，欢迎您，{masked}（{mask_id_number(subject.person_id)}）。")
+        pending = tracker.get_slot("pending_request")
+        if pending:
+            intent, *words = pending.split("|")
+            answer_personal_request(dispatcher, tracker, intent, words, subject)
+        return [*events, SlotSet("logged_in", True), SlotSet("pending_request", None)]
+
+
+class ActionLogout(Action):
+    """End the login for this channel sender."""
+
+    def name(self) -> Text:
+        """Name registered with Rasa."""
+        return "action_logout"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
+        """Unbind and confirm."""
+        channel, sender = channel_and_sender(tracker)
+        with session_scope() as session:
+            was_bound = auth.logout(session, channel, sender)
+        dispatcher.utter_message(text="已退出登录，您的个人信息不会再在本会话中显示。" if was_bound else "您当前没有登录。")
+        return [SlotSet("logged_in", False), *_reset_login_slots()]

@@ -1,0 +1,23 @@
+"""Who is talking: the channel sender and the person bound to it after login."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional, Tuple
+
+from rasa_sdk import Tracker
+
+from govservice import auth
+from govservice.db import session_scope
+
+
+def channel_and_sender(tracker: Tracker) -> Tuple[str, str]:
+    """The (channel, sender) pair a login binds; logins stay per channel."""
+    return tracker.get_latest_input_channel() or "rest", tracker.sender_id
+
+
+def current_subject(tracker: Tracker) -> Optional[auth.Subject]:
+    """The logged-in person for this conversation, refreshing the idle timer."""
+    channel, sender = channel_and_sender(tracker)
+    with session_scope() as session:
+        return auth.current_subject(session, channel, sender, datetime.now())
