@@ -149,7 +149,8 @@ def main() -> int:
     _quiet_logs()
     WORK.mkdir(parents=True, exist_ok=True)
     own = WORK / "self"
-    # The bench's own back-office database (catalog for scoring) stays under var/bench/.
+    # The bench's own back-office database (catalog for scoring): fresh each run, under var/bench/.
+    shutil.rmtree(own, ignore_errors=True)
     os.environ["VAR_DIR"] = str(own)
     os.environ["DATABASE_URL"] = f"sqlite:///{own / 'govservice.db'}"
     own.mkdir(exist_ok=True)

@@ -13,7 +13,8 @@ persisted (in memory, SQL or Redis) never holds them. Configure in ``endpoints.y
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable, List, Optional, Set, Text
+import re
+from typing import Any, Dict, Iterable, List, Optional, Set
 
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import TrackerStore, create_tracker_store
@@ -28,21 +29,26 @@ SENSITIVE_SLOTS = {"login_id", "login_code", "login_rep_id", "company_code"}
 CODE_MASK = "******"
 
 
+_SECRET_TOKEN = re.compile(r"[0-9A-Za-z]{4,}")
+
+
 def _sensitive_values(events: List[Dict[str, Any]]) -> Set[str]:
+    """Digit/letter runs typed into login slots: codes, and numbers too mangled to look like IDs."""
     values = set()
     for event in events:
         if event.get("event") == "slot" and event.get("name") in SENSITIVE_SLOTS:
             value = event.get("value")
-            if isinstance(value, str) and value.strip() and "*" not in value:
-                values.add(value.strip())
+            if isinstance(value, str) and "*" not in value:  # masked values are already safe
+                values.update(_SECRET_TOKEN.findall(value))
     return values
 
 
 def _scrub(value: Any, secrets: Iterable[str]) -> Any:
     if isinstance(value, str):
+        value = redact_text(value)
         for secret in secrets:
             value = value.replace(secret, CODE_MASK)
-        return redact_text(value)
+        return value
     if isinstance(value, dict):
         return {key: _scrub(item, secrets) for key, item in value.items()}
     if isinstance(value, list):
@@ -73,10 +79,10 @@ class RedactingTrackerStore(TrackerStore):
 
     def __init__(
         self,
-        host: Optional[Text] = None,
+        host: Optional[str] = None,
         domain: Optional[Domain] = None,
         event_broker: Optional[EventBroker] = None,
-        inner: Optional[Dict[Text, Any]] = None,
+        inner: Optional[Dict[str, Any]] = None,
         **kwargs: Any,
     ) -> None:
         """Create the wrapped store from the ``inner`` endpoint settings."""
@@ -98,14 +104,14 @@ class RedactingTrackerStore(TrackerStore):
         """Persist a redacted copy."""
         await self._inner.save(redacted_copy(tracker))
 
-    async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+    async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
         """Load from the wrapped store."""
         return await self._inner.retrieve(sender_id)
 
-    async def retrieve_full_tracker(self, conversation_id: Text) -> Optional[DialogueStateTracker]:
+    async def retrieve_full_tracker(self, conversation_id: str) -> Optional[DialogueStateTracker]:
         """Load every session from the wrapped store."""
         return await self._inner.retrieve_full_tracker(conversation_id)
 
-    async def keys(self) -> Iterable[Text]:
+    async def keys(self) -> Iterable[str]:
         """Conversation ids in the wrapped store."""
         return await self._inner.keys()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Sequence
+from typing import Dict, Iterable, List, Optional, Sequence
 
 from sqlalchemy.orm import selectinload
 
@@ -100,7 +100,8 @@ class Catalog:
         """The item that renews a certificate type (期满换证/换领), if the catalog has one."""
         producers = [i for i in self.items.values() if i.outputs_certificate == certificate_type]
         renewals = [i for i in producers if any(w in i.variant_keywords for w in ("到期", "过期", "期满"))]
-        return (renewals or producers or [None])[0]
+        candidates = renewals or producers
+        return candidates[0] if candidates else None
 
     def _pick_variant(self, keys: List[str], text: str) -> str | None:
         scores = {

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import logging
 from decimal import Decimal
+from typing import List
 
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from govservice.db import get_engine, session_scope
@@ -26,7 +29,9 @@ def init_db(url: str | None = None, kb: KnowledgeBase | None = None) -> bool:
     Returns:
         True when the catalog was (re)seeded.
     """
-    Base.metadata.create_all(get_engine(url))
+    engine = get_engine(url)
+    Base.metadata.create_all(engine)
+    add_missing_columns(engine)
     kb = kb or load_knowledge_base()
     with session_scope(url) as session:
         current = session.get(Meta, CATALOG_FINGERPRINT)
@@ -36,6 +41,27 @@ def init_db(url: str | None = None, kb: KnowledgeBase | None = None) -> bool:
         session.merge(Meta(key=CATALOG_FINGERPRINT, value=kb.fingerprint))
     logger.info("catalog seeded: %d items", len(kb.items))
     return True
+
+
+def add_missing_columns(engine: Engine) -> List[str]:
+    """Add columns that the models gained since the tables were created (additive changes only).
+
+    Existing rows are kept; a new column is added as nullable. Anything beyond adding columns
+    needs a real migration.
+    """
+    inspector = inspect(engine)
+    added = []
+    with engine.begin() as conn:
+        for table in Base.metadata.sorted_tables:
+            existing = {column["name"] for column in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in existing:
+                    kind = column.type.compile(dialect=engine.dialect)
+                    conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
+                    added.append(f"{table.name}.{column.name}")
+    if added:
+        logger.warning("added columns: %s", ", ".join(added))
+    return added
 
 
 def seed_catalog(session: Session, kb: KnowledgeBase) -> None:

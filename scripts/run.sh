@@ -8,6 +8,7 @@ export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 PY=.venv/bin/python
 RASA=.venv/bin/rasa
 MODEL=${MODEL:-models/current.tar.gz}
+ENDPOINTS=${ENDPOINTS:-endpoints.yml}
 ACTION_PORT=${ACTION_PORT:-5055}
 RASA_PORT=${RASA_PORT:-5005}
 export ACTION_SERVER_URL=${ACTION_SERVER_URL:-http://localhost:$ACTION_PORT/webhook}
@@ -34,11 +35,11 @@ wait_for() {  # url, name, seconds
 wait_for "http://localhost:$ACTION_PORT/health" "action server" 60
 
 if [ "${1:-}" = "--shell" ]; then
-  $RASA shell --model "$MODEL" --endpoints endpoints.yml
+  $RASA shell --model "$MODEL" --endpoints "$ENDPOINTS"
   exit 0
 fi
 
-$RASA run --model "$MODEL" --endpoints endpoints.yml --credentials credentials.yml \
+$RASA run --model "$MODEL" --endpoints "$ENDPOINTS" --credentials credentials.yml \
   --port "$RASA_PORT" --cors "*" >"$LOG_DIR/rasa.log" 2>&1 &
 pids+=($!)
 wait_for "http://localhost:$RASA_PORT/" "Rasa server" 180

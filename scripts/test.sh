@@ -31,6 +31,7 @@ $V/pytest -q -m model
 stage "against running servers"
 export RASA_PORT=${TEST_RASA_PORT:-5105} ACTION_PORT=${TEST_ACTION_PORT:-5155}
 export VAR_DIR="$PWD/var/test-run" DATABASE_URL="sqlite:///$PWD/var/test-run/govservice.db"
+export ENDPOINTS=tests/config/endpoints.sql.yml TRACKER_DB="$PWD/var/test-run/tracker.db"
 rm -rf "$VAR_DIR" && mkdir -p "$VAR_DIR"
 scripts/run.sh >results/servers.log 2>&1 &
 servers=$!

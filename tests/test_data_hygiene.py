@@ -34,6 +34,14 @@ def _training() -> Dict[str, List[str]]:
     return merged
 
 
+def _held_out() -> Dict[str, List[str]]:
+    merged: Dict[str, List[str]] = {}
+    for path in sorted((ROOT / "tests" / "nlu").glob("*.yml")):
+        for intent, examples in _examples(path).items():
+            merged.setdefault(intent, []).extend(examples)
+    return merged
+
+
 def _story_texts() -> List[str]:
     texts = []
     for path in (ROOT / "tests").glob("test_*.yml"):
@@ -49,16 +57,14 @@ def test_no_duplicate_training_sentences() -> None:
 
 def test_evaluation_sentences_are_never_trained_on() -> None:
     trained = {x for examples in _training().values() for x in examples}
-    held_out = {
-        x for examples in _examples(ROOT / "tests" / "nlu" / "holdout.yml").values() for x in examples
-    }
+    held_out = {x for examples in _held_out().values() for x in examples}
     assert held_out and not (held_out & trained)
     assert not (set(_story_texts()) & trained)
 
 
 def test_at_least_twenty_examples_per_intent_and_holdout_covers_them() -> None:
     training = _training()
-    held_out = _examples(ROOT / "tests" / "nlu" / "holdout.yml")
+    held_out = _held_out()
     assert {intent: len(x) for intent, x in training.items() if len(x) < 20} == {}
     assert set(held_out) <= set(training)
     assert {intent: len(x) for intent, x in held_out.items() if len(x) < 8} == {}

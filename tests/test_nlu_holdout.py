@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.nlu_eval import evaluate
+from bench.nlu_eval import HOLDOUT_DIR, evaluate
 
 MODEL = Path(__file__).resolve().parent.parent / "models" / "current.tar.gz"
 RESULTS = Path(__file__).resolve().parent.parent / "results"
@@ -27,3 +27,11 @@ def test_intent_macro_f1_on_held_out_split(catalog) -> None:
     )
     assert result["macro_f1"] >= 0.90, result["errors"]
     assert result["service_accuracy"] >= 0.90
+
+
+@pytest.mark.model
+def test_intent_macro_f1_on_the_blind_split(catalog) -> None:
+    """holdout_blind.yml was written without running any model: nothing was tuned on it."""
+    result = evaluate(str(MODEL), catalog, [HOLDOUT_DIR / "holdout_blind.yml"])
+    print(f"blind: {result['examples']} examples, macro-F1 {result['macro_f1']:.3f}")
+    assert result["macro_f1"] >= 0.90, result["errors"]

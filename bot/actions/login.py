@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from datetime import datetime
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
@@ -40,7 +40,7 @@ class LoginValidation(FormValidationAction, ABC):
     """Shared code-step validation for both login forms; abstract, so not registered."""
 
     @abstractmethod
-    def name(self) -> Text:
+    def name(self) -> str:
         """Name registered with Rasa."""
 
     def _request_code(self, dispatcher: CollectingDispatcher, ref: Optional[str], proof: Optional[str]) -> str:
@@ -51,7 +51,7 @@ class LoginValidation(FormValidationAction, ABC):
 
     async def validate_login_code(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> Dict[str, Any]:
         """Check the one-time code; resend on request; end the form when locked."""
         text = str(value or "")
         ref = tracker.get_slot("login_ref")
@@ -71,7 +71,7 @@ class LoginValidation(FormValidationAction, ABC):
         return {"login_code": NOT_LOGGED_IN if result.status == "locked" else None}
 
 
-def _refuse_step(status: str, slots: List[str]) -> Dict[Text, Any]:
+def _refuse_step(status: str, slots: List[str]) -> Dict[str, Any]:
     """Go on to the code step after a send, or end the form when no code can come."""
     if status in ("sent", "too_soon"):
         return {}
@@ -81,13 +81,13 @@ def _refuse_step(status: str, slots: List[str]) -> Dict[Text, Any]:
 class ValidateLoginForm(LoginValidation):
     """ID number, then name, then the code sent to the phone on file."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         """Name registered with Rasa."""
         return "validate_login_form"
 
     async def validate_login_id(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> Dict[str, Any]:
         """Validate the ID number and start a login; the slot keeps only a masked copy."""
         try:
             id_number = normalize_citizen_id(_identifier_text(value))
@@ -101,7 +101,7 @@ class ValidateLoginForm(LoginValidation):
 
     async def validate_login_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> Dict[str, Any]:
         """Check the name looks like one, then send the code if it matches."""
         name = auth.normalize_name(str(value or ""))
         if name is None:
@@ -114,13 +114,13 @@ class ValidateLoginForm(LoginValidation):
 class ValidateCompanyLoginForm(LoginValidation):
     """Credit code, then the legal representative's ID number, then the code."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         """Name registered with Rasa."""
         return "validate_company_login_form"
 
     async def validate_company_code(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> Dict[str, Any]:
         """Validate the unified social credit code and start a company login."""
         try:
             code = normalize_credit_code(_identifier_text(value))
@@ -134,7 +134,7 @@ class ValidateCompanyLoginForm(LoginValidation):
 
     async def validate_login_rep_id(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> Dict[str, Any]:
         """Validate the representative's ID number and send the code if it matches."""
         try:
             rep_id = normalize_citizen_id(_identifier_text(value))
@@ -145,20 +145,18 @@ class ValidateCompanyLoginForm(LoginValidation):
         return {"login_rep_id": mask_id_number(rep_id), **_refuse_step(status, ["login_code"])}
 
 
-def _reset_login_slots() -> List[Dict[Text, Any]]:
+def _reset_login_slots() -> List[Dict[str, Any]]:
     return [SlotSet(slot, None) for slot in LOGIN_SLOTS]
 
 
 class ActionRememberRequest(Action):
     """Before a login: clear old login slots and remember a personal request to resume."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         """Name registered with Rasa."""
         return "action_remember_request"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[Dict[Text, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
         """Keep the intent and the certificate words (never identifiers) of the request."""
         intent = tracker.latest_message.get("intent", {}).get("name")
         pending = None
@@ -170,13 +168,11 @@ class ActionRememberRequest(Action):
 class ActionLoginComplete(Action):
     """Report the login result, then carry on with the request that needed it."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         """Name registered with Rasa."""
         return "action_login_complete"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[Dict[Text, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
         """Greet the person by masked name and ID, and answer the pending request."""
         subject = current_subject(tracker)
         events = _reset_login_slots()
@@ -198,16 +194,16 @@ class ActionLoginComplete(Action):
 class ActionLogout(Action):
     """End the login for this channel sender."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         """Name registered with Rasa."""
         return "action_logout"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[Dict[Text, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
         """Unbind and confirm."""
         channel, sender = channel_and_sender(tracker)
         with session_scope() as session:
             was_bound = auth.logout(session, channel, sender)
-        dispatcher.utter_message(text="已退出登录，您的个人信息不会再在本会话中显示。" if was_bound else "您当前没有登录。")
+        dispatcher.utter_message(
+            text="已退出登录，您的个人信息不会再在本会话中显示。" if was_bound else "您当前没有登录。"
+        )
         return [SlotSet("logged_in", False), *_reset_login_slots()]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
@@ -72,7 +72,13 @@ def answer_personal_request(
             return
         if intent == "expiring_certificates":
             certs = certificates.expiring_certificates(
-                session, holder, EXPIRY_WARNING_DAYS, today, *ACTOR, PURPOSE[intent]
+                session,
+                holder,
+                EXPIRY_WARNING_DAYS,
+                today,
+                actor_type=ACTOR[0],
+                actor=ACTOR[1],
+                purpose=PURPOSE[intent],
             )
             dispatcher.utter_message(text=certificate_text.render_expiring(certs, today))
             _renewal_hint(dispatcher, certs, today)
@@ -87,7 +93,9 @@ def answer_personal_request(
             return
         certs = certificates.find_certificates(session, holder, types, *ACTOR, PURPOSE[intent], today)
         if not certs:
-            dispatcher.utter_message(text=f"您的电子证照库中暂无{'、'.join(types)}。证照由发证部门汇聚，如有疑问请咨询发证部门。")
+            dispatcher.utter_message(
+                text=f"您的电子证照库中暂无{'、'.join(types)}。证照由发证部门汇聚，如有疑问请咨询发证部门。"
+            )
             return
         if intent == "show_certificate":
             for cert in certs:
@@ -100,13 +108,11 @@ def answer_personal_request(
 class ActionPersonalRequest(Action):
     """Answer a personal request, or start login again when the binding has ended."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         """Name registered with Rasa."""
         return "action_personal_request"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[Dict[Text, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
         """Check the binding first: the ``logged_in`` slot alone is not trusted."""
         intent = tracker.latest_message.get("intent", {}).get("name") or "query_certificates"
         words = certificate_words(tracker)

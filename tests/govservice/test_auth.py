@@ -113,7 +113,11 @@ def test_replies_do_not_reveal_whether_the_number_exists(session) -> None:
     assert len(gateway.sent) == 1  # only the real match got an SMS
     # the decoy tail is stable, so asking twice shows nothing either
     again = auth.request_code(
-        session, auth.begin_login(session, "person", unknown_id, "rest", "c", T0), "王五", gateway, T0 + timedelta(minutes=2)
+        session,
+        auth.begin_login(session, "person", unknown_id, "rest", "c", T0),
+        "王五",
+        gateway,
+        T0 + timedelta(minutes=2),
     )
     assert again.message == unknown.message
 
@@ -148,7 +152,10 @@ def test_file_outbox_writes_one_json_line_per_message(tmp_path) -> None:
     gateway.send("13800138000", "验证码为123456")
     gateway.send("13900139000", "验证码为654321")
     lines = [json.loads(line) for line in (tmp_path / "outbox.jsonl").read_text(encoding="utf-8").splitlines()]
-    assert [(x["phone"], x["text"]) for x in lines] == [("13800138000", "验证码为123456"), ("13900139000", "验证码为654321")]
+    assert [(x["phone"], x["text"]) for x in lines] == [
+        ("13800138000", "验证码为123456"),
+        ("13900139000", "验证码为654321"),
+    ]
     assert all("time" in x for x in lines)
 
 
@@ -162,8 +169,16 @@ def test_resend_uses_the_name_given_before(session) -> None:
 
 @pytest.mark.parametrize(
     ("text", "name"),
-    [("张三", "张三"), ("我叫李四", "李四"), ("欧阳娜娜。", "欧阳娜娜"), ("阿卜杜拉·买买提", "阿卜杜拉·买买提"),
-     ("我有哪些证照", None), ("123456", None), ("张", None), ("居住证怎么办", None)],
+    [
+        ("张三", "张三"),
+        ("我叫李四", "李四"),
+        ("欧阳娜娜。", "欧阳娜娜"),
+        ("阿卜杜拉·买买提", "阿卜杜拉·买买提"),
+        ("我有哪些证照", None),
+        ("123456", None),
+        ("张", None),
+        ("居住证怎么办", None),
+    ],
 )
 def test_normalize_name(text: str, name) -> None:
     assert auth.normalize_name(text) == name

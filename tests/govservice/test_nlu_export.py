@@ -14,9 +14,10 @@ def test_lookup_is_longest_first_and_synonyms_point_to_canonical_names(tmp_path)
     doc = yaml.safe_load((tmp_path / "nlu.yml").read_text(encoding="utf-8"))
     lookup = [line[2:] for line in doc["nlu"][0]["examples"].splitlines()]
     assert doc["nlu"][0]["lookup"] == "service"
+    assert doc["nlu"][1]["lookup"] == "certificate" and "- 居民户口簿" in doc["nlu"][1]["examples"]
     assert [len(w) for w in lookup] == sorted((len(w) for w in lookup), reverse=True)
     synonyms = {
-        word[2:]: entry["synonym"] for entry in doc["nlu"][1:] for word in entry["examples"].splitlines()
+        word[2:]: entry["synonym"] for entry in doc["nlu"][2:] for word in entry["examples"].splitlines()
     }
     assert synonyms["驾照"] == "机动车驾驶证"
     assert synonyms["公积金"] == "住房公积金"

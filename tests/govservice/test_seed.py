@@ -38,3 +38,21 @@ def test_same_models_work_on_postgresql(postgres_url: str) -> None:
     item = catalog.get("id_card_lost")
     assert item is not None and item.department_code == "GA"
     assert [m.position for m in item.materials] == list(range(1, len(item.materials) + 1))
+
+
+def test_columns_added_to_models_are_added_to_old_tables(tmp_path) -> None:
+    import sqlalchemy
+
+    url = f"sqlite:///{tmp_path}/old.db"
+    engine = sqlalchemy.create_engine(url)
+    with engine.begin() as conn:  # a departments table from before credit_code existed
+        conn.execute(sqlalchemy.text("CREATE TABLE departments (code VARCHAR(16) PRIMARY KEY, name VARCHAR(100))"))
+        conn.execute(sqlalchemy.text("INSERT INTO departments VALUES ('OLD', '旧部门')"))
+    from govservice.models import Base
+    from govservice.seed import add_missing_columns
+
+    Base.metadata.create_all(engine)
+    added = add_missing_columns(engine)
+    assert "departments.credit_code" in added
+    with engine.begin() as conn:
+        assert conn.execute(sqlalchemy.text("SELECT name FROM departments WHERE code='OLD'")).scalar() == "旧部门"
