@@ -50,12 +50,14 @@ def effective_status(cert: Certificate, today: Optional[datetime.date] = None) -
     return "有效"
 
 
-def resolve_certificate_type(session: Session, word: str) -> Optional[str]:
+def resolve_certificate_type(session: Session, word: str, *, exact: bool = False) -> Optional[str]:
     """Map a name or colloquial alias (驾照, 户口本, 社保卡…) to a certificate type name.
 
     Args:
         session: the database session.
         word: what the person said.
+        exact: only a whole name or alias matches; otherwise the longest name or alias contained
+            in ``word`` wins ("我的驾照" → 机动车驾驶证).
 
     Returns:
         The certificate type name, or None when nothing matches.
@@ -67,7 +69,8 @@ def resolve_certificate_type(session: Session, word: str) -> Optional[str]:
     for ctype in types:
         if text == ctype.name or text in (ctype.aliases or []):
             return str(ctype.name)
-    # A longer phrase that contains a name or alias ("我的驾照" → 机动车驾驶证), longest match first.
+    if exact:
+        return None
     candidates = [(len(w), str(t.name)) for t in types for w in [t.name, *(t.aliases or [])] if w in text]
     return max(candidates)[1] if candidates else None
 
@@ -278,7 +281,7 @@ def issue_certificate(
     """
     if not holder_id and not holder_company:
         raise ValueError("a certificate needs a holder")
-    resolved = resolve_certificate_type(session, type_name)
+    resolved = resolve_certificate_type(session, type_name, exact=True)
     ctype = session.get(CertificateType, resolved) if resolved else None
     if ctype is None:
         raise ValueError(f"unknown certificate type {type_name!r}")

@@ -12,7 +12,7 @@ import datetime
 import itertools
 import os
 import random
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from sqlalchemy.orm import Session
 from stdnum.cn import ric, uscc
@@ -29,15 +29,23 @@ SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁�
 MALE_CHARS = "伟强磊军勇杰涛斌浩宇鹏飞俊峰建明志刚晨阳文博天翔子豪"
 FEMALE_CHARS = "芳娜敏静丽艳娟霞秀玲婷雪慧燕红梅琳颖倩佳欣怡萍晓"
 STREETS = ["示范大道", "民生路", "金融街", "文教路", "机场路", "财税路", "滨江路", "榕城路"]
-COMPANY_WORDS = ["闽江", "榕光", "海峡", "东方", "新港", "鼓山"]
-COMPANY_TRADES = ["科技", "餐饮管理", "建材", "物流", "文化传媒", "电子商务"]
+COMPANY_NAMES = ["闽江科技", "榕光餐饮管理", "海峡建材", "东方物流", "新港文化传媒"]
 FIXED_COMPANY_CODE = "91350100M000100Y43"
+OPTIONAL_TYPES = [
+    ("普通护照", 0.35),
+    ("往来港澳通行证", 0.3),
+    ("学位证书", 0.3),
+    ("不动产权证书", 0.25),
+    ("居住证", 0.12),
+]
+Spec = Tuple[str, str, datetime.date, Optional[datetime.date], Dict[str, Any]]
 
 DEMO_CITIZENS: List[Dict[str, Any]] = [
     {
         "name": "张三",
         "id_number": "11010519491231002X",
         "phone": "13800138000",
+        "address": "示范市示范大道100号",
         "certificates": ["居民身份证", "居民户口簿", "结婚证", "社会保障卡", "机动车驾驶证", "不动产权证书"],
         "note": "驾驶证45天后到期；示范市张三商贸有限公司法定代表人",
     },
@@ -45,6 +53,7 @@ DEMO_CITIZENS: List[Dict[str, Any]] = [
         "name": "李四",
         "id_number": "440308199901101512",
         "phone": "13900139000",
+        "address": "示范市滨江路8号",
         "certificates": ["居民身份证", "居民户口簿", "社会保障卡", "机动车驾驶证"],
         "note": "证照均有效且不临期，用于隔离测试",
     },
@@ -55,6 +64,7 @@ DEMO_COMPANY: Dict[str, Any] = {
     "name": "示范市张三商贸有限公司",
     "credit_code": FIXED_COMPANY_CODE,
     "legal_rep": "张三",
+    "address": "示范市示范大道100号2楼",
     "certificates": ["营业执照"],
 }
 """The fixed demo company."""
@@ -82,33 +92,23 @@ class _Loader:
         self.count = 0
 
     def add(
-        self,
-        type_name: str,
-        number: str,
-        issued: datetime.date,
-        until: Optional[datetime.date],
-        attributes: Optional[Dict[str, Any]] = None,
-        *,
-        holder_id: Optional[str] = None,
-        holder_company: Optional[str] = None,
-        status: str = "有效",
+        self, spec: Spec, *, holder_id: Optional[str] = None, holder_company: Optional[str] = None, status: str = "有效"
     ) -> None:
+        """Add one certificate described by ``(type, number, issued, valid_until, attributes)``."""
+        type_name, number, issued, until, attributes = spec
         ctype = self.types[type_name]
         dept = self.departments[str(ctype.issuer_department)]
-        serial = f"{next(self.serials):08d}"
+        licence = licence_identifier(str(ctype.code), str(dept.credit_code), f"{next(self.serials):08d}")
+        fields = dict(type_name=type_name, number=number, issuer=dept.name, issue_date=issued, valid_from=issued)
         self.session.add(
             Certificate(
-                type_name=type_name,
+                **fields,
                 holder_id=holder_id,
                 holder_company=holder_company,
-                number=number,
-                issuer=dept.name,
-                issue_date=issued,
-                valid_from=issued,
                 valid_until=until,
                 status=status,
-                licence_id=licence_identifier(str(ctype.code), str(dept.credit_code), serial),
-                attributes=attributes or {},
+                licence_id=licence,
+                attributes=attributes,
             )
         )
         self.count += 1
@@ -147,222 +147,113 @@ def _id_card_years(age: int) -> Optional[int]:
     return 5 if age < 16 else 10 if age <= 25 else 20 if age <= 45 else None
 
 
+# Fixed certificates: (holder, type, number, days before today it was issued, validity, attributes).
+# Validity: None for 长期, an int for years after issue, or ("expires_in", days) counted from today.
+FIXED_CERTIFICATES: List[Tuple[str, str, str, int, Any, Dict[str, str]]] = [
+    ("张三", "居民身份证", "11010519491231002X", 3650, None, {"住址": "示范市示范大道100号"}),
+    ("张三", "居民户口簿", "350102003456", 9000, None, {"户主": "张三", "户别": "家庭户"}),
+    ("张三", "结婚证", "J350102-1975-000318", 18250, None, {"持证人": "张三", "配偶姓名": "王秀英"}),
+    ("张三", "社会保障卡", "F35010021", 1100, 10, {"社会保障号码": "11010519491231002X"}),
+    ("张三", "机动车驾驶证", "11010519491231002X", 0, ("expires_in", 45), {"准驾车型": "C1"}),
+    ("张三", "不动产权证书", "闽（2016）示范市不动产权第0012345号", 3600, None, {"用途": "住宅"}),
+    ("李四", "居民身份证", "440308199901101512", 1200, 10, {"住址": "示范市滨江路8号"}),
+    ("李四", "居民户口簿", "350103004512", 2500, None, {"户主": "李四", "户别": "家庭户"}),
+    ("李四", "社会保障卡", "F35010588", 900, 10, {"社会保障号码": "440308199901101512"}),
+    ("李四", "机动车驾驶证", "440308199901101512", 700, 6, {"准驾车型": "C1"}),
+    (FIXED_COMPANY_CODE, "营业执照", FIXED_COMPANY_CODE, 2000, None, {"法定代表人": "张三"}),
+]
+
+
 def _add_fixed(loader: _Loader, today: datetime.date) -> None:
-    zs, ls = DEMO_CITIZENS[0]["id_number"], DEMO_CITIZENS[1]["id_number"]
-    for info, address in ((DEMO_CITIZENS[0], "示范市示范大道100号"), (DEMO_CITIZENS[1], "示范市滨江路8号")):
-        loader.session.add(
-            Person(
-                id_number=info["id_number"],
-                name=info["name"],
-                phone=info["phone"],
-                gender=gender(info["id_number"]),
-                birth_date=ric.get_birth_date(info["id_number"]),
-                address=address,
-            )
-        )
+    ids = {info["name"]: info["id_number"] for info in DEMO_CITIZENS}
+    for info in DEMO_CITIZENS:
+        person = {k: info[k] for k in ("id_number", "name", "phone", "address")}
+        number = info["id_number"]
+        loader.session.add(Person(**person, gender=gender(number), birth_date=ric.get_birth_date(number)))
     loader.session.flush()
-    add = loader.add
-    add("居民身份证", zs, _days(today, -3650), None, {"姓名": "张三", "住址": "示范市示范大道100号"}, holder_id=zs)
-    add("居民户口簿", "350102003456", _days(today, -9000), None, {"户主": "张三", "户别": "家庭户"}, holder_id=zs)
-    add(
-        "结婚证",
-        "J350102-1975-000318",
-        _days(today, -18250),
-        None,
-        {"持证人": "张三", "配偶姓名": "王秀英", "登记日期": _days(today, -18250).isoformat()},
-        holder_id=zs,
-    )
-    add(
-        "社会保障卡",
-        "F35010021",
-        _days(today, -1100),
-        _years(_days(today, -1100), 10),
-        {"社会保障号码": zs, "银行": "示范市农村商业银行"},
-        holder_id=zs,
-    )
-    licence_until = _days(today, 45)
-    add(
-        "机动车驾驶证",
-        zs,
-        _years(licence_until, -10),
-        licence_until,
-        {"准驾车型": "C1", "初次领证日期": "1995-06-20", "档案编号": "350100123456"},
-        holder_id=zs,
-    )
-    add(
-        "不动产权证书",
-        "闽（2016）示范市不动产权第0012345号",
-        _days(today, -3600),
-        None,
-        {"坐落": "示范市示范大道100号3幢501室", "用途": "住宅"},
-        holder_id=zs,
-    )
-    add("居民身份证", ls, _days(today, -1200), _years(_days(today, -1200), 10), {"姓名": "李四"}, holder_id=ls)
-    add("居民户口簿", "350103004512", _days(today, -2500), None, {"户主": "李四", "户别": "家庭户"}, holder_id=ls)
-    add(
-        "社会保障卡",
-        "F35010588",
-        _days(today, -900),
-        _years(_days(today, -900), 10),
-        {"社会保障号码": ls},
-        holder_id=ls,
-    )
-    add(
-        "机动车驾驶证",
-        ls,
-        _days(today, -700),
-        _years(_days(today, -700), 6),
-        {"准驾车型": "C1", "档案编号": "350100654321"},
-        holder_id=ls,
-    )
-    loader.session.add(
-        Company(
-            credit_code=FIXED_COMPANY_CODE, name=DEMO_COMPANY["name"], legal_rep_id=zs, address="示范市示范大道100号2楼"
-        )
-    )
+    company = {k: DEMO_COMPANY[k] for k in ("credit_code", "name", "address")}
+    loader.session.add(Company(**company, legal_rep_id=ids[DEMO_COMPANY["legal_rep"]]))
     loader.session.flush()
-    add(
-        "营业执照",
-        FIXED_COMPANY_CODE,
-        _days(today, -2000),
-        None,
-        {
-            "名称": DEMO_COMPANY["name"],
-            "类型": "有限责任公司（自然人独资）",
-            "法定代表人": "张三",
-            "注册资本": "100万元人民币",
-        },
-        holder_company=FIXED_COMPANY_CODE,
-    )
+    for holder, type_name, number, issued_ago, validity, attributes in FIXED_CERTIFICATES:
+        issued = _days(today, -issued_ago)
+        until = _years(issued, validity) if isinstance(validity, int) else None
+        if isinstance(validity, tuple):
+            until = _days(today, validity[1])
+            issued = _years(until, -10)
+        owner = {"holder_id": ids[holder]} if holder in ids else {"holder_company": holder}
+        loader.add((type_name, number, issued, until, attributes), **owner)
+
+
+def _extra(rng: random.Random, type_name: str, index: int, today: datetime.date, person: Person) -> Spec:
+    """Build one optional certificate; some passports and permits are expired or expire soon."""
+    issued, until = _days(today, -rng.randrange(300, 3000)), None
+    id_number, name = str(person.id_number), str(person.name)
+    if type_name == "结婚证":
+        issued = _days(today, -rng.randrange(400, 12000))
+        number, attributes = f"J{id_number[:6]}-{issued.year}-{rng.randrange(1, 5000):06d}", {"持证人": name}
+    elif type_name == "机动车驾驶证":
+        number, until = id_number, _years(issued, rng.choice([6, 10]))
+        attributes = {"准驾车型": rng.choice(["C1", "C2", "C1E"]), "档案编号": f"3501{rng.randrange(10**8):08d}"}
+    elif type_name == "机动车行驶证":
+        number = f"350100{rng.randrange(10**6):06d}"
+        attributes = {"号牌号码": f"闽A{rng.choice('BCDFGHJK')}{rng.randrange(10**4):04d}", "车辆类型": "小型轿车"}
+    elif type_name in ("普通护照", "往来港澳通行证"):
+        prefix = "E" if type_name == "普通护照" else "C"
+        number, until = f"{prefix}{rng.randrange(10**8):08d}", _years(issued, 10)
+        if index % 4 == 1 and type_name == "普通护照":
+            until = _days(today, -rng.randrange(30, 900))  # expired
+        elif index % 6 == 2:
+            until = _days(today, rng.randrange(3, 58))  # expires within 60 days
+        issued, attributes = _years(until, -10), {"姓名": name}
+    elif type_name == "学位证书":
+        issued = datetime.date(rng.randrange(1985, 2024), 6, 30)
+        number = f"10386{rng.choice('1234')}{issued.year}{rng.randrange(10**6):06d}"
+        attributes = {"学位": rng.choice(["学士", "硕士", "博士"]), "授予单位": "示范大学"}
+    elif type_name == "不动产权证书":
+        number = f"闽（{issued.year}）示范市不动产权第{rng.randrange(10**7):07d}号"
+        attributes = {"坐落": f"示范市{rng.choice(STREETS)}{rng.randrange(1, 300)}号", "用途": "住宅"}
+    else:  # 居住证: expired or 长期 (signed each year)
+        number, attributes = id_number, {"居住地址": "示范市新港路1号"}
+        until = _days(today, -rng.randrange(10, 400)) if index % 2 else None
+    return type_name, number, issued, until, attributes
 
 
 def _add_citizen(loader: _Loader, rng: random.Random, index: int, today: datetime.date, used: Dict[str, set]) -> Person:
     male = rng.random() < 0.5
     birth = datetime.date(1950, 1, 1) + datetime.timedelta(days=rng.randrange(22280))  # to 2010-12-31
-    id_number = _make_id(rng, birth, male, used["ids"])
-    name = _make_name(rng, male, used["names"])
+    id_number, name = _make_id(rng, birth, male, used["ids"]), _make_name(rng, male, used["names"])
     address = f"示范市{rng.choice(STREETS)}{rng.randrange(1, 300)}号"
-    person = Person(
-        id_number=id_number,
-        name=name,
-        phone=_make_phone(rng, used["phones"]),
-        gender="男" if male else "女",
-        birth_date=birth,
-        address=address,
-    )
+    phone, sex = _make_phone(rng, used["phones"]), "男" if male else "女"
+    person = Person(id_number=id_number, name=name, phone=phone, gender=sex, birth_date=birth, address=address)
     loader.session.add(person)
     loader.session.flush()
     age = (today - birth).days // 365
-
-    def add(
-        type_name: str,
-        number: str,
-        issued: datetime.date,
-        until: Optional[datetime.date],
-        attributes: Optional[Dict[str, Any]] = None,
-        status: str = "有效",
-    ) -> None:
-        loader.add(type_name, number, issued, until, attributes, holder_id=id_number, status=status)
-
-    # 居民身份证: every fifth one expires within 60 days, the others are comfortably valid.
+    # 居民身份证 (validity by age at issue); every fifth one expires within 60 days.
     years = _id_card_years(max(age - 3, 0))
     issued = _days(today, -rng.randrange(200, 1000))
     until = _years(issued, years) if years else None
     if index % 5 == 0 and years:
         until = _days(today, 5 + index % 50)
         issued = _years(until, -years)
-    add("居民身份证", id_number, issued, until, {"姓名": name, "住址": address})
-    add(
-        "居民户口簿",
-        f"{id_number[:6]}{rng.randrange(10**6):06d}",
-        _days(today, -rng.randrange(400, 9000)),
-        None,
-        {"户主": name if rng.random() < 0.5 else "（家庭成员）", "户别": "家庭户"},
-    )
-    card_issued = _days(today, -rng.randrange(100, 3000))
-    add(
-        "社会保障卡",
-        f"{rng.choice('ABCDEF')}{rng.randrange(10**8):08d}",
-        card_issued,
-        _years(card_issued, 10),
-        {"社会保障号码": id_number},
-        status="挂失" if index % 13 == 4 else "有效",
-    )
-    extras: List[str] = []
+    loader.add(("居民身份证", id_number, issued, until, {"姓名": name, "住址": address}), holder_id=id_number)
+    booklet = f"{id_number[:6]}{rng.randrange(10**6):06d}"
+    issued = _days(today, -rng.randrange(400, 9000))
+    loader.add(("居民户口簿", booklet, issued, None, {"户别": "家庭户"}), holder_id=id_number)
+    card, issued = f"{rng.choice('ABCDEF')}{rng.randrange(10**8):08d}", _days(today, -rng.randrange(100, 3000))
+    status = "挂失" if index % 13 == 4 else "有效"
+    spec = ("社会保障卡", card, issued, _years(issued, 10), {"社会保障号码": id_number})
+    loader.add(spec, holder_id=id_number, status=status)
+    extras = ["普通护照"] if index % 4 == 1 else []  # every fourth citizen: an expired passport
     if age >= 22 and rng.random() < 0.6:
         extras.append("结婚证")
     if age >= 18 and rng.random() < 0.55:
         extras += ["机动车驾驶证"] + (["机动车行驶证"] if rng.random() < 0.5 else [])
-    for type_name, chance in (
-        ("普通护照", 0.35),
-        ("往来港澳通行证", 0.3),
-        ("学位证书", 0.3),
-        ("不动产权证书", 0.25),
-        ("居住证", 0.12),
-    ):
-        if age >= 18 and rng.random() < chance:
+    for type_name, chance in OPTIONAL_TYPES:
+        if age >= 18 and rng.random() < chance and type_name not in extras:
             extras.append(type_name)
-    if index % 4 == 1 and "普通护照" not in extras:
-        extras.insert(0, "普通护照")  # every fourth citizen has an expired passport
     for type_name in extras[:4]:
-        _add_extra(add, rng, type_name, index, today, name, id_number)
+        loader.add(_extra(rng, type_name, index, today, person), holder_id=id_number)
     return person
-
-
-def _add_extra(
-    add: Any, rng: random.Random, type_name: str, index: int, today: datetime.date, name: str, id_number: str
-) -> None:
-    issued = _days(today, -rng.randrange(300, 3000))
-    if type_name == "结婚证":
-        issued = _days(today, -rng.randrange(400, 12000))
-        add(
-            type_name,
-            f"J{id_number[:6]}-{issued.year}-{rng.randrange(1, 5000):06d}",
-            issued,
-            None,
-            {"持证人": name, "登记日期": issued.isoformat()},
-        )
-    elif type_name == "机动车驾驶证":
-        add(
-            type_name,
-            id_number,
-            issued,
-            _years(issued, rng.choice([6, 10])),
-            {"准驾车型": rng.choice(["C1", "C2", "C1E"]), "档案编号": f"3501{rng.randrange(10**8):08d}"},
-        )
-    elif type_name == "机动车行驶证":
-        plate = f"闽A{rng.choice('BCDFGHJK')}{rng.randrange(10**4):04d}"
-        add(type_name, f"350100{rng.randrange(10**6):06d}", issued, None, {"号牌号码": plate, "车辆类型": "小型轿车"})
-    elif type_name in ("普通护照", "往来港澳通行证"):
-        prefix = "E" if type_name == "普通护照" else "C"
-        until = _years(issued, 10)
-        if index % 4 == 1 and type_name == "普通护照":
-            until = _days(today, -rng.randrange(30, 900))  # expired
-            issued = _years(until, -10)
-        elif index % 6 == 2:
-            until = _days(today, rng.randrange(3, 58))  # expiring soon
-            issued = _years(until, -10)
-        add(type_name, f"{prefix}{rng.randrange(10**8):08d}", issued, until, {"姓名": name})
-    elif type_name == "学位证书":
-        year = rng.randrange(1985, 2024)
-        add(
-            type_name,
-            f"10386{rng.choice('1234')}{year}{rng.randrange(10**6):06d}",
-            datetime.date(year, 6, 30),
-            None,
-            {"学位": rng.choice(["学士", "硕士", "博士"]), "授予单位": "示范大学"},
-        )
-    elif type_name == "不动产权证书":
-        add(
-            type_name,
-            f"闽（{issued.year}）示范市不动产权第{rng.randrange(10**7):07d}号",
-            issued,
-            None,
-            {"坐落": f"示范市{rng.choice(STREETS)}{rng.randrange(1, 300)}号", "用途": "住宅"},
-        )
-    elif type_name == "居住证":
-        until = _days(today, -rng.randrange(10, 400)) if index % 2 else None  # expired or 长期
-        add(type_name, id_number, issued, until, {"居住地址": "示范市新港路1号"})
 
 
 def seed_demo_data(session: Session, today: Optional[datetime.date] = None) -> Dict[str, int]:
@@ -386,29 +277,19 @@ def seed_demo_data(session: Session, today: Optional[datetime.date] = None) -> D
     }
     people = [_add_citizen(loader, rng, i, today, used) for i in range(1, RANDOM_CITIZENS + 1)]
     adults = [p for p in people if p.birth_date and (today - p.birth_date).days >= 18 * 366]
-    for i in range(5):
+    for i in range(len(COMPANY_NAMES)):
         base = f"91350100MA{rng.randrange(10**7):07d}"
         code = base + uscc.calc_check_digit(base)
         rep = rng.choice(adults)
-        name = f"示范市{COMPANY_WORDS[i]}{COMPANY_TRADES[i]}有限公司"
+        name = f"示范市{COMPANY_NAMES[i]}有限公司"
         session.add(Company(credit_code=code, name=name, legal_rep_id=rep.id_number, address=rep.address))
         session.flush()
         opened = _days(today, -rng.randrange(200, 5000))
-        loader.add(
-            "营业执照",
-            code,
-            opened,
-            None,
-            {
-                "名称": name,
-                "类型": "有限责任公司",
-                "法定代表人": rep.name,
-                "注册资本": f"{rng.randrange(1, 50) * 10}万元人民币",
-            },
-            holder_company=code,
-        )
+        attributes = {"名称": name, "法定代表人": rep.name, "注册资本": f"{rng.randrange(1, 50) * 10}万元"}
+        loader.add(("营业执照", code, opened, None, attributes), holder_company=code)
     session.flush()
-    return {"persons": len(people) + len(DEMO_CITIZENS), "companies": 6, "certificates": loader.count}
+    companies = len(COMPANY_NAMES) + 1
+    return {"persons": len(people) + len(DEMO_CITIZENS), "companies": companies, "certificates": loader.count}
 
 
 def maybe_seed_demo_data(session: Session, today: Optional[datetime.date] = None) -> bool:
@@ -429,8 +310,7 @@ def demo_summary() -> str:
     for info in DEMO_CITIZENS:
         certs = "、".join(info["certificates"])
         rows.append(f"| 自然人 | {info['name']} | {info['id_number']} | {info['phone']} | {certs}（{info['note']}） |")
-    rows.append(
-        f"| 法人 | {DEMO_COMPANY['name']} | {DEMO_COMPANY['credit_code']} | 法定代表人{DEMO_COMPANY['legal_rep']}的手机 "
-        f"| {'、'.join(DEMO_COMPANY['certificates'])} |"
-    )
+    company, certs = DEMO_COMPANY, "、".join(DEMO_COMPANY["certificates"])
+    rep = f"法定代表人{company['legal_rep']}的手机"
+    rows.append(f"| 法人 | {company['name']} | {company['credit_code']} | {rep} | {certs} |")
     return "\n".join(rows) + "\n\n以上均为虚构的演示数据；另有50余位随机生成的市民和5家企业。"

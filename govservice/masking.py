@@ -11,7 +11,7 @@ import logging
 import re
 from typing import Any, Callable, Match, Optional
 
-_ID18 = re.compile(r"(?<![0-9A-Za-z])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
+_ID18 = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])")
 _CREDIT = re.compile(r"(?<![0-9A-Za-z])[0-9A-Ya-y][0-9]{7}[0-9A-Za-z]{10}(?![0-9A-Za-z])")
 _ID15 = re.compile(r"(?<![0-9])[0-9]{15}(?![0-9])")
 _MOBILE = re.compile(r"(?<![0-9])((?:\+?86[ -]?)?)(1[3-9][0-9])[ -]?([0-9]{4})[ -]?([0-9]{4})(?![0-9])")
@@ -83,9 +83,10 @@ def _mask_mobile(match: Match[str]) -> str:
 def redact_text(text: str) -> str:
     """Mask every ID number, 15-digit number, mobile number and credit code in free text.
 
-    18-character ID-like sequences (17 digits and a digit or X) and 15-digit runs are masked only
-    when they are not part of a longer run of digits or letters; mobile numbers (1[3-9] and 9
-    more digits, optionally grouped 3-4-4 or prefixed by +86) likewise.
+    18-character ID-like sequences (17 digits and a digit or X), 15-digit runs and mobile numbers
+    (1[3-9] and 9 more digits, optionally grouped 3-4-4 or prefixed by +86) are masked when they
+    are not inside a longer run of digits; 18-character credit codes when they are not inside a
+    longer run of letters and digits.
 
     Args:
         text: any text, e.g. a formatted log message.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import date
 from decimal import Decimal
 from typing import List
 
@@ -11,6 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from govservice.db import get_engine, session_scope
+from govservice.demo_data import maybe_seed_demo_data
 from govservice.knowledge import KnowledgeBase, load_knowledge_base
 from govservice.models import Base, CertificateType, Department, Material, Meta, ServiceItem, Topic
 
@@ -35,12 +37,17 @@ def init_db(url: str | None = None, kb: KnowledgeBase | None = None) -> bool:
     kb = kb or load_knowledge_base()
     with session_scope(url) as session:
         current = session.get(Meta, CATALOG_FINGERPRINT)
-        if current is not None and current.value == kb.fingerprint:
-            return False
-        seed_catalog(session, kb)
-        session.merge(Meta(key=CATALOG_FINGERPRINT, value=kb.fingerprint))
-    logger.info("catalog seeded: %d items", len(kb.items))
-    return True
+        reseeded = current is None or current.value != kb.fingerprint
+        if reseeded:
+            seed_catalog(session, kb)
+            session.merge(Meta(key=CATALOG_FINGERPRINT, value=kb.fingerprint))
+    if reseeded:
+        logger.info("catalog seeded: %d items", len(kb.items))
+    with session_scope(url) as session:
+        # Demo citizens/companies/certificates when the persons table is empty (DEMO_DATA=0: never).
+        if maybe_seed_demo_data(session, date.today()):
+            logger.info("demo citizens, companies and certificates seeded")
+    return reseeded
 
 
 def add_missing_columns(engine: Engine) -> List[str]:

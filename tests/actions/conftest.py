@@ -16,6 +16,8 @@ def make_tracker(
     slots: Dict[str, Any] | None = None,
     ranking: List[Dict[str, Any]] | None = None,
     sender_id: str = "test-user",
+    events: Optional[List[Dict[str, Any]]] = None,
+    active_loop: Optional[str] = None,
 ) -> Tracker:
     """A tracker whose latest message is ``text`` classified as ``intent``."""
     return Tracker.from_dict(
@@ -28,10 +30,10 @@ def make_tracker(
                 "entities": entities or [],
                 "intent_ranking": ranking or [{"name": intent, "confidence": 0.9}],
             },
-            "events": [],
+            "events": events if events is not None else [{"event": "user", "text": text, "input_channel": "rest"}],
             "paused": False,
             "followup_action": None,
-            "active_loop": {},
+            "active_loop": {"name": active_loop} if active_loop else {},
             "latest_action_name": "action_listen",
         }
     )

@@ -1,0 +1,105 @@
+"""Login form validation and what follows it, with the real back office underneath."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any, Dict
+
+import pytest
+from rasa_sdk.events import SlotSet
+
+from bot.actions.login import (
+    CODE_MASK,
+    LOGIN_SLOTS,
+    NOT_LOGGED_IN,
+    ActionLoginComplete,
+    ActionLogout,
+    ActionRememberRequest,
+    ValidateLoginForm,
+)
+from tests.actions.conftest import make_tracker
+
+ZHANG = "11010519491231002X"
+DOMAIN: Dict[str, Any] = {
+    "forms": {"login_form": {"required_slots": ["login_id", "login_name", "login_code"]}},
+    "slots": {name: {"type": "text", "mappings": [{"type": "custom"}]} for name in [*LOGIN_SLOTS, "logged_in"]},
+}
+
+
+def _last_code() -> str:
+    outbox = Path(os.environ["VAR_DIR"]) / "sms_outbox.jsonl"
+    last = json.loads(outbox.read_text(encoding="utf-8").splitlines()[-1])
+    assert last["phone"] == "13800138000"
+    return re.search(r"\d{6}", last["text"]).group(0)
+
+
+def _form_turn(slot: str, value: str, sender: str, slots: Dict[str, Any]) -> Any:
+    """A tracker just after action_extract_slots put the citizen's text into ``slot``."""
+    events = [
+        {"event": "user", "text": value, "input_channel": "rest"},
+        {"event": "slot", "name": slot, "value": value},
+    ]
+    return make_tracker(value, "inform_id_number", slots={**slots, slot: value, "requested_slot": slot},
+                        sender_id=sender, events=events, active_loop="login_form")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("4403081999011", "身份证号码应为18位"), ("360426199113010079", "出生日期"), ("36042619910102009X", "校验")],
+)
+async def test_invalid_id_numbers_get_their_own_reply(dispatcher, catalog, text: str, expected: str) -> None:
+    events = await ValidateLoginForm().run(dispatcher, _form_turn("login_id", text, "bad-id", {}), DOMAIN)
+    assert events == [SlotSet("login_id", None)]
+    assert expected in dispatcher.messages[0]["text"]
+
+
+async def test_full_login_then_the_pending_request_is_answered(dispatcher, catalog) -> None:
+    sender = "login-ok"
+    events = await ValidateLoginForm().run(dispatcher, _form_turn("login_id", f"我的身份证号是{ZHANG.lower()}", sender, {}), DOMAIN)
+    ref = events[1]["value"]
+    assert events == [SlotSet("login_id", "110105********002X"), SlotSet("login_ref", ref)]
+    assert len(ref) == 32
+
+    events = await ValidateLoginForm().run(dispatcher, _form_turn("login_name", "张三", sender, {"login_ref": ref}), DOMAIN)
+    assert events == [SlotSet("login_name", "张*")]
+    assert dispatcher.messages[-1]["text"] == "如信息匹配，验证码已发送至尾号8000的手机，5分钟内有效。"
+
+    code = _last_code()
+    events = await ValidateLoginForm().run(dispatcher, _form_turn("login_code", code, sender, {"login_ref": ref}), DOMAIN)
+    assert events == [SlotSet("login_code", CODE_MASK), SlotSet("logged_in", True)]
+
+    tracker = make_tracker("", "inform_id_number", slots={"pending_request": "query_certificates"}, sender_id=sender)
+    complete = ActionLoginComplete()
+    after = await complete.run(dispatcher, tracker, DOMAIN)
+    assert after == [*(SlotSet(s, None) for s in LOGIN_SLOTS), SlotSet("logged_in", True), SlotSet("pending_request", None)]
+    texts = [m["text"] for m in dispatcher.messages]
+    assert "登录成功，欢迎您，张*（110105********002X）。" in texts
+    listing = next(t for t in texts if "机动车驾驶证" in t)
+    assert ZHANG not in listing and "天后到期" in listing
+
+    events = await ActionLogout().run(dispatcher, make_tracker("退出登录", "logout", sender_id=sender), DOMAIN)
+    assert events == [SlotSet("logged_in", False), *(SlotSet(s, None) for s in LOGIN_SLOTS)]
+    assert dispatcher.messages[-1]["text"].startswith("已退出登录")
+
+
+async def test_wrong_codes_end_the_form_at_the_lockout(dispatcher, catalog) -> None:
+    sender = "login-brute"
+    events = await ValidateLoginForm().run(dispatcher, _form_turn("login_id", "440308199901101512", sender, {}), DOMAIN)
+    ref = events[1]["value"]
+    await ValidateLoginForm().run(dispatcher, _form_turn("login_name", "李四", sender, {"login_ref": ref}), DOMAIN)
+    results = []
+    for guess in ("000001", "000002", "000003", "000004", "000005"):
+        results.append(await ValidateLoginForm().run(dispatcher, _form_turn("login_code", guess, sender, {"login_ref": ref}), DOMAIN))
+    assert results[:4] == [[SlotSet("login_code", None)]] * 4
+    assert results[4] == [SlotSet("login_code", NOT_LOGGED_IN)]
+    assert "锁定" in dispatcher.messages[-1]["text"]
+
+
+async def test_remember_request_keeps_intent_and_typed_certificate_word(dispatcher) -> None:
+    entities = [{"entity": "certificate", "value": "婚姻登记", "start": 3, "end": 6}]
+    tracker = make_tracker("看看我结婚证", "show_certificate", entities=entities)
+    events = await ActionRememberRequest().run(dispatcher, tracker, DOMAIN)
+    assert events == [*(SlotSet(s, None) for s in LOGIN_SLOTS), SlotSet("pending_request", "show_certificate|结婚证")]

@@ -1,0 +1,107 @@
+"""Login and the certificate library over the running REST webhook (marker: server)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+import uuid
+from pathlib import Path
+from typing import List
+
+import pytest
+import requests
+
+BASE = os.environ.get("RASA_URL", "http://localhost:5005")
+VAR_DIR = Path(os.environ.get("VAR_DIR", "var"))
+ZHANG, ZHANG_PHONE = "11010519491231002X", "13800138000"
+LI, LI_PHONE = "440308199901101512", "13900139000"
+pytestmark = pytest.mark.server
+
+
+def say(sender: str, text: str) -> str:
+    resp = requests.post(f"{BASE}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=30)
+    assert resp.status_code == 200, resp.text
+    return "\n".join(m.get("text", "") for m in resp.json())
+
+
+def latest_code(phone: str, after: float) -> str:
+    outbox = VAR_DIR / "sms_outbox.jsonl"
+    for _ in range(50):
+        if outbox.exists():
+            for line in reversed(outbox.read_text(encoding="utf-8").splitlines()):
+                entry = json.loads(line)
+                if entry["phone"] == phone:
+                    return re.search(r"\d{6}", entry["text"]).group(0)
+        time.sleep(0.1)
+    raise AssertionError("no SMS in the outbox")
+
+
+def login(sender: str, id_number: str, name: str, phone: str, first: str = "我有哪些证照") -> List[str]:
+    started = time.time()
+    replies = [say(sender, first), say(sender, id_number), say(sender, name)]
+    replies.append(say(sender, latest_code(phone, started)))
+    return replies
+
+
+@pytest.fixture(scope="module")
+def zhang():  # type: ignore[no-untyped-def]
+    """张三 logs in once (one code a minute per ID number), as the README's script does."""
+    sender = f"zhang-{uuid.uuid4().hex[:8]}"
+    replies = login(sender, ZHANG, "张三", ZHANG_PHONE)
+    return sender, replies, latest_code(ZHANG_PHONE, 0)
+
+
+def test_certificates_need_login_then_the_request_resumes(zhang) -> None:
+    _, (asked, _, sent, done), _ = zhang
+    assert "身份号码" in asked and "有效期" not in asked
+    assert re.search(r"如信息匹配，验证码已发送至尾号8000的手机", sent)
+    assert "登录成功" in done and "110105********002X" in done
+    assert "机动车驾驶证" in done and "天后到期" in done  # listed, flagged as expiring soon
+    assert ZHANG not in done
+
+
+@pytest.mark.parametrize(
+    "phrase",
+    ["我有哪些证照", "看看我的结婚证", "我的驾驶证什么时候到期", "哪些证快过期了", "谁用过我的证照",
+     "查一下我名下的证件", "我的身份证有效期到哪天", "调出我的社保卡信息", "有没有快到期的证件", "查看用证记录"],
+)
+def test_no_certificate_data_without_login(phrase: str) -> None:
+    reply = say(f"anon-{uuid.uuid4().hex[:8]}", phrase)
+    assert "身份号码" in reply  # the login form starts
+    assert not re.search(r"有效期至|有效|已过期|\*{4}", reply.replace("有效身份", ""))
+
+
+def test_a_logged_in_user_gets_nothing_of_another_persons() -> None:
+    sender = f"iso-{uuid.uuid4().hex[:8]}"
+    assert "登录成功" in login(sender, LI, "李四", LI_PHONE)[-1]
+    for text in (ZHANG, f"看看{ZHANG}的结婚证", "我的驾驶证什么时候到期", "看看我的结婚证"):
+        reply = say(sender, text)
+        assert "110105********002X" not in reply and ZHANG not in reply and "张三" not in reply
+
+
+def test_wrong_code_brute_force_hits_the_lockout() -> None:
+    sender = f"brute-{uuid.uuid4().hex[:8]}"
+    say(sender, "我要登录")
+    say(sender, "360426199101010071")  # a valid number that may or may not exist: same replies
+    say(sender, "王五")
+    replies = [say(sender, f"{n:06d}") for n in range(111111, 111117)]
+    assert any("锁定" in r for r in replies)
+    assert "登录成功" not in "".join(replies)
+
+
+def test_persisted_tracker_and_logs_hold_no_raw_id_or_code(zhang) -> None:
+    sender, _, code = zhang
+    db = VAR_DIR / "tracker.db"
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        rows = [r[0] for r in conn.execute("SELECT data FROM events WHERE sender_id = ?", (sender,))]
+    assert rows, "the SQL tracker store should hold this conversation"
+    blob = "\n".join(rows)
+    assert ZHANG not in blob and code not in blob and ZHANG_PHONE not in blob
+    assert "110105********002X" in blob
+    for log in (VAR_DIR / "log").glob("*.log"):
+        text = log.read_text(encoding="utf-8", errors="replace")
+        assert ZHANG not in text and ZHANG_PHONE not in text and f"验证码为{code}" not in text, log.name
