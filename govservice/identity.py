@@ -9,16 +9,18 @@ Citizen ID policy (also returned by :func:`id_policy_text` for the README):
   lowercase ``x`` is accepted as the check character ``X``.
 * Checks run in this order and the first failure is reported: length (a 15-digit number is
   ``legacy15``, any other length than 18 is ``length``), format (17 digits and a final digit or
-  ``X``), birth date (a real calendar date, not in the future), address code, check character.
+  ``X``), birth date (a real calendar date, not in the future), province code, check character,
+  full address code.
 * 15-digit first-generation numbers are rejected, never upgraded: the person must give the
   18-digit number printed on the card they hold now.
 * Hong Kong, Macao and Taiwan residence-permit numbers (港澳台居民居住证, issued since 2018) are
   accepted when the address code is exactly 810000, 820000 or 830000, although python-stdnum
   rejects them; any other address code starting with 81-83 is invalid.
-* For other numbers only the province (first two digits) must be real: 11-15, 21-23, 31-37,
-  41-46, 50-54, 61-65, 71. When python-stdnum rejects a number only because its county code was
-  not in use in the birth year (historical codes stay on real cards, e.g. 440401 珠海市市辖区),
-  the number is accepted. A mistyped digit is still caught by the check character.
+* For other numbers the province (first two digits) must be real: 11-15, 21-23, 31-37, 41-46,
+  50-54, 61-65, 71 (checked before the check character). After the check character, the full
+  6-digit code must appear in python-stdnum's table of address codes for some year; a county
+  code that was not yet or no longer in use in the birth year is accepted (historical codes stay
+  on real cards, e.g. 440401 珠海市市辖区), although python-stdnum rejects such numbers.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import re
 import unicodedata
 from typing import Dict, Optional
 
+from stdnum import numdb
 from stdnum.cn import ric, uscc
 from stdnum.exceptions import InvalidComponent, ValidationError
 
@@ -115,6 +118,12 @@ def _clean(raw: str) -> str:
     return _SEPARATORS.sub("", text).upper()
 
 
+def _address_code_known(address: str) -> bool:
+    """Return whether python-stdnum's address table has this 6-digit code for any year."""
+    parts = numdb.get("cn/loc").info(address)
+    return any("county" in props for _part, props in parts)
+
+
 def _id_error(code: str, length: int = 0) -> IdentifierError:
     return IdentifierError(code, citizen_id_message(code, length))
 
@@ -153,13 +162,14 @@ def normalize_citizen_id(raw: str, *, today: Optional[datetime.date] = None) -> 
             raise _id_error("region")
     if number[-1] != ric.calc_check_digit(number):
         raise _id_error("checksum")
+    if address in RESIDENCE_PERMIT_CODES:
+        return number  # not in python-stdnum's table; accepted by policy
+    if not _address_code_known(address):
+        raise _id_error("region")
     try:
         ric.validate(number)
     except InvalidComponent:
-        # Policy: residence permits and county codes unknown for the birth year are accepted.
-        pass
-    except ValidationError:  # pragma: no cover - every other failure was reported above
-        raise _id_error("checksum") from None
+        pass  # a county code not in use in the birth year: accepted by policy
     return number
 
 
@@ -229,11 +239,11 @@ def id_policy_text() -> str:
         "**身份证号码校验规则**（GB 11643-1999，校验由 python-stdnum 完成）\n\n"
         "- 自动去除空格和连字符，全角数字转为半角，末位小写 x 视同 X。\n"
         "- 依次检查：位数（15位为第一代号码，其他非18位为位数错误）→ 字符（17位数字加末位数字或X）"
-        "→ 出生日期（须为真实日期且不晚于今天）→ 地址码 → 校验码，报告第一个错误。\n"
+        "→ 出生日期（须为真实日期且不晚于今天）→ 省级代码 → 校验码 → 6位地址码，报告第一个错误。\n"
         "- 不接受15位第一代身份证号码，也不自动升位：请使用现持身份证上的18位号码。\n"
         "- 接受港澳台居民居住证号码，地址码须恰为 810000（香港）、820000（澳门）、830000（台湾）；"
         "python-stdnum 不认这些号码，本系统按国家标准接受。81-83 开头的其他地址码无效。\n"
-        "- 其他号码只要求前两位是真实的省级代码（11-15、21-23、31-37、41-46、50-54、61-65、71）；"
-        "县级代码在出生年份尚未启用或已撤销（如 440401 珠海市市辖区等历史代码）时仍然接受，"
-        "输错的数字由校验码发现。\n"
+        "- 其他号码前两位须为真实的省级代码（11-15、21-23、31-37、41-46、50-54、61-65、71），"
+        "6位地址码须是曾经使用过的行政区划代码；出生年份时尚未启用或已撤销的县级代码"
+        "（如 440401 珠海市市辖区等历史代码，真实证件上仍在使用）照常接受，尽管 python-stdnum 不认。\n"
     )

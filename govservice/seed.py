@@ -72,15 +72,19 @@ def add_missing_columns(engine: Engine) -> List[str]:
 
 
 def seed_catalog(session: Session, kb: KnowledgeBase) -> None:
-    """Replace the catalog tables' rows with the knowledge base's contents."""
-    for model in (Topic, Material, ServiceItem, CertificateType, Department):
+    """Load the knowledge base into the catalog tables.
+
+    Departments and certificate types are updated in place, because certificates and
+    applications refer to them; items, materials and topics are replaced.
+    """
+    for model in (Topic, Material, ServiceItem):
         session.query(model).delete()
     session.flush()
     for dept in kb.departments:
-        session.add(Department(**dept))
+        session.merge(Department(**dept))
     session.flush()
     for cert in kb.certificate_types:
-        session.add(CertificateType(**cert))
+        session.merge(CertificateType(**cert))
     session.flush()
     for raw in kb.items:
         fields = {k: v for k, v in raw.items() if k not in ("materials", "department", "fee")}

@@ -1,1 +1,6 @@
 """Custom actions: thin adapters between Rasa and the ``govservice`` back office."""
+
+from govservice.masking import install_log_redaction
+
+# The action server logs what it handles; no raw ID number or phone may reach a log line.
+install_log_redaction()

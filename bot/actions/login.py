@@ -60,7 +60,7 @@ class LoginValidation(FormValidationAction, ABC):
             return {"login_code": None}
         match = _CODE.search(text)
         if match is None:
-            dispatcher.utter_message(text="验证码是短信中的6位数字，请直接输入这6位数字。")
+            dispatcher.utter_message(text="验证码是短信中的6位数字，请直接输入这6位数字；说“取消”可退出登录。")
             return {"login_code": None}
         channel, sender = channel_and_sender(tracker)
         with session_scope() as session:
@@ -89,6 +89,8 @@ class ValidateLoginForm(LoginValidation):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
         """Validate the ID number and start a login; the slot keeps only a masked copy."""
+        if value is None:
+            return {"login_id": None}
         try:
             id_number = normalize_citizen_id(_identifier_text(value))
         except IdentifierError as error:
@@ -103,6 +105,8 @@ class ValidateLoginForm(LoginValidation):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
         """Check the name looks like one, then send the code if it matches."""
+        if value is None:
+            return {"login_name": None}
         name = auth.normalize_name(str(value or ""))
         if name is None:
             dispatcher.utter_message(text="请输入身份证上的姓名（2至20个汉字，如“张三”）。")
@@ -122,6 +126,8 @@ class ValidateCompanyLoginForm(LoginValidation):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
         """Validate the unified social credit code and start a company login."""
+        if value is None:
+            return {"company_code": None}
         try:
             code = normalize_credit_code(_identifier_text(value))
         except IdentifierError as error:
@@ -136,6 +142,8 @@ class ValidateCompanyLoginForm(LoginValidation):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
         """Validate the representative's ID number and send the code if it matches."""
+        if value is None:
+            return {"login_rep_id": None}
         try:
             rep_id = normalize_citizen_id(_identifier_text(value))
         except IdentifierError as error:

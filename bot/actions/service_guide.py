@@ -88,8 +88,7 @@ class ActionAnswerService(Action):
         if resolution.ambiguous:
             ask_intent = _intent_for(aspect)
             buttons = [
-                service_button(ask_intent, item.key, item.variant or item.name)
-                for item in resolution.candidates
+                service_button(ask_intent, item.key, item.variant or item.name) for item in resolution.candidates
             ]
             dispatcher.utter_message(
                 text=f"关于“{resolution.topic}”有以下几种情况，请问您要办理的是哪一项？",
@@ -112,9 +111,7 @@ def _intent_for(aspect: str) -> str:
 
 def _ask_which_service(dispatcher: CollectingDispatcher, aspect: str | None) -> List[Dict[str, Any]]:
     question = ASPECT_QUESTION.get(aspect or "overview", "办事指南")
-    buttons = [
-        {"title": topic, "payload": f'/inform_service{{"service":"{topic}"}}'} for topic in POPULAR_TOPICS
-    ]
+    buttons = [{"title": topic, "payload": f'/inform_service{{"service":"{topic}"}}'} for topic in POPULAR_TOPICS]
     dispatcher.utter_message(
         text=f"请问您想了解哪项业务的{question}？请告诉我事项名称，例如“身份证补领”“居住证”“公积金提取”。",
         buttons=buttons,

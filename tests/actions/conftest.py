@@ -16,8 +16,8 @@ def make_tracker(
     slots: Dict[str, Any] | None = None,
     ranking: List[Dict[str, Any]] | None = None,
     sender_id: str = "test-user",
-    events: Optional[List[Dict[str, Any]]] = None,
-    active_loop: Optional[str] = None,
+    events: List[Dict[str, Any]] | None = None,
+    active_loop: str | None = None,
 ) -> Tracker:
     """A tracker whose latest message is ``text`` classified as ``intent``."""
     return Tracker.from_dict(

@@ -42,8 +42,18 @@ def _form_turn(slot: str, value: str, sender: str, slots: Dict[str, Any]) -> Any
         {"event": "user", "text": value, "input_channel": "rest"},
         {"event": "slot", "name": slot, "value": value},
     ]
-    return make_tracker(value, "inform_id_number", slots={**slots, slot: value, "requested_slot": slot},
-                        sender_id=sender, events=events, active_loop="login_form")
+    return make_tracker(
+        value,
+        "inform_id_number",
+        slots={**slots, slot: value, "requested_slot": slot},
+        sender_id=sender,
+        events=events,
+        active_loop="login_form",
+    )
+
+
+async def validate(dispatcher, slot: str, value: str, sender: str, **slots: Any) -> Any:  # type: ignore[no-untyped-def]
+    return await ValidateLoginForm().run(dispatcher, _form_turn(slot, value, sender, slots), DOMAIN)
 
 
 @pytest.mark.parametrize(
@@ -51,30 +61,40 @@ def _form_turn(slot: str, value: str, sender: str, slots: Dict[str, Any]) -> Any
     [("4403081999011", "身份证号码应为18位"), ("360426199113010079", "出生日期"), ("36042619910102009X", "校验")],
 )
 async def test_invalid_id_numbers_get_their_own_reply(dispatcher, catalog, text: str, expected: str) -> None:
-    events = await ValidateLoginForm().run(dispatcher, _form_turn("login_id", text, "bad-id", {}), DOMAIN)
+    events = await validate(dispatcher, "login_id", text, "bad-id")
     assert events == [SlotSet("login_id", None)]
     assert expected in dispatcher.messages[0]["text"]
 
 
 async def test_full_login_then_the_pending_request_is_answered(dispatcher, catalog) -> None:
     sender = "login-ok"
-    events = await ValidateLoginForm().run(dispatcher, _form_turn("login_id", f"我的身份证号是{ZHANG.lower()}", sender, {}), DOMAIN)
+    events = await ValidateLoginForm().run(
+        dispatcher, _form_turn("login_id", f"我的身份证号是{ZHANG.lower()}", sender, {}), DOMAIN
+    )
     ref = events[1]["value"]
     assert events == [SlotSet("login_id", "110105********002X"), SlotSet("login_ref", ref)]
     assert len(ref) == 32
 
-    events = await ValidateLoginForm().run(dispatcher, _form_turn("login_name", "张三", sender, {"login_ref": ref}), DOMAIN)
+    events = await ValidateLoginForm().run(
+        dispatcher, _form_turn("login_name", "张三", sender, {"login_ref": ref}), DOMAIN
+    )
     assert events == [SlotSet("login_name", "张*")]
     assert dispatcher.messages[-1]["text"] == "如信息匹配，验证码已发送至尾号8000的手机，5分钟内有效。"
 
     code = _last_code()
-    events = await ValidateLoginForm().run(dispatcher, _form_turn("login_code", code, sender, {"login_ref": ref}), DOMAIN)
+    events = await ValidateLoginForm().run(
+        dispatcher, _form_turn("login_code", code, sender, {"login_ref": ref}), DOMAIN
+    )
     assert events == [SlotSet("login_code", CODE_MASK), SlotSet("logged_in", True)]
 
     tracker = make_tracker("", "inform_id_number", slots={"pending_request": "query_certificates"}, sender_id=sender)
     complete = ActionLoginComplete()
     after = await complete.run(dispatcher, tracker, DOMAIN)
-    assert after == [*(SlotSet(s, None) for s in LOGIN_SLOTS), SlotSet("logged_in", True), SlotSet("pending_request", None)]
+    assert after == [
+        *(SlotSet(s, None) for s in LOGIN_SLOTS),
+        SlotSet("logged_in", True),
+        SlotSet("pending_request", None),
+    ]
     texts = [m["text"] for m in dispatcher.messages]
     assert "登录成功，欢迎您，张*（110105********002X）。" in texts
     listing = next(t for t in texts if "机动车驾驶证" in t)
@@ -87,12 +107,16 @@ async def test_full_login_then_the_pending_request_is_answered(dispatcher, catal
 
 async def test_wrong_codes_end_the_form_at_the_lockout(dispatcher, catalog) -> None:
     sender = "login-brute"
-    events = await ValidateLoginForm().run(dispatcher, _form_turn("login_id", "440308199901101512", sender, {}), DOMAIN)
+    events = await validate(dispatcher, "login_id", "440308199901101512", sender)
     ref = events[1]["value"]
-    await ValidateLoginForm().run(dispatcher, _form_turn("login_name", "李四", sender, {"login_ref": ref}), DOMAIN)
+    await validate(dispatcher, "login_name", "李四", sender, login_ref=ref)
     results = []
     for guess in ("000001", "000002", "000003", "000004", "000005"):
-        results.append(await ValidateLoginForm().run(dispatcher, _form_turn("login_code", guess, sender, {"login_ref": ref}), DOMAIN))
+        results.append(
+            await ValidateLoginForm().run(
+                dispatcher, _form_turn("login_code", guess, sender, {"login_ref": ref}), DOMAIN
+            )
+        )
     assert results[:4] == [[SlotSet("login_code", None)]] * 4
     assert results[4] == [SlotSet("login_code", NOT_LOGGED_IN)]
     assert "锁定" in dispatcher.messages[-1]["text"]

@@ -123,7 +123,12 @@ def test_examples_of_each_message() -> None:
     with pytest.raises(IdentifierError) as err:
         normalize_citizen_id("610104620932690")
     assert "15位" in err.value.message and "18位" in err.value.message
-    for raw, code in [("", "empty"), ("   ", "empty"), ("11010519491231002Y", "format"), ("1101051949123100XX", "format")]:
+    for raw, code in [
+        ("", "empty"),
+        ("   ", "empty"),
+        ("11010519491231002Y", "format"),
+        ("1101051949123100XX", "format"),
+    ]:
         with pytest.raises(IdentifierError) as err:
             normalize_citizen_id(raw)
         assert (err.value.code, err.value.message) == (code, CITIZEN_ID_MESSAGES[code])
@@ -155,6 +160,11 @@ def test_future_birth_date_and_region_rules() -> None:
         normalize_citizen_id(number, today=datetime.date(2019, 12, 31))
     assert normalize_citizen_id(number, today=datetime.date(2020, 1, 1)) == number
     for address in ("810101", "820100", "990426", "000000", "160101"):
+        body = address + "19900101001"
+        with pytest.raises(IdentifierError) as err:
+            normalize_citizen_id(body + ric.calc_check_digit(body + "0"))
+        assert err.value.code == "region", address
+    for address in ("111111", "110199", "440399"):  # real province, code never used: after the checksum
         body = address + "19900101001"
         with pytest.raises(IdentifierError) as err:
             normalize_citizen_id(body + ric.calc_check_digit(body + "0"))

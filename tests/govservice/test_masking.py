@@ -43,10 +43,7 @@ def test_mask_functions() -> None:
 
 
 def test_redact_text_masks_every_kind() -> None:
-    text = (
-        f"我的身份证是{ID.lower()}，老号码610104620927690，手机{PHONE}，"
-        f"也可打+86 139-0013-9000，公司代码{CREDIT}。"
-    )
+    text = f"我的身份证是{ID.lower()}，老号码610104620927690，手机{PHONE}，也可打+86 139-0013-9000，公司代码{CREDIT}。"
     redacted = redact_text(text)
     for raw in (ID, ID.lower(), "610104620927690", PHONE, "13900139000", "139-0013-9000", CREDIT):
         assert raw not in redacted
@@ -102,9 +99,7 @@ def test_filter_on_a_handler_redacts_args_and_exceptions() -> None:
     assert "hand-made 138****8000" in output
 
 
-def test_install_redacts_caplog_and_own_handlers(
-    caplog: pytest.LogCaptureFixture, restore_logging: None
-) -> None:
+def test_install_redacts_caplog_and_own_handlers(caplog: pytest.LogCaptureFixture, restore_logging: None) -> None:
     install_log_redaction()
     install_log_redaction()  # idempotent
     stream = io.StringIO()

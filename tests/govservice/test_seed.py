@@ -56,3 +56,19 @@ def test_columns_added_to_models_are_added_to_old_tables(tmp_path) -> None:
     assert "departments.credit_code" in added
     with engine.begin() as conn:
         assert conn.execute(sqlalchemy.text("SELECT name FROM departments WHERE code='OLD'")).scalar() == "旧部门"
+
+
+def test_reseeding_a_changed_catalog_keeps_certificates(tmp_path) -> None:
+    from dataclasses import replace
+
+    from govservice.models import Certificate
+
+    url = f"sqlite:///{tmp_path}/reseed.db"
+    kb = load_knowledge_base()
+    init_db(url, kb)
+    with session_scope(url) as session:
+        before = session.query(Certificate).count()
+    assert before > 0  # demo certificates refer to certificate types
+    assert init_db(url, replace(kb, fingerprint="changed")) is True
+    with session_scope(url) as session:
+        assert session.query(Certificate).count() == before
