@@ -132,7 +132,7 @@ def request_code(session: Session, ref: str, proof: str, gateway: SmsGateway, no
         OtpCode.subject_id == attempt.subject_id, OtpCode.created_at > now - DAILY_WINDOW
     )
     if recent.filter(OtpCode.created_at > now - RESEND_INTERVAL).count():
-        return CodeResult("too_soon", "验证码发送过于频繁，请1分钟后再试。已发送的验证码5分钟内仍然有效。")
+        return CodeResult("too_soon", "验证码发送过于频繁，请1分钟后再输入一次获取验证码。")
     if recent.count() >= DAILY_LIMIT:
         return CodeResult(
             "daily_limit", "该证件号码24小时内获取验证码已达10次上限，请明天再试或前往窗口办理。"

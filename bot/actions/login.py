@@ -29,6 +29,15 @@ _CODE = re.compile(r"(?<!\d)\d{6}(?!\d)")
 _RESEND = ("重新发送", "重发", "再发", "没收到", "收不到")
 
 
+def _not_asked(tracker: Tracker, slot: str, value: Any) -> bool:
+    """True when ``value`` is no answer to ``slot``.
+
+    Rasa fills every free-text slot with the first message when the form activates (no slot
+    is requested yet), and resets slots to None before a login; neither is an answer.
+    """
+    return value is None or tracker.get_slot("requested_slot") != slot
+
+
 def _identifier_text(value: Any) -> str:
     """The likely identifier inside a message such as "我的身份证号是 1101 05…"."""
     text = str(value or "")
@@ -53,7 +62,9 @@ class LoginValidation(FormValidationAction, ABC):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
         """Check the one-time code; resend on request; end the form when locked."""
-        text = str(value or "")
+        if _not_asked(tracker, "login_code", value):
+            return {"login_code": None}
+        text = str(value)
         ref = tracker.get_slot("login_ref")
         if any(word in text for word in _RESEND):
             self._request_code(dispatcher, ref, None)
@@ -71,11 +82,13 @@ class LoginValidation(FormValidationAction, ABC):
         return {"login_code": NOT_LOGGED_IN if result.status == "locked" else None}
 
 
-def _refuse_step(status: str, slots: List[str]) -> Dict[str, Any]:
-    """Go on to the code step after a send, or end the form when no code can come."""
-    if status in ("sent", "too_soon"):
-        return {}
-    return {slot: NOT_LOGGED_IN for slot in slots}
+def _after_send(status: str, proof_slot: str, value: str) -> Dict[str, Any]:
+    """Go on to the code step after a send; ask again after "too soon"; else end the form."""
+    if status == "sent":
+        return {proof_slot: value}
+    if status == "too_soon":
+        return {proof_slot: None}
+    return {proof_slot: value, "login_code": NOT_LOGGED_IN}
 
 
 class ValidateLoginForm(LoginValidation):
@@ -89,7 +102,7 @@ class ValidateLoginForm(LoginValidation):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
         """Validate the ID number and start a login; the slot keeps only a masked copy."""
-        if value is None:
+        if _not_asked(tracker, "login_id", value):
             return {"login_id": None}
         try:
             id_number = normalize_citizen_id(_identifier_text(value))
@@ -105,14 +118,14 @@ class ValidateLoginForm(LoginValidation):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
         """Check the name looks like one, then send the code if it matches."""
-        if value is None:
+        if _not_asked(tracker, "login_name", value):
             return {"login_name": None}
         name = auth.normalize_name(str(value or ""))
         if name is None:
             dispatcher.utter_message(text="请输入身份证上的姓名（2至20个汉字，如“张三”）。")
             return {"login_name": None}
         status = self._request_code(dispatcher, tracker.get_slot("login_ref"), name)
-        return {"login_name": name[0] + "*" * (len(name) - 1), **_refuse_step(status, ["login_code"])}
+        return _after_send(status, "login_name", name[0] + "*" * (len(name) - 1))
 
 
 class ValidateCompanyLoginForm(LoginValidation):
@@ -126,7 +139,7 @@ class ValidateCompanyLoginForm(LoginValidation):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
         """Validate the unified social credit code and start a company login."""
-        if value is None:
+        if _not_asked(tracker, "company_code", value):
             return {"company_code": None}
         try:
             code = normalize_credit_code(_identifier_text(value))
@@ -142,7 +155,7 @@ class ValidateCompanyLoginForm(LoginValidation):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
         """Validate the representative's ID number and send the code if it matches."""
-        if value is None:
+        if _not_asked(tracker, "login_rep_id", value):
             return {"login_rep_id": None}
         try:
             rep_id = normalize_citizen_id(_identifier_text(value))
@@ -150,7 +163,7 @@ class ValidateCompanyLoginForm(LoginValidation):
             dispatcher.utter_message(text=error.message)
             return {"login_rep_id": None}
         status = self._request_code(dispatcher, tracker.get_slot("login_ref"), rep_id)
-        return {"login_rep_id": mask_id_number(rep_id), **_refuse_step(status, ["login_code"])}
+        return _after_send(status, "login_rep_id", mask_id_number(rep_id))
 
 
 def _reset_login_slots() -> List[Dict[str, Any]]:

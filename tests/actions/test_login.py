@@ -127,3 +127,14 @@ async def test_remember_request_keeps_intent_and_typed_certificate_word(dispatch
     tracker = make_tracker("看看我结婚证", "show_certificate", entities=entities)
     events = await ActionRememberRequest().run(dispatcher, tracker, DOMAIN)
     assert events == [*(SlotSet(s, None) for s in LOGIN_SLOTS), SlotSet("pending_request", "show_certificate|结婚证")]
+
+
+async def test_first_message_is_not_taken_as_an_answer_when_the_form_starts(dispatcher) -> None:
+    text = "我有哪些证照"
+    events = [{"event": "user", "text": text, "input_channel": "rest"}]
+    events += [{"event": "slot", "name": s, "value": text} for s in ("login_id", "login_name", "login_code")]
+    slots = {"login_id": text, "login_name": text, "login_code": text, "requested_slot": None}
+    tracker = make_tracker(text, "query_certificates", slots=slots, events=events, active_loop="login_form")
+    result = await ValidateLoginForm().run(dispatcher, tracker, DOMAIN)
+    assert result == [SlotSet("login_id", None), SlotSet("login_name", None), SlotSet("login_code", None)]
+    assert dispatcher.messages == []
