@@ -41,7 +41,7 @@ def _not_asked(tracker: Tracker, slot: str, value: Any) -> bool:
 def _identifier_text(value: Any) -> str:
     """The likely identifier inside a message such as "我的身份证号是 1101 05…"."""
     text = str(value or "")
-    match = re.search(r"[0-9０-９][0-9０-９\s-]{5,}[0-9０-９XxＸｘ]|[0-9A-Za-z]{15,20}", text)
+    match = re.search(r"[0-9A-Za-z]{15,20}", text) or re.search(r"[0-9０-９][0-9０-９\s-]{5,}[0-9０-９XxＸｘ]", text)
     return match.group(0) if match else text
 
 

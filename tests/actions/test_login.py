@@ -138,3 +138,27 @@ async def test_first_message_is_not_taken_as_an_answer_when_the_form_starts(disp
     result = await ValidateLoginForm().run(dispatcher, tracker, DOMAIN)
     assert result == [SlotSet("login_id", None), SlotSet("login_name", None), SlotSet("login_code", None)]
     assert dispatcher.messages == []
+
+
+async def test_company_login_sends_the_code_to_the_representative(dispatcher, catalog) -> None:
+    from bot.actions.login import ValidateCompanyLoginForm
+
+    domain = {
+        "forms": {"company_login_form": {"required_slots": ["company_code", "login_rep_id", "login_code"]}},
+        "slots": DOMAIN["slots"],
+    }
+
+    async def step(slot: str, value: str, **slots: Any) -> Any:
+        tracker = _form_turn(slot, value, "corp-1", slots)
+        tracker.active_loop = {"name": "company_login_form"}
+        return await ValidateCompanyLoginForm().run(dispatcher, tracker, domain)
+
+    bad = await step("company_code", "91350100M000100Y44")
+    assert bad == [SlotSet("company_code", None)] and "校验" in dispatcher.messages[-1]["text"]
+    events = await step("company_code", "91350100M000100Y43")
+    ref = events[1]["value"]
+    assert events == [SlotSet("company_code", "913501********0Y43"), SlotSet("login_ref", ref)]
+    events = await step("login_rep_id", ZHANG, login_ref=ref)
+    assert events == [SlotSet("login_rep_id", "110105********002X")]
+    events = await step("login_code", _last_code(), login_ref=ref)
+    assert events == [SlotSet("login_code", CODE_MASK), SlotSet("logged_in", True)]
