@@ -11,6 +11,7 @@ Environment:
     BENCH_STOCK_EPOCHS: DIET/TED epochs of the stock bot (default 100; lower only for a trial).
     BENCH_TIMEOUT: seconds per webhook request (default 30).
     BENCH_TRAIN_TIMEOUT: seconds per training (default 7200).
+    BENCH_START_RETRIES: extra attempts to start a bot's servers (default 2).
     BENCH_RASA_PORT, BENCH_ACTION_PORT: server ports (default 5205 and 5255).
     BENCH_BOTS: comma-separated subset of ``ours,stock``.
     BENCH_SECTIONS: comma-separated subset of the section keys; without ``training`` the
@@ -120,10 +121,15 @@ def run_server_sections(ctx: Context, chosen: List[Section], bot: Bot) -> None:
     if warning and warning not in ctx.notes:
         ctx.notes.append(warning)
     print(f"[bench] {bot.name}: starting servers on {bot.rasa_port}/{bot.action_port}", flush=True)
-    try:
-        ctx.servers = start_servers(bot.model, var_dir, bot.rasa_port, bot.action_port)
-    except Exception as exc:
-        message = f"servers did not start: {exc}"[:2000]
+    attempts, message = 1 + int(_env_number("BENCH_START_RETRIES", 2)), ""
+    for attempt in range(1, attempts + 1):
+        try:
+            ctx.servers = start_servers(bot.model, var_dir, bot.rasa_port, bot.action_port)
+            break
+        except Exception as exc:  # run.sh gives the Rasa server 180 s, which a busy machine can miss
+            message = f"servers did not start (attempt {attempt} of {attempts}): {exc}"[:2000]
+            print(f"[bench] {bot.name}: {message}", flush=True)
+    else:
         ctx.notes.append(f"{bot.name}: {message[:300]}")
         for section in chosen:
             ctx.results.setdefault(section.key, {})[bot.name] = {"error": message}

@@ -11,6 +11,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+import govservice.application_models  # noqa: F401  (registers the back-office tables for create_all)
 from govservice.db import get_engine, session_scope
 from govservice.demo_data import maybe_seed_demo_data
 from govservice.knowledge import KnowledgeBase, load_knowledge_base

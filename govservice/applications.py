@@ -1,0 +1,348 @@
+"""Applications (办件): idempotent submission, the review state machine, queries and chat texts.
+
+``submit_application`` opens and commits its own transaction (retrying on races). The state
+machine functions and the queries take a session and only flush: the caller owns the
+transaction. Every status change is checked against :data:`TRANSITIONS` and the actor's scope,
+recorded as a :class:`StatusChange` and returned as a :class:`StatusEvent` for the notification.
+
+State machine: 已提交 → 已受理 → 审核中 → 需补正 → (重新提交) 审核中 → 已办结 / 不予受理;
+已提交 → 已撤回 (the citizen withdraws before acceptance).
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import DetachedInstanceError
+
+from govservice.application_models import (
+    ACCEPTED,
+    APPROVED,
+    CORRECTION,
+    REJECTED,
+    REVIEWING,
+    SUBMITTED,
+    WITHDRAWN,
+    Application,
+    ApplicationError,
+    StatusEvent,
+    TransitionError,
+)
+from govservice.application_models import ApplicationNotFound as ApplicationNotFound
+from govservice.application_models import ScopeError as ScopeError
+from govservice.application_store import (
+    MaterialSpec,
+    Target,
+    add_materials,
+    check_transition,
+    load_application,
+    resolve_materials,
+    run_idempotent,
+    transition,
+)
+from govservice.application_store import create_application as create_application
+from govservice.application_store import next_number as next_number
+from govservice.certificates import issue_certificate
+from govservice.materials_check import fit_message
+from govservice.models import Certificate, Person, ServiceItem
+
+VALIDITY_YEARS = {"居住证": 1, "机动车驾驶证": 10, "居民身份证": 20, "社会保障卡": 10, "普通护照": 10}
+"""Validity of issued certificates (居住证: one year until the next 签注); other types are 长期."""
+ID_NUMBERED = ("居民身份证", "居住证", "机动车驾驶证")
+"""Certificate types numbered with the holder's ID number; others get the application number."""
+
+
+def submit_application(
+    target: Target,
+    *,
+    idempotency_key: str,
+    item_key: str,
+    person_id: str,
+    company_code: Optional[str] = None,
+    channel: str,
+    sender: str,
+    form_data: Dict[str, Any],
+    materials: Sequence[MaterialSpec] = (),
+    bundle_id: Optional[str] = None,
+    now: Optional[datetime.datetime] = None,
+) -> Application:
+    """Submit an application in ONE transaction; a retry with the same key returns the first one.
+
+    Args:
+        target: a database URL (None: the configured one) or a session factory.
+        idempotency_key: unique per confirmed submission (e.g. conversation id + confirmation turn);
+            a retried "确认提交" with the same key creates nothing and returns the existing application.
+        item_key: the service item; the application is routed to the item's department.
+        person_id: the applicant's ID number.
+        company_code: the company applied for (legal-person applications), if any.
+        channel: the channel to notify on (e.g. "rest", "wechat").
+        sender: the sender id on that channel.
+        form_data: the form fields (JSON-serializable).
+        materials: ``(material_id, source, ref)`` with source "certificate" (ref: certificate id;
+            records a 用证记录 and 用证授权), "upload" (ref: attachment id) or "commitment" (告知承诺).
+        bundle_id: links the applications of one life event.
+        now: the submission time; ``datetime.now()`` by default.
+
+    Returns:
+        The application (status 已提交), detached, with item, materials and history loaded.
+
+    Raises:
+        ApplicationError: unknown item or applicant, or invalid materials (Chinese message).
+        ScopeError: a company the applicant does not represent.
+    """
+    moment = now or datetime.datetime.now()
+
+    def create(session: Session) -> List[Application]:
+        app = create_application(
+            session,
+            idempotency_key=idempotency_key,
+            item_key=item_key,
+            person_id=person_id,
+            company_code=company_code,
+            channel=channel,
+            sender=sender,
+            form_data=form_data,
+            materials=materials,
+            bundle_id=bundle_id,
+            now=moment,
+        )
+        return [app]
+
+    return run_idempotent(target, [idempotency_key], create)[0]
+
+
+def _event(app: Application, moment: datetime.datetime) -> StatusEvent:
+    return StatusEvent(
+        number=str(app.number),
+        item_name=str(app.item_name),
+        status=str(app.status),
+        at=moment,
+        channel=str(app.channel),
+        sender=str(app.sender),
+        reason=app.status_reason,
+        next_step=next_step_text(app),
+    )
+
+
+def _required(reason: Optional[str], message: str) -> str:
+    if not (reason or "").strip():
+        raise ApplicationError(message)
+    return str(reason).strip()
+
+
+def _step(
+    session: Session,
+    app: Application,
+    to_status: str,
+    actor: Tuple[str, str],
+    reason: Optional[str],
+    now: Optional[datetime.datetime],
+    from_status: Optional[str] = None,
+) -> StatusEvent:
+    if from_status is not None and app.status != from_status:
+        raise TransitionError(f"办件{app.number}当前状态为「{app.status}」，不能变更为「{to_status}」")
+    moment = now or datetime.datetime.now()
+    transition(session, app, to_status, actor[0], actor[1], reason, moment)
+    return _event(app, moment)
+
+
+def accept(
+    session: Session, number: str, officer: str, department_code: str, now: Optional[datetime.datetime] = None
+) -> StatusEvent:
+    """已提交 → 已受理, by an officer of the application's department (another department: ScopeError)."""
+    app = load_application(session, number, department_code=department_code)
+    return _step(session, app, ACCEPTED, ("officer", officer), None, now)
+
+
+def start_review(
+    session: Session, number: str, officer: str, department_code: str, now: Optional[datetime.datetime] = None
+) -> StatusEvent:
+    """已受理 → 审核中, by an officer of the application's department."""
+    app = load_application(session, number, department_code=department_code)
+    return _step(session, app, REVIEWING, ("officer", officer), None, now, from_status=ACCEPTED)
+
+
+def request_correction(
+    session: Session,
+    number: str,
+    officer: str,
+    department_code: str,
+    reason: str,
+    now: Optional[datetime.datetime] = None,
+) -> StatusEvent:
+    """审核中 → 需补正; ``reason`` (what to correct) is required."""
+    app = load_application(session, number, department_code=department_code)
+    check_transition(app, CORRECTION)
+    text = _required(reason, "请注明需补正的材料及原因")
+    return _step(session, app, CORRECTION, ("officer", officer), text, now)
+
+
+def resubmit(
+    session: Session,
+    number: str,
+    person_id: str,
+    attachments: Sequence[Tuple[int, str]],
+    now: Optional[datetime.datetime] = None,
+) -> StatusEvent:
+    """需补正 → 审核中: the applicant adds ``(material_id, attachment_id)`` uploads (at least one)."""
+    app = load_application(session, number, person_id=person_id)
+    if app.status != CORRECTION:
+        raise TransitionError(f"办件{app.number}当前状态为「{app.status}」，无需补正")
+    item = session.get(ServiceItem, app.item_key)
+    if not attachments or item is None:
+        raise ApplicationError("请先上传补正材料，再重新提交" if item else "该事项已调整，请联系窗口办理")
+    specs = [(material_id, "upload", attachment_id) for material_id, attachment_id in attachments]
+    moment = now or datetime.datetime.now()
+    resolved = resolve_materials(session, item, person_id, app.company_code, specs, moment.date())
+    event = _step(session, app, REVIEWING, ("citizen", person_id), "补正材料后重新提交", moment, CORRECTION)
+    app.submission_round = (app.submission_round or 1) + 1
+    add_materials(session, app, resolved, event.at)
+    return event
+
+
+def issue_output(session: Session, app: Application, today: datetime.date) -> Optional[Certificate]:
+    """Issue the certificate an approved item outputs into the applicant's library, if any.
+
+    Nothing is issued when the item outputs no certificate or the application is made on behalf
+    of someone else (``form_data["on_behalf_of"]``, e.g. a newborn). Earlier certificates of the
+    same type of the holder are marked 已注销 (superseded).
+    """
+    item = session.get(ServiceItem, app.item_key)
+    if item is None or not item.outputs_certificate or (app.form_data or {}).get("on_behalf_of"):
+        return None
+    type_name = str(item.outputs_certificate)
+    holder_column = Certificate.holder_company if app.company_code else Certificate.holder_id
+    holder = app.company_code or app.person_id
+    for old in session.query(Certificate).filter(holder_column == holder, Certificate.type_name == type_name):
+        old.status = "已注销"
+    attributes = {"办件编号": app.number}
+    if type_name == "居住证":
+        person = session.get(Person, app.person_id)
+        attributes["居住地址"] = str((app.form_data or {}).get("居住地址") or (person.address if person else "") or "")
+    number = app.person_id if type_name in ID_NUMBERED and not app.company_code else app.number
+    return issue_certificate(
+        session,
+        None if app.company_code else app.person_id,
+        type_name,
+        number,
+        valid_years=VALIDITY_YEARS.get(type_name),
+        attributes=attributes,
+        today=today,
+        holder_company=app.company_code,
+    )
+
+
+def approve(
+    session: Session,
+    number: str,
+    officer: str,
+    department_code: str,
+    reason: Optional[str] = None,
+    now: Optional[datetime.datetime] = None,
+) -> StatusEvent:
+    """审核中 → 已办结; an item that outputs a certificate issues it into the applicant's library."""
+    app = load_application(session, number, department_code=department_code)
+    event = _step(session, app, APPROVED, ("officer", officer), reason or "审核通过", now)
+    issue_output(session, app, event.at.date())
+    return event
+
+
+def reject(
+    session: Session,
+    number: str,
+    officer: str,
+    department_code: str,
+    reason: str,
+    now: Optional[datetime.datetime] = None,
+) -> StatusEvent:
+    """→ 不予受理 (from 已提交, 已受理, 审核中 or 需补正); ``reason`` is required."""
+    app = load_application(session, number, department_code=department_code)
+    check_transition(app, REJECTED)
+    text = _required(reason, "请注明不予受理的理由")
+    return _step(session, app, REJECTED, ("officer", officer), text, now)
+
+
+def withdraw(
+    session: Session, number: str, person_id: str, reason: Optional[str] = None, now: Optional[datetime.datetime] = None
+) -> StatusEvent:
+    """已提交 → 已撤回, by the applicant, before the window accepts the application."""
+    app = load_application(session, number, person_id=person_id)
+    if app.status != SUBMITTED:
+        raise TransitionError(f"办件{app.number}当前状态为「{app.status}」，不能撤回，如需撤回请联系窗口")
+    return _step(session, app, WITHDRAWN, ("citizen", person_id), reason or "申请人撤回", now, SUBMITTED)
+
+
+def applications_for_person(session: Session, person_id: str, limit: int = 20) -> List[Application]:
+    """The person's applications, newest first."""
+    query = session.query(Application).filter(Application.person_id == person_id)
+    return query.order_by(Application.created_at.desc(), Application.id.desc()).limit(limit).all()
+
+
+def applications_for_department(
+    session: Session, department_code: str, status: Optional[str] = None, item_key: Optional[str] = None
+) -> List[Application]:
+    """The department's applications, oldest first (a work queue), optionally by status and item."""
+    query = session.query(Application).filter(Application.department_code == department_code)
+    if status:
+        query = query.filter(Application.status == status)
+    if item_key:
+        query = query.filter(Application.item_key == item_key)
+    return query.order_by(Application.created_at, Application.id).all()
+
+
+def get_for_department(session: Session, number: str, department_code: str) -> Optional[Application]:
+    """The application with ``number`` if it belongs to the department, else None."""
+    query = session.query(Application).filter(Application.number == number)
+    return query.filter(Application.department_code == department_code).one_or_none()
+
+
+def get_for_person(session: Session, number: str, person_id: str) -> Optional[Application]:
+    """The application with ``number`` if the person applied for it, else None."""
+    query = session.query(Application).filter(Application.number == number)
+    return query.filter(Application.person_id == person_id).one_or_none()
+
+
+def _rated(app: Application) -> bool:
+    try:
+        return app.rating is not None
+    except DetachedInstanceError:
+        return False
+
+
+def next_step_text(app: Application) -> str:
+    """What happens next, in Chinese, for the citizen."""
+    status = app.status
+    if status == SUBMITTED:
+        return "等待窗口受理"
+    if status == ACCEPTED:
+        return "已受理，等待审核"
+    if status == REVIEWING:
+        try:
+            item = app.item
+        except DetachedInstanceError:
+            item = None
+        days = (item.promised_limit_days or item.legal_limit_days) if item is not None else 0
+        return f"审核中，预计{days}个工作日内办结" if days else "审核中，请耐心等待"
+    if status == CORRECTION:
+        return f"需补正：{app.status_reason or '请按窗口要求补充材料'}，请上传材料后重新提交"
+    if status == APPROVED:
+        return "已办结，感谢您的评价" if _rated(app) else "已办结，欢迎评价"
+    if status == REJECTED:
+        rated = "感谢您的评价" if _rated(app) else "欢迎评价"
+        return f"不予受理：{app.status_reason or '不符合受理条件'}。如有疑问请咨询窗口，{rated}"
+    if status == WITHDRAWN:
+        return "已撤回，如需办理请重新申请"
+    return str(status)
+
+
+def render_applications(apps: Sequence[Application]) -> str:
+    """Render applications as a Chinese chat message (< 2048 bytes)."""
+    if not apps:
+        return "您暂无办件记录。"
+    lines = [f"您共有{len(apps)}件办件（最新的在前）："]
+    for index, app in enumerate(apps, start=1):
+        lines.append(f"{index}. {app.item_name}｜{app.number}｜{app.created_at:%Y-%m-%d}")
+        lines.append(f"   状态：{app.status}；{next_step_text(app)}")
+    return fit_message(lines)
