@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from datetime import datetime
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
@@ -82,6 +82,23 @@ class LoginValidation(FormValidationAction, ABC):
         return {"login_code": NOT_LOGGED_IN if result.status == "locked" else None}
 
 
+def _parse_identifier(
+    normalize: Callable[[str], str], value: Any, dispatcher: CollectingDispatcher
+) -> Optional[str]:
+    """The normalized identifier in ``value``, or None after telling the citizen what is wrong."""
+    try:
+        return normalize(_identifier_text(value))
+    except IdentifierError as error:
+        dispatcher.utter_message(text=error.message)
+        return None
+
+
+def _begin_login(tracker: Tracker, kind: str, subject_id: str) -> str:
+    channel, sender = channel_and_sender(tracker)
+    with session_scope() as session:
+        return auth.begin_login(session, kind, subject_id, channel, sender, datetime.now())
+
+
 def _after_send(status: str, proof_slot: str, value: str) -> Dict[str, Any]:
     """Go on to the code step after a send; ask again after "too soon"; else end the form."""
     if status == "sent":
@@ -104,15 +121,10 @@ class ValidateLoginForm(LoginValidation):
         """Validate the ID number and start a login; the slot keeps only a masked copy."""
         if _not_asked(tracker, "login_id", value):
             return {"login_id": None}
-        try:
-            id_number = normalize_citizen_id(_identifier_text(value))
-        except IdentifierError as error:
-            dispatcher.utter_message(text=error.message)
+        id_number = _parse_identifier(normalize_citizen_id, value, dispatcher)
+        if id_number is None:
             return {"login_id": None}
-        channel, sender = channel_and_sender(tracker)
-        with session_scope() as session:
-            ref = auth.begin_login(session, "person", id_number, channel, sender, datetime.now())
-        return {"login_id": mask_id_number(id_number), "login_ref": ref}
+        return {"login_id": mask_id_number(id_number), "login_ref": _begin_login(tracker, "person", id_number)}
 
     async def validate_login_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -141,15 +153,10 @@ class ValidateCompanyLoginForm(LoginValidation):
         """Validate the unified social credit code and start a company login."""
         if _not_asked(tracker, "company_code", value):
             return {"company_code": None}
-        try:
-            code = normalize_credit_code(_identifier_text(value))
-        except IdentifierError as error:
-            dispatcher.utter_message(text=error.message)
+        code = _parse_identifier(normalize_credit_code, value, dispatcher)
+        if code is None:
             return {"company_code": None}
-        channel, sender = channel_and_sender(tracker)
-        with session_scope() as session:
-            ref = auth.begin_login(session, "company", code, channel, sender, datetime.now())
-        return {"company_code": mask_credit_code(code), "login_ref": ref}
+        return {"company_code": mask_credit_code(code), "login_ref": _begin_login(tracker, "company", code)}
 
     async def validate_login_rep_id(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -157,10 +164,8 @@ class ValidateCompanyLoginForm(LoginValidation):
         """Validate the representative's ID number and send the code if it matches."""
         if _not_asked(tracker, "login_rep_id", value):
             return {"login_rep_id": None}
-        try:
-            rep_id = normalize_citizen_id(_identifier_text(value))
-        except IdentifierError as error:
-            dispatcher.utter_message(text=error.message)
+        rep_id = _parse_identifier(normalize_citizen_id, value, dispatcher)
+        if rep_id is None:
             return {"login_rep_id": None}
         status = self._request_code(dispatcher, tracker.get_slot("login_ref"), rep_id)
         return _after_send(status, "login_rep_id", mask_id_number(rep_id))
