@@ -3,7 +3,9 @@
 ``submit_application`` opens and commits its own transaction (retrying on races). The state
 machine functions and the queries take a session and only flush: the caller owns the
 transaction. Every status change is checked against :data:`TRANSITIONS` and the actor's scope,
-recorded as a :class:`StatusChange` and returned as a :class:`StatusEvent` for the notification.
+recorded as a :class:`StatusChange` and returned as a :class:`StatusEvent`. An officer's change
+also puts its notification into the outbox (:mod:`govservice.notifications`) in the same
+transaction, so it is never lost; the citizen's own steps are answered in their conversation.
 
 State machine: 已提交 → 已受理 → 审核中 → 需补正 → (重新提交) 审核中 → 已办结 / 不予受理;
 已提交 → 已撤回 (the citizen withdraws before acceptance).
@@ -47,6 +49,7 @@ from govservice.application_store import next_number as next_number
 from govservice.certificates import issue_certificate
 from govservice.materials_check import fit_message
 from govservice.models import Certificate, Person, ServiceItem
+from govservice.notifications import enqueue_status_change
 
 VALIDITY_YEARS = {"居住证": 1, "机动车驾驶证": 10, "居民身份证": 20, "社会保障卡": 10, "普通护照": 10}
 """Validity of issued certificates (居住证: one year until the next 签注); other types are 长期."""
@@ -145,7 +148,10 @@ def _step(
         raise TransitionError(f"办件{app.number}当前状态为「{app.status}」，不能变更为「{to_status}」")
     moment = now or datetime.datetime.now()
     transition(session, app, to_status, actor[0], actor[1], reason, moment)
-    return _event(app, moment)
+    event = _event(app, moment)
+    if actor[0] == "officer":
+        enqueue_status_change(session, app, event)
+    return event
 
 
 def accept(
