@@ -241,9 +241,7 @@ def _send(message: OutgoingNotification) -> Optional[str]:
     return None
 
 
-def deliver_pending(
-    target: Target, now: Optional[datetime.datetime] = None, limit: int = 100
-) -> DeliveryReport:
+def deliver_pending(target: Target, now: Optional[datetime.datetime] = None, limit: int = 100) -> DeliveryReport:
     """Deliver the due notifications (new ones, failed ones whose backoff passed, expired claims).
 
     Blocking (database and HTTP): from async code run it in a thread, e.g.
