@@ -125,7 +125,8 @@ def test_cli_rotates_a_token(db_url: str, monkeypatch: pytest.MonkeyPatch, capsy
     assert officers.main(["token", "ga_officer"]) == 0
     token = capsys.readouterr().out.strip()
     with session_scope(db_url) as s:
-        assert authenticate_token(s, token).username == "ga_officer"
+        rotated = authenticate_token(s, token)
+        assert rotated is not None and rotated.username == "ga_officer"
         assert authenticate_token(s, demo_token("ga_officer")) is None
     assert officers.main(["token", "nobody"]) == 1
     assert "未找到用户" in capsys.readouterr().err
