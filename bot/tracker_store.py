@@ -22,6 +22,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
+from bot.rasa_patches import install_rasa_patches
 from govservice.masking import install_log_redaction, redact_text
 
 # Slots filled from the citizen's raw text during login; their raw values are secrets.
@@ -66,11 +67,30 @@ def redact_events(events: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     return [_scrub(event, secrets) for event in events]
 
 
+# Set on trackers this store hands out or saves: how many leading events are already redacted.
+_CHECKED_ATTR = "_redacted_upto"
+
+
+def _is_clean(events: List[Dict[str, Any]], secrets: Iterable[str]) -> bool:
+    """True when redaction would change nothing in ``events`` (only a turn's new events: cheap)."""
+    return _scrub(events, list(secrets)) == events
+
+
 def redacted_copy(tracker: DialogueStateTracker) -> DialogueStateTracker:
-    """A copy of ``tracker`` whose events carry no sensitive values."""
-    events = redact_events([event.as_dict() for event in tracker.events])
+    """``tracker`` with no sensitive values: the tracker itself when it holds none, else a copy.
+
+    Events this store loaded or saved before are already redacted, so a turn only checks the
+    events it added; most turns add nothing sensitive and need no copy.
+    """
+    events = list(tracker.events)
+    start = min(getattr(tracker, _CHECKED_ATTR, 0), len(events))
+    new_events = [event.as_dict() for event in events[start:]]
+    secrets = _sensitive_values(new_events)
+    if _is_clean(new_events, secrets):
+        return tracker
+    redacted = redact_events([event.as_dict() for event in events])
     return DialogueStateTracker.from_dict(
-        tracker.sender_id, events, list(tracker.slots.values()), tracker._max_event_history
+        tracker.sender_id, redacted, list(tracker.slots.values()), tracker._max_event_history
     )
 
 
@@ -87,6 +107,7 @@ class RedactingTrackerStore(TrackerStore):
     ) -> None:
         """Create the wrapped store from the ``inner`` endpoint settings."""
         install_log_redaction()
+        install_rasa_patches()
         inner_config = EndpointConfig.from_dict(inner) if inner else None
         self._inner = create_tracker_store(inner_config, domain, event_broker)
         super().__init__(domain, event_broker, **kwargs)
@@ -102,11 +123,17 @@ class RedactingTrackerStore(TrackerStore):
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Persist a redacted copy."""
-        await self._inner.save(redacted_copy(tracker))
+        clean = redacted_copy(tracker)
+        await self._inner.save(clean)
+        if clean is tracker:  # a tracker that still holds raw values must be checked again next time
+            setattr(tracker, _CHECKED_ATTR, len(tracker.events))
 
     async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
-        """Load from the wrapped store."""
-        return await self._inner.retrieve(sender_id)
+        """Load from the wrapped store; everything loaded was redacted when saved."""
+        tracker = await self._inner.retrieve(sender_id)
+        if tracker is not None:
+            setattr(tracker, _CHECKED_ATTR, len(tracker.events))
+        return tracker
 
     async def retrieve_full_tracker(self, conversation_id: str) -> Optional[DialogueStateTracker]:
         """Load every session from the wrapped store."""

@@ -13,7 +13,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.tracker_store import RedactingTrackerStore, redact_events
+from bot.tracker_store import RedactingTrackerStore, redact_events, redacted_copy
 
 ID = "11010519491231002X"
 CODE = "483920"
@@ -104,3 +104,26 @@ def test_in_memory_default_store_holds_no_raw_secrets() -> None:
     _assert_clean(json.dumps(restored.current_state(), ensure_ascii=False, default=str))
     assert restored.get_slot("logged_in") is True
     assert restored.get_slot("login_id") == "110105********002X"
+
+
+def test_saving_the_same_raw_tracker_twice_stays_clean() -> None:
+    """The processor may save one tracker more than once in a turn; the raw part is re-checked."""
+    store = RedactingTrackerStore(domain=DOMAIN)
+    tracker = login_conversation("twice")
+    asyncio.run(store.save(tracker))
+    tracker.update(ActionExecuted("action_listen"))
+    asyncio.run(store.save(tracker))
+    _assert_clean(json.dumps(asyncio.run(store.retrieve("twice")).current_state(), ensure_ascii=False, default=str))
+
+
+def test_a_clean_turn_after_retrieve_is_saved_without_a_copy() -> None:
+    store = RedactingTrackerStore(domain=DOMAIN)
+    asyncio.run(store.save(login_conversation("turns")))
+    tracker = asyncio.run(store.retrieve("turns"))
+    tracker.update(_user("谢谢"))
+    assert redacted_copy(tracker) is tracker
+    tracker.update(_user(f"我的手机是{PHONE}"))
+    copy = redacted_copy(tracker)
+    assert copy is not tracker
+    _assert_clean(json.dumps(copy.current_state(), ensure_ascii=False, default=str))
+
