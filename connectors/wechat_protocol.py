@@ -156,7 +156,8 @@ def parse_xml(body: bytes | str) -> Dict[str, Any]:
     return fields
 
 
-def _cdata(value: str) -> str:
+def cdata(value: str) -> str:
+    """A CDATA section holding any text."""
     # "]]>" would end the section early; split it across two sections.
     return "<![CDATA[" + value.replace("]]>", "]]]]><![CDATA[>") + "]]>"
 
@@ -164,9 +165,9 @@ def _cdata(value: str) -> str:
 def text_reply_xml(to_user: str, from_user: str, content: str, create_time: int) -> str:
     """A passive text reply: ``to_user`` is the citizen's OpenID, ``from_user`` the account."""
     return (
-        f"<xml><ToUserName>{_cdata(to_user)}</ToUserName><FromUserName>{_cdata(from_user)}</FromUserName>"
+        f"<xml><ToUserName>{cdata(to_user)}</ToUserName><FromUserName>{cdata(from_user)}</FromUserName>"
         f"<CreateTime>{int(create_time)}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
-        f"<Content>{_cdata(content)}</Content></xml>"
+        f"<Content>{cdata(content)}</Content></xml>"
     )
 
 
