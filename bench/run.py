@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Dict, List
 
-from bench import report, sections, tables
+from bench import identity_bench, report, sections, tables, tables_extra
 from bench.sections import Bot, Context
 from bench.servers import ROOT, action_endpoint_warning, server_env, start_servers, stop_servers
 
@@ -58,8 +58,10 @@ SECTIONS: List[Section] = [
     Section("probe", "Reply check", sections.probe, tables.render_probe, needs_server=True),
     Section("throughput", "3. REST latency and throughput", sections.throughput, tables.render_throughput, True),
     Section("growth", "4. Latency growth in one conversation", sections.growth, tables.render_growth, True),
+    Section("login", "5. Login turns (一号)", identity_bench.login, tables_extra.render_login, needs_server=True),
+    Section("validation", "6. ID/credit-code validation", identity_bench.validation, tables_extra.render_validation),
     # Keep last: peak RSS is read just before the servers are stopped.
-    Section("memory", "5. Peak memory", sections.memory, tables.render_memory, needs_server=True),
+    Section("memory", "7. Peak memory", sections.memory, tables.render_memory, needs_server=True),
 ]
 
 

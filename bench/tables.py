@@ -7,6 +7,8 @@ from typing import Any, List, Tuple
 from bench.sections import CONCURRENCY_TURNS, GROWTH_MESSAGES, SCENARIOS, Bot, Context
 
 DASH = "–"
+Row = Tuple[str, Tuple[str, ...], str]
+"""A side-by-side row: label, path into a bot's result, and "ratio", "diff" or ""."""
 
 
 def get(ctx: Context, section: str, bot: str, *path: str) -> Any:
@@ -42,7 +44,7 @@ def table(headers: List[str], rows: List[List[str]]) -> List[str]:
 
 
 def side_by_side(
-    ctx: Context, bots: List[Bot], section: str, rows: List[Tuple[str, Tuple[str, ...], str]]
+    ctx: Context, bots: List[Bot], section: str, rows: List[Row]
 ) -> List[str]:
     """One row per metric: a value per bot and ours/stock ("ratio"), ours - stock ("diff") or nothing."""
     names = [b.name for b in bots]
@@ -151,7 +153,7 @@ def render_growth(ctx: Context, bots: List[Bot]) -> List[str]:
         (list(get(ctx, "growth", b.name, "median_ms") or {}) for b in bots if get(ctx, "growth", b.name, "median_ms")),
         [],
     )
-    rows = [(f"median ms, turns {w}", ("median_ms", w), "ratio") for w in windows]
+    rows: List[Row] = [(f"median ms, turns {w}", ("median_ms", w), "ratio") for w in windows]
     rows += [("last / first", ("ratio_last_first",), "ratio"), ("errors", ("error_count",), "")]
     return [f"Messages cycled: {' / '.join(GROWTH_MESSAGES)}.", ""] + side_by_side(ctx, bots, "growth", rows)
 
