@@ -42,6 +42,7 @@ logger = logging.getLogger(__name__)
 
 FAQ_EDITOR, DEPT_OFFICER, ADMIN = "faq_editor", "dept_officer", "admin"
 ROLES = (FAQ_EDITOR, DEPT_OFFICER, ADMIN)
+ROLE_LABELS = {FAQ_EDITOR: "知识库编辑", DEPT_OFFICER: "部门办件人员", ADMIN: "系统管理员"}
 DEMO_SECRET_DEFAULT = "shifan-local-demo-only"
 """Public default of ``DEMO_OFFICER_SECRET``: anyone can derive the demo credentials from it."""
 MIN_PASSWORD_CHARS = 8

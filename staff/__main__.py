@@ -1,0 +1,22 @@
+"""``python -m staff``: serve the staff web app on ``STAFF_HOST``:``STAFF_PORT`` (default 127.0.0.1:5080)."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from govservice.masking import install_log_redaction
+from staff.app import create_app
+
+
+def main() -> None:
+    """Run the server until interrupted."""
+    logging.basicConfig(level=logging.INFO)
+    install_log_redaction()  # no raw ID or phone number in the staff server's log lines either
+    host = os.environ.get("STAFF_HOST", "127.0.0.1")
+    port = int(os.environ.get("STAFF_PORT", "5080"))
+    create_app().run(host=host, port=port, access_log=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+"""The staff web app: blueprints for the department API (and, later, the staff console).
+
+Routes (documented in ``docs/openapi.yml``): ``/health``, ``/api/v1/me``, ``/api/v1/applications…``
+and ``/api/v1/followups…``. Settings come from the environment: ``DATABASE_URL`` (the back-office
+database), ``NOTIFY_RETRY_SECONDS`` (default 30; 0 disables the periodic retry of notifications),
+``RASA_URL`` and ``RASA_TOKEN`` (where notifications go, see :mod:`govservice.notifications`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import Any, Optional
+
+from sanic import Sanic
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+import govservice.application_models  # noqa: F401  (registers the tables the app creates if missing)
+import govservice.notifications  # noqa: F401
+import govservice.officers  # noqa: F401
+from govservice.config import database_url as configured_database_url
+from govservice.db import get_engine
+from govservice.models import Base
+from staff import api_applications, api_followups, auth
+from staff.delivery import DeliveryWorker
+from staff.web import register_error_handlers, reply
+
+DEFAULT_RETRY_SECONDS = 30.0
+
+
+async def health(_: Request) -> HTTPResponse:
+    """``GET /health``: the process is up (no authentication, no database access)."""
+    return reply({"status": "ok"})
+
+
+def create_app(
+    database_url: Optional[str] = None, *, retry_seconds: Optional[float] = None, name: str = "staff"
+) -> Sanic:
+    """Build the app.
+
+    Args:
+        database_url: the back-office database; ``DATABASE_URL`` (or the SQLite default) when None.
+        retry_seconds: how often undelivered notifications are retried; ``NOTIFY_RETRY_SECONDS``
+            (default 30) when None; 0 disables the periodic retry (a status change still triggers
+            delivery at once).
+        name: the Sanic app name (unique per process).
+    """
+    app = Sanic(name)
+    app.config.FALLBACK_ERROR_FORMAT = "json"
+    app.ctx.database_url = database_url or configured_database_url()
+    app.ctx.delivery = DeliveryWorker(app.ctx.database_url)
+    if retry_seconds is None:
+        retry_seconds = float(os.environ.get("NOTIFY_RETRY_SECONDS", DEFAULT_RETRY_SECONDS))
+    app.ctx.retry_seconds = retry_seconds
+    app.add_route(health, "/health", methods=["GET"])
+    for blueprint in (auth.blueprint(), api_applications.blueprint(), api_followups.blueprint()):
+        app.blueprint(blueprint)
+    register_error_handlers(app)
+    app.register_listener(_create_missing_tables, "before_server_start")
+    app.register_listener(_start_retries, "after_server_start")
+    app.register_listener(_stop_retries, "before_server_stop")
+    return app
+
+
+async def _create_missing_tables(app: Sanic, _: Any) -> None:
+    # `make run` seeds the database first; this only adds the officer and outbox tables to an
+    # older database, so the API works before the next full seed.
+    Base.metadata.create_all(get_engine(app.ctx.database_url))
+
+
+async def _start_retries(app: Sanic, _: Any) -> None:
+    app.ctx.retry_task = None
+    if app.ctx.retry_seconds > 0:
+        app.ctx.retry_task = asyncio.get_running_loop().create_task(
+            app.ctx.delivery.retry_forever(app.ctx.retry_seconds)
+        )
+
+
+async def _stop_retries(app: Sanic, _: Any) -> None:
+    task = getattr(app.ctx, "retry_task", None)
+    if task is not None:
+        task.cancel()

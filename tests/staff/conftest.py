@@ -1,0 +1,90 @@
+"""Fixtures of the staff web app: a seeded database, demo officers, the app, and a recording sender."""
+
+from __future__ import annotations
+
+import datetime
+import time
+import uuid
+from typing import Callable, Dict, Iterator, List, Optional
+
+import pytest
+from sanic import Sanic
+
+from govservice import notifications
+from govservice.applications import submit_application
+from govservice.db import session_scope
+from govservice.models import Certificate, ServiceItem
+from govservice.notifications import OutgoingNotification
+from govservice.officers import demo_token, seed_officers
+from govservice.seed import init_db
+from staff.app import create_app
+
+ZHANG = "11010519491231002X"
+
+
+def seed(url: str) -> str:
+    """Seed catalog, demo citizens and demo officers into ``url``."""
+    init_db(url)
+    with session_scope(url) as s:
+        seed_officers(s)
+    return url
+
+
+@pytest.fixture(scope="module")
+def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return seed(f"sqlite:///{tmp_path_factory.mktemp('staff')}/staff.db")
+
+
+def make_app(url: str) -> Sanic:
+    """The staff app on ``url`` with a unique name and no periodic retry (tests trigger delivery)."""
+    return create_app(url, retry_seconds=0, name=f"staff_{uuid.uuid4().hex[:8]}")
+
+
+@pytest.fixture(scope="module")
+def app(db_url: str) -> Sanic:
+    return make_app(db_url)
+
+
+@pytest.fixture()
+def sent() -> Iterator[List[OutgoingNotification]]:
+    """Notifications on the "rest" channel are recorded here instead of going to a real Rasa."""
+    delivered: List[OutgoingNotification] = []
+    notifications.register_sender("rest", delivered.append)
+    yield delivered
+    notifications.register_sender("rest", None)
+
+
+def bearer(username: str) -> Dict[str, str]:
+    """The Authorization header of a demo officer."""
+    return {"Authorization": f"Bearer {demo_token(username)}"}
+
+
+def residence_permit(url: str, now: Optional[datetime.datetime] = None, person: str = ZHANG) -> str:
+    """Submit a 居住证 application (the ID card from the library, the rest by commitment); return its number."""
+    with session_scope(url) as s:
+        item = s.get(ServiceItem, "residence_permit")
+        card = s.query(Certificate).filter_by(holder_id=person, type_name="居民身份证").first()
+        materials = [(m.id, "certificate", card.id) for m in item.materials if m.certificate_type == "居民身份证"]
+        materials += [(m.id, "commitment", None) for m in item.materials if m.commitment_allowed]
+    app = submit_application(
+        url,
+        idempotency_key=uuid.uuid4().hex,
+        item_key="residence_permit",
+        person_id=person,
+        channel="rest",
+        sender=f"web-{person[-4:]}",
+        form_data={"居住地址": "示范市新港路1号"},
+        materials=materials,
+        now=now or datetime.datetime.now(),
+    )
+    return str(app.number)
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 10.0) -> bool:
+    """Poll ``condition`` (background delivery) until it holds or time runs out."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
