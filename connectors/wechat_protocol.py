@@ -233,7 +233,7 @@ class Inbound:
     Attributes:
         sender: the citizen's OpenID (``FromUserName``).
         account: the official account (``ToUserName``), the sender of passive replies.
-        dedup_key: ``msg:<MsgId>``, or ``event:<OpenID>:<CreateTime>`` for events.
+        dedup_key: ``msg:<MsgId>``, or ``event:<OpenID>:<CreateTime>:<Event>:<EventKey>``.
         text: what goes to Rasa; None means no bot turn.
         metadata: Rasa message metadata (``attachment``, ``location``, ``menu_key``, ``wechat``).
         reply: a direct answer instead of a bot turn (welcome, "please send text", ...).
@@ -266,11 +266,16 @@ def _float(value: str) -> Optional[float]:
 
 
 def dedup_key(fields: Mapping[str, Any]) -> str:
-    """Messages are identified by MsgId; events have none, so by sender and creation time."""
+    """Messages are identified by MsgId; events have none, so by sender and creation time.
+
+    The event type and key are added because a follow and a menu click can share a second;
+    WeChat's retries repeat them, so retries still collide.
+    """
     msg_id = _str(fields, "MsgId") or _str(fields, "MsgID")
     if msg_id and _str(fields, "MsgType").lower() != "event":
         return f"msg:{msg_id}"
-    return f"event:{_str(fields, 'FromUserName')}:{_str(fields, 'CreateTime')}"
+    event = f"{_str(fields, 'Event').lower()}:{_str(fields, 'EventKey')}"
+    return f"event:{_str(fields, 'FromUserName')}:{_str(fields, 'CreateTime')}:{event}"
 
 
 def _message_meaning(msg_type: str, fields: Mapping[str, Any]) -> Meaning:

@@ -199,11 +199,12 @@ def test_events_map_to_welcome_silence_or_intents() -> None:
     menu = {"HELP": "help"}
     follow = proto.to_inbound(_fields(MsgType="event", Event="subscribe"), menu)
     assert (follow.text, follow.reply, follow.is_event) == (None, proto.WELCOME_REPLY, True)
-    assert follow.dedup_key == "event:o_user:1700000000"
+    assert follow.dedup_key == "event:o_user:1700000000:subscribe:"
     leave = proto.to_inbound(_fields(MsgType="event", Event="unsubscribe"), menu)
     assert (leave.text, leave.reply) == (None, None)
     click = proto.to_inbound(_fields(MsgType="event", Event="CLICK", EventKey="HELP"), menu)
     assert (click.text, click.metadata["menu_key"]) == ("/help", "HELP")
+    assert click.dedup_key == "event:o_user:1700000000:click:HELP" != follow.dedup_key
     unknown = proto.to_inbound(_fields(MsgType="event", Event="CLICK", EventKey="NOPE"), menu)
     assert unknown.reply == proto.UNKNOWN_MENU_REPLY
 
