@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Set
 
-from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -32,7 +32,7 @@ from connectors.wechat_delivery import (
     get_sender,
     run_api,
 )
-from connectors.wechat_output import WeChatCollector
+from connectors.wechat_output import WeChatCollector, WeChatServiceOutput
 
 logger = logging.getLogger(__name__)
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
@@ -118,6 +118,10 @@ class WeChatInput(InputChannel):
         if not self.sender.configured:
             logger.warning("WECHAT_APPID/WECHAT_SECRET not set: slow answers cannot be delivered later")
 
+    def get_output_channel(self) -> OutputChannel:
+        """For messages Rasa sends outside a webhook request (reminders, ``trigger_intent``): customer service."""
+        return WeChatServiceOutput(self._deliver)
+
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         """Routes: a health check, URL verification (GET) and messages (POST)."""
         webhook = Blueprint("wechat_webhook", __name__)
@@ -149,6 +153,8 @@ class WeChatInput(InputChannel):
             return response.text("payload too large", status=413)
         try:
             inbound = proto.to_inbound(self._open(request.args, body), self.settings.menu)
+            if clean_sender(inbound.sender) is None:
+                raise proto.InvalidMessage("FromUserName is not a usable sender id")
         except Forbidden:
             return response.text("forbidden", status=403)
         except proto.InvalidMessage as exc:
@@ -202,7 +208,7 @@ class WeChatInput(InputChannel):
         if inbound.text is None:
             return inbound.reply
         message = clean_text(inbound.text)
-        if clean_sender(inbound.sender) is None or message.empty:
+        if message.empty:
             return EMPTY_REPLY
         if is_new:
             pending = self._pending[inbound.dedup_key] = _PendingTurn(inbound.sender)

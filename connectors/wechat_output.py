@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any, Awaitable, Callable, Dict, List
 
 from rasa.core.channels.channel import OutputChannel
 
@@ -45,3 +45,18 @@ class WeChatCollector(OutputChannel):
         """Only the ``text`` of custom payloads: a citizen must never read raw JSON."""
         if isinstance(json_message.get("text"), str):
             await self.send_text_message(recipient_id, json_message["text"])
+
+
+class WeChatServiceOutput(WeChatCollector):
+    """Sends each bot response at once through ``deliver`` (customer-service messages, window permitting)."""
+
+    def __init__(self, deliver: Callable[[str, List[str]], Awaitable[None]]) -> None:
+        super().__init__()
+        self._deliver = deliver
+
+    async def send_response(self, recipient_id: str, message: Dict[str, Any]) -> None:
+        """Collect one response as text, then deliver it split to WeChat's size limit."""
+        self.texts = []
+        await super().send_response(recipient_id, message)
+        if self.texts:
+            await self._deliver(recipient_id, proto.split_text("\n\n".join(self.texts)))

@@ -115,11 +115,12 @@ async def test_same_msgid_three_times_is_one_turn_and_one_answer(wechat_api: Fak
 
 
 async def test_slow_turn_gets_success_then_exactly_one_customer_service_message(wechat_api: FakeWeChatAPI) -> None:
-    bot = FakeBot(delay=0.6)
-    app, _ = make_app(bot, budget=0.2)
+    bot = FakeBot(delay=1.0)
+    app, _ = make_app(bot, budget=0.3)
     started = time.monotonic()
     status, body = await post(app, text_xml("o_slow", "居住证要什么材料", msg_id="2001"))
-    assert (status, body) == (200, "success") and time.monotonic() - started < 0.5
+    assert (status, body) == (200, "success") and time.monotonic() - started < 0.9
+    assert wechat_api.sent(CS) == []  # not before the turn has finished
     sent = await eventually(lambda: wechat_api.sent(CS))
     await asyncio.sleep(0.5)  # nothing else may follow
     assert [(b["touser"], b["text"]["content"]) for b in wechat_api.sent(CS)] == [("o_slow", "答复：居住证要什么材料")]
@@ -128,13 +129,11 @@ async def test_slow_turn_gets_success_then_exactly_one_customer_service_message(
 
 
 async def test_retry_during_a_slow_turn_waits_for_the_same_answer(wechat_api: FakeWeChatAPI) -> None:
-    bot = FakeBot(delay=0.5)
-    app, _ = make_app(bot, budget=0.3)
+    bot = FakeBot(delay=0.9)
+    app, _ = make_app(bot, budget=0.6)
     xml = text_xml("o_retry", "要多少钱", msg_id="3001")
-    first = asyncio.ensure_future(post(app, xml))
-    await asyncio.sleep(0.35)  # the first request has given up ("success"); WeChat retries
+    assert (await post(app, xml))[1] == "success"  # the first request gave up; WeChat retries
     _, retried = await post(app, xml)
-    assert (await first)[1] == "success"
     assert reply_text(retried) == "答复：要多少钱"
     await asyncio.sleep(0.3)
     assert len(bot.messages) == 1 and wechat_api.sent(CS) == []
@@ -245,3 +244,20 @@ async def test_safe_mode_round_trip_and_plain_bodies_refused() -> None:
     assert (await post(app, body, tampered))[0] == 403
     assert (await post(app, text_xml("o_safe", "明文"), signed_query(TOKEN)))[0] == 403
     assert [m.text for m in bot.messages] == ["你好"]
+
+
+async def test_messages_rasa_sends_on_its_own_go_by_customer_service(wechat_api: FakeWeChatAPI) -> None:
+    _, channel = make_app(FakeBot())
+    output = channel.get_output_channel()
+    await output.send_response("o_push", {"text": "您的驾驶证将于45天后到期"})
+    assert wechat_api.sent(CS) == []  # the citizen never wrote: no customer-service window
+    channel.sender.open_window("o_push", 60)
+    await output.send_response("o_push", {"text": "您的驾驶证将于45天后到期"})
+    assert [b["text"]["content"] for b in wechat_api.sent(CS)] == ["您的驾驶证将于45天后到期"]
+
+
+async def test_overlong_sender_id_is_400() -> None:
+    bot = FakeBot()
+    app, _ = make_app(bot)
+    status, _ = await post(app, text_xml("o" * 200, "你好"))
+    assert status == 400 and bot.messages == []
