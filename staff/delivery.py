@@ -62,6 +62,6 @@ class DeliveryWorker:
             if future is not None:
                 await asyncio.wrap_future(future)
 
-    def shutdown(self) -> None:
-        """Stop accepting runs; a run in progress finishes in its thread."""
-        self._executor.shutdown(wait=False)
+    def shutdown(self, wait: bool = False) -> None:
+        """Stop accepting runs; ``wait``: block until the queued and running ones have finished."""
+        self._executor.shutdown(wait=wait)

@@ -40,18 +40,22 @@ def make_app(url: str) -> Sanic:
     return create_app(url, retry_seconds=0, name=f"staff_{uuid.uuid4().hex[:8]}")
 
 
-@pytest.fixture(scope="module")
-def app(db_url: str) -> Sanic:
-    return make_app(db_url)
-
-
-@pytest.fixture()
+@pytest.fixture(scope="module", autouse=True)
 def sent() -> Iterator[List[OutgoingNotification]]:
-    """Notifications on the "rest" channel are recorded here instead of going to a real Rasa."""
+    """Notifications on the "rest" channel are recorded here; nothing reaches a real Rasa."""
     delivered: List[OutgoingNotification] = []
-    notifications.register_sender("rest", delivered.append)
-    yield delivered
-    notifications.register_sender("rest", None)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("RASA_URL", "http://127.0.0.1:9")  # the discard port, should the default sender ever run
+        notifications.register_sender("rest", delivered.append)
+        yield delivered
+        notifications.register_sender("rest", None)
+
+
+@pytest.fixture(scope="module")
+def app(db_url: str, sent: List[OutgoingNotification]) -> Iterator[Sanic]:
+    staff_app = make_app(db_url)
+    yield staff_app
+    staff_app.ctx.delivery.shutdown(wait=True)  # background deliveries end before the recorder goes
 
 
 def bearer(username: str) -> Dict[str, str]:

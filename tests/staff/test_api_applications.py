@@ -57,7 +57,7 @@ def test_roles_other_than_dept_officer_get_403(app: Sanic) -> None:
     }
 
 
-def test_another_departments_application_is_not_found(app: Sanic, db_url: str, sent: List[Any]) -> None:
+def test_another_departments_application_is_not_found(app: Sanic, db_url: str) -> None:
     number = residence_permit(db_url)
     for response in (
         _get(app, f"{BASE}/{number}", headers=YB),
@@ -107,7 +107,7 @@ def test_accept_review_approve_issues_the_residence_permit(app: Sanic, db_url: s
     assert wait_for(lambda: _get(app, f"{BASE}/{number}").json["notifications"][-1]["delivery_status"] == DELIVERED)
 
 
-def test_correction_needs_a_reason(app: Sanic, db_url: str, sent: List[Any]) -> None:
+def test_correction_needs_a_reason(app: Sanic, db_url: str) -> None:
     number = residence_permit(db_url)
     _post(app, f"{BASE}/{number}/accept")
     _post(app, f"{BASE}/{number}/review")
@@ -124,7 +124,7 @@ def test_correction_needs_a_reason(app: Sanic, db_url: str, sent: List[Any]) -> 
     assert response.json["event"]["next_step"] == "需补正：就业证明不清晰，请上传材料后重新提交"
 
 
-def test_reject_and_invalid_transitions_get_409(app: Sanic, db_url: str, sent: List[Any]) -> None:
+def test_reject_and_invalid_transitions_get_409(app: Sanic, db_url: str) -> None:
     number = residence_permit(db_url)
     response = _post(app, f"{BASE}/{number}/approve")
     assert (
@@ -202,7 +202,7 @@ def _rated_badly(url: str) -> str:
     return number
 
 
-def test_bad_rating_is_a_followup_to_close(app: Sanic, db_url: str, sent: List[Any]) -> None:
+def test_bad_rating_is_a_followup_to_close(app: Sanic, db_url: str) -> None:
     number = _rated_badly(db_url)
     items = _get(app, "/api/v1/followups").json["items"]
     item = next(i for i in items if i["application_number"] == number)
@@ -224,7 +224,7 @@ def test_bad_rating_is_a_followup_to_close(app: Sanic, db_url: str, sent: List[A
     assert _get(app, "/api/v1/followups", params={"status": "x"}).status == 400
 
 
-def test_delivery_failure_does_not_fail_the_call(app: Sanic, db_url: str) -> None:
+def test_delivery_failure_does_not_fail_the_call(app: Sanic, db_url: str, sent: List[Any]) -> None:
     def down(message: OutgoingNotification) -> None:
         raise ConnectionError("Rasa 不可用")
 
@@ -243,7 +243,7 @@ def test_delivery_failure_does_not_fail_the_call(app: Sanic, db_url: str) -> Non
 
         assert wait_for(attempted)
     finally:
-        register_sender("rest", None)
+        register_sender("rest", sent.append)
 
 
 def test_flow_on_postgresql(postgres_url: str, sent: List[Any]) -> None:
@@ -259,3 +259,4 @@ def test_flow_on_postgresql(postgres_url: str, sent: List[Any]) -> None:
         assert s.query(Notification).filter_by(application_number=number).count() == 3
     assert wait_for(lambda: len([m for m in sent if m.application_number == number]) == 3)
     assert _get(app, BASE, params={"status": "已办结"}).json["total"] == 1
+    app.ctx.delivery.shutdown(wait=True)

@@ -115,7 +115,7 @@ def _check(spec: Dict[str, Any], path: str, method: str, response: Any) -> None:
     jsonschema.Draft7Validator(_json_schema(schema), resolver=resolver).validate(response.json)
 
 
-def test_responses_match_the_documented_schemas(app: Sanic, db_url: str, spec: Dict[str, Any], sent: Any) -> None:
+def test_responses_match_the_documented_schemas(app: Sanic, db_url: str, spec: Dict[str, Any]) -> None:
     ga, client = bearer("ga_officer"), app.test_client
     number = residence_permit(db_url)
     one = "/api/v1/applications/{number}"
