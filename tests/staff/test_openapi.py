@@ -12,6 +12,7 @@ import pytest
 import yaml
 from sanic import Sanic
 
+from govservice.application_models import RATING_LEVELS, TRANSITIONS
 from govservice.db import session_scope
 from govservice.ratings import rate
 from tests.staff.conftest import ZHANG, bearer, residence_permit
@@ -88,6 +89,12 @@ def test_operations_are_complete(spec: Dict[str, Any]) -> None:
             schema = _resolve(spec, response)["content"]["application/json"]["schema"]
             if status != "200":
                 assert _resolve(spec, schema) == spec["components"]["schemas"]["Error"], (path, method, status)
+
+
+def test_enums_follow_the_back_office(spec: Dict[str, Any]) -> None:
+    schemas = spec["components"]["schemas"]
+    assert schemas["ApplicationStatus"]["enum"] == list(TRANSITIONS)
+    assert schemas["FollowUp"]["properties"]["rating_level"]["enum"] == list(RATING_LEVELS)
 
 
 def _json_schema(node: Any) -> Any:
