@@ -49,6 +49,8 @@ def create_app(
     app = Sanic(name)
     app.config.FALLBACK_ERROR_FORMAT = "json"
     app.ctx.database_url = database_url or configured_database_url()
+    # Not shut down when the server stops: sanic-testing restarts the server per request, and the
+    # worker's single thread ends with the process.
     app.ctx.delivery = DeliveryWorker(app.ctx.database_url)
     if retry_seconds is None:
         retry_seconds = float(os.environ.get("NOTIFY_RETRY_SECONDS", DEFAULT_RETRY_SECONDS))
