@@ -162,6 +162,7 @@ def test_unknown_routes_and_ids_are_json_404(app: Sanic) -> None:
     assert _get(app, "/health", headers={}).json == {"status": "ok"}
 
 
+@pytest.mark.filterwarnings("ignore:You have set a listener")  # ASGI mode runs startup listeners early: fine here
 async def test_wrong_method_is_json_405(db_url: str) -> None:
     # sanic-testing's server client installs its own 405 handler: a fresh app on the ASGI client keeps ours.
     _, response = await make_app(db_url).asgi_client.delete(BASE, headers=GA)
