@@ -38,7 +38,7 @@ TRANSITIONS: Dict[str, FrozenSet[str]] = {
 RATABLE_STATUSES = (APPROVED, REJECTED)
 """Statuses in which the applicant may rate the service (好差评)."""
 
-MATERIAL_SOURCES = ("certificate", "upload", "commitment")
+MATERIAL_SOURCES = ("certificate", "upload", "commitment", "form")
 """How a material was provided: an electronic certificate, an upload or a 告知承诺."""
 
 RATING_LEVELS = ("非常满意", "满意", "基本满意", "不满意", "非常不满意")

@@ -7,6 +7,8 @@ Functions that take a session only flush; the caller owns the transaction.
 from __future__ import annotations
 
 import datetime
+import os
+import time
 from contextlib import contextmanager
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
@@ -29,13 +31,14 @@ from govservice.application_models import (
 )
 from govservice.certificates import effective_status, get_certificate
 from govservice.db import get_engine
+from govservice.materials_check import is_form_material
 from govservice.models import Base, Certificate, CertificateUse, Company, Material, Person, ServiceItem
 
 Target = Union[str, None, Callable[[], Session]]
 """Where ``submit_application`` opens its transaction: a database URL (None: the configured
 one) or a session factory such as a ``sessionmaker``."""
 MaterialSpec = Tuple[int, str, Any]
-"""``(material_id, source, ref)``: ref is a certificate id, an attachment id or None (承诺)."""
+"""``(material_id, source, ref)``: ref is a certificate id, an attachment id or None (承诺, 在线填写的申请表)."""
 
 COMMITMENT_TEXT = "本人承诺已具备「{material}」所证明的条件，所述情况真实，如有不实愿承担相应法律责任。"
 """The 告知承诺 text recorded for a material provided by commitment."""
@@ -103,6 +106,17 @@ def _loaded(app: Application) -> Application:
     return app
 
 
+SUBMIT_PAUSE_ENV = "GOVSERVICE_FAULT_SUBMIT_PAUSE"
+"""Fault injection for the crash test: seconds to wait inside the transaction, before commit."""
+
+
+def _fault_pause() -> None:
+    """Hold the open transaction when the crash test asks for it (never set in production)."""
+    pause = os.environ.get(SUBMIT_PAUSE_ENV)
+    if pause:
+        time.sleep(float(pause))
+
+
 def run_idempotent(
     target: Target, keys: Sequence[str], create: Callable[[Session], List[Application]], attempts: int = 3
 ) -> List[Application]:
@@ -118,6 +132,7 @@ def run_idempotent(
                 if found:
                     return found
                 apps = create(session)
+                _fault_pause()
                 session.commit()
                 return [_loaded(app) for app in apps]
             except IntegrityError:
@@ -167,6 +182,9 @@ def resolve_materials(
         elif source == "commitment":
             if not material.commitment_allowed:
                 raise ApplicationError(f"「{material.name}」不支持告知承诺，请上传材料")
+        elif source == "form":
+            if not is_form_material(str(material.name)):
+                raise ApplicationError(f"「{material.name}」不是申请表，请上传材料")
         else:
             raise ApplicationError(f"未知的材料来源：{source}")
         resolved.append((material, source, obj))
@@ -201,7 +219,7 @@ def add_materials(
             row.authorized_by, row.authorized_at = app.person_id, now
         elif source == "upload":
             row.attachment_id = obj.id
-        else:
+        elif source == "commitment":
             row.commitment_text = COMMITMENT_TEXT.format(material=material.name)
         session.add(row)
     session.flush()

@@ -109,7 +109,9 @@ def _matching_phone(session: Session, attempt: LoginAttempt, proof: str) -> Opti
     return company.legal_rep.phone
 
 
-def request_code(session: Session, ref: str, proof: str, gateway: SmsGateway, now: datetime) -> CodeResult:
+def request_code(
+    session: Session, ref: str, proof: Optional[str], gateway: SmsGateway, now: datetime
+) -> CodeResult:
     """Send a code to the phone on file if ``proof`` matches, within the send limits.
 
     Args:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import re
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,9 @@ HELD = "held"
 EXPIRED = "expired"
 UPLOAD = "upload"
 COMMITMENT = "commitment"
+FORM = "form"
+"""An application form (申请表/登记表) that the online application fills in: nothing to hand in."""
+_FORM_NAME = re.compile(r"《[^》]*(申请|登记|申领|申报)[^》]*表》")
 
 RENEWAL_KEYWORDS = ("到期", "期满", "过期")
 """Variant keywords that mark an item as the renewal of the certificate it outputs."""
@@ -66,6 +70,8 @@ class MaterialStatus:
             return f"⚠️ 已过期{advice}"
         if self.status == COMMITMENT:
             return "✍️ 可告知承诺"
+        if self.status == FORM:
+            return "📝 在线填写，无需另交"
         return "📎 需上传"
 
 
@@ -123,7 +129,14 @@ def _best(certs: List[Certificate], today: datetime.date) -> Dict[str, Certifica
     return best
 
 
+def is_form_material(name: str) -> bool:
+    """True for a material that is the application form itself, e.g. 《居住证申领登记表》."""
+    return bool(_FORM_NAME.search(name or ""))
+
+
 def _status(material: Material, cert: Optional[Certificate], today: datetime.date) -> str:
+    if is_form_material(str(material.name)):
+        return FORM
     if cert is not None and effective_status(cert, today) == "有效":
         return HELD
     if material.commitment_allowed:
@@ -193,6 +206,7 @@ def _summary(check: MaterialsCheck) -> str:
         (HELD, "已有电子证照无需提交"),
         (EXPIRED, "证照已过期"),
         (COMMITMENT, "可告知承诺"),
+        (FORM, "在线填写"),
         (UPLOAD, "需提交"),
     ):
         if check.count(status):

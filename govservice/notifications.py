@@ -37,8 +37,10 @@ MAX_ATTEMPTS = 8
 CLAIM_TIMEOUT = datetime.timedelta(minutes=5)
 """A notification claimed longer ago than this is assumed lost with its process and is retried."""
 MAX_BACKOFF = datetime.timedelta(hours=1)
-EVENT_INTENT = "EXTERNAL_application_status"
-"""The intent Rasa is asked to trigger; its entities carry the number and the new status."""
+EVENT_INTENT = "query_applications"
+"""The intent Rasa is asked to trigger: the citizen's own "我的申请到哪一步了", with entities naming
+the application and its new status, so the bot reports the change with the next step. An
+intent with training data keeps `rasa data validate --fail-on-warnings` meaningful."""
 DEFAULT_RASA_URL = "http://localhost:5005"
 RASA_TIMEOUT_SECONDS = 10.0
 
@@ -102,7 +104,7 @@ def trigger_intent_request(message: OutgoingNotification) -> urllib.request.Requ
     if token:
         query["token"] = token
     url = f"{base}/conversations/{quote(message.sender, safe='')}/trigger_intent?{urlencode(query)}"
-    entities = {"application_number": message.application_number, "application_status": message.application_status}
+    entities = {"application_no": message.application_number, "application_status": message.application_status}
     body = json.dumps({"name": EVENT_INTENT, "entities": entities}, ensure_ascii=False).encode("utf-8")
     return urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"}, method="POST")
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, Callable, Dict, List, Optional
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -175,6 +175,29 @@ def _reset_login_slots() -> List[Dict[str, Any]]:
     return [SlotSet(slot, None) for slot in LOGIN_SLOTS]
 
 
+RESUME_ACTIONS = {
+    "apply_service": "action_start_application",
+    "query_applications": "action_my_applications",
+    "withdraw_application": "action_withdraw_application",
+    "rate_service": "action_start_rating",
+}
+"""Requests that need login and continue with their own action once it succeeds."""
+
+
+def login_first(pending: str) -> List[Dict[str, Any]]:
+    """Start the login form and remember ``pending`` ("intent|argument…") to resume afterwards."""
+    return [*_reset_login_slots(), SlotSet("pending_request", pending), FollowupAction("login_form")]
+
+
+def _resume(pending: str) -> List[Dict[str, Any]]:
+    """Events that continue a remembered request that has its own action."""
+    intent, *args = pending.split("|")
+    events: List[Dict[str, Any]] = [FollowupAction(RESUME_ACTIONS[intent])]
+    if intent == "apply_service" and args:
+        events.insert(0, SlotSet("service_item", args[0]))
+    return events
+
+
 class ActionRememberRequest(Action):
     """Before a login: clear old login slots and remember a personal request to resume."""
 
@@ -211,10 +234,13 @@ class ActionLoginComplete(Action):
         masked = name[:1] + "*" * (len(name) - 1)
         dispatcher.utter_message(text=f"登录成功，欢迎您，{masked}（{mask_id_number(subject.person_id)}）。")
         pending = tracker.get_slot("pending_request")
+        done = [*events, SlotSet("logged_in", True), SlotSet("pending_request", None)]
+        if pending and pending.split("|")[0] in RESUME_ACTIONS:
+            return done + _resume(pending)
         if pending:
             intent, *words = pending.split("|")
             answer_personal_request(dispatcher, tracker, intent, words, subject)
-        return [*events, SlotSet("logged_in", True), SlotSet("pending_request", None)]
+        return done
 
 
 class ActionLogout(Action):

@@ -50,7 +50,7 @@ def _type_names(session: Any, words: List[str]) -> List[str]:
 
 def _renewal_hint(dispatcher: CollectingDispatcher, certs: List[Any], today: date) -> None:
     """Proactive service: offer the renewal guide for what expires soon or has expired."""
-    buttons = []
+    buttons: List[Dict[str, str]] = []
     for cert in certs:
         if cert.valid_until and (cert.valid_until - today).days <= EXPIRY_WARNING_DAYS:
             item = catalog().renewal_item(cert.type_name)

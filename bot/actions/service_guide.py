@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.backoffice import catalog
+from bot.actions.session import current_subject
 from govservice import guide
 from govservice.catalog import Resolution
+from govservice.db import session_scope
+from govservice.materials_check import check_materials, render_check
+from govservice.models import ServiceItem
 
 # Which part of the guide each intent asks for; others keep the aspect under discussion.
 INTENT_ASPECT = {
@@ -59,6 +63,16 @@ def resolve_service(tracker: Tracker) -> Resolution:
     return within_topic
 
 
+def personal_check(tracker: Tracker, item_key: str) -> Optional[str]:
+    """For a logged-in citizen, the materials marked against their certificate library (else None)."""
+    subject = current_subject(tracker)
+    if subject is None:
+        return None
+    with session_scope() as session:
+        item = session.get(ServiceItem, item_key)
+        return render_check(check_materials(session, item, subject.person_id)) if item is not None else None
+
+
 def service_button(intent: str, key: str, title: str) -> Dict[str, str]:
     """A button that asks ``intent`` about item ``key``."""
     return {"title": title, "payload": f'/{intent}{{"service":"{key}"}}'}
@@ -79,7 +93,12 @@ class ActionAnswerService(Action):
         aspect = INTENT_ASPECT.get(intent) or tracker.get_slot("service_aspect") or "overview"
         resolution = resolve_service(tracker)
         if resolution.item is not None:
-            dispatcher.utter_message(text=guide.answer(resolution.item, aspect))
+            personal = personal_check(tracker, resolution.item.key) if aspect == "materials" else None
+            if personal:
+                apply = service_button("apply_service", resolution.item.key, "在线申请")
+                dispatcher.utter_message(text=personal, buttons=[apply])
+            else:
+                dispatcher.utter_message(text=guide.answer(resolution.item, aspect))
             return [
                 SlotSet("service_item", resolution.item.key),
                 SlotSet("service_topic", resolution.item.topic),

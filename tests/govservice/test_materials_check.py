@@ -16,9 +16,11 @@ from govservice.db import session_scope
 from govservice.materials_check import (
     COMMITMENT,
     EXPIRED,
+    FORM,
     HELD,
     UPLOAD,
     check_materials,
+    is_form_material,
     render_check,
     renewal_item,
     store_attachment,
@@ -64,7 +66,8 @@ def test_zhang_residence_permit(session: Session) -> None:
     statuses = {m.name: m.status for m in check.materials}
     assert statuses["居民身份证"] == HELD
     assert statuses["居住证明"] == COMMITMENT
-    assert [m.status for m in check.materials].count(UPLOAD) == 3
+    assert statuses["《居住证申领登记表》"] == FORM  # the online application fills it in
+    assert [m.status for m in check.materials].count(UPLOAD) == 2
     card = next(m for m in check.materials if m.name == "居民身份证")
     held = session.get(Certificate, card.certificate_id)
     assert held is not None and held.holder_id == ZHANG and held.type_name == "居民身份证"
@@ -72,9 +75,11 @@ def test_zhang_residence_permit(session: Session) -> None:
     assert uses and all(u.actor_type == "citizen" and u.purpose == "办理居住证申领：材料核验" for u in uses)
     assert all(session.get(Certificate, u.certificate_id).holder_id == ZHANG for u in uses)
     text = render_check(check)
-    assert text.startswith("办理居住证申领共需5项材料，其中1项已有电子证照无需提交，1项可告知承诺，3项需提交：")
+    assert text.startswith(
+        "办理居住证申领共需5项材料，其中1项已有电子证照无需提交，1项可告知承诺，1项在线填写，2项需提交："
+    )
     assert "1. 居民身份证 —— ✅ 免提交" in text and "2. 居住证明 —— ✍️ 可告知承诺" in text
-    assert text.count("📎 需上传") == 3 and len(text.encode("utf-8")) < 2048
+    assert text.count("📎 需上传") == 2 and "5. 《居住证申领登记表》 —— 📝 在线填写" in text and len(text.encode("utf-8")) < 2048
 
 
 def test_expired_certificate_points_to_the_renewal(session: Session) -> None:
@@ -122,3 +127,10 @@ def test_store_attachment(session: Session, tmp_path: Path, monkeypatch: pytest.
     for content, kind in [(b"", "application/pdf"), (b"MZ\x90", "application/pdf"), (b"%PDF", "text/html")]:
         with pytest.raises(ApplicationError):
             store_attachment(session, content, "x.pdf", kind, ZHANG)
+
+
+def test_application_forms_are_recognised_by_name() -> None:
+    assert is_form_material("《居住证申领登记表》")
+    assert is_form_material("《社会保障卡申领登记表》")
+    assert not is_form_material("居住证明")
+    assert not is_form_material("《告知承诺书》")

@@ -150,8 +150,8 @@ async def test_default_sender_triggers_the_rasa_intent(db_url: str, monkeypatch:
     assert request["sender"] == "微信 用户/1"
     assert request["query"] == {"output_channel": "latest", "token": "rasa-secret"}
     assert request["body"] == {
-        "name": "EXTERNAL_application_status",
-        "entities": {"application_number": number, "application_status": "已受理"},
+        "name": "query_applications",
+        "entities": {"application_no": number, "application_status": "已受理"},
     }
     [row] = _rows(db_url)
     assert (row.status, row.attempts, row.last_error) == (DELIVERED, 1, None) and row.delivered_at is not None

@@ -1,0 +1,125 @@
+"""Reading a citizen's answers inside the application form: yes/no, questions and materials."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Dict, Mapping, Optional, Tuple
+
+import requests
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions.backoffice import catalog
+from bot.actions.service_guide import INTENT_ASPECT, service_mentions
+from govservice import guide
+from govservice.application_forms import COMMIT_WORDS, is_affirmative
+from govservice.application_models import ApplicationError, Attachment
+from govservice.db import session_scope
+from govservice.materials_check import store_attachment
+
+QUESTION_MARKERS = ("?", "？", "吗", "么", "多少", "哪", "怎么", "什么", "几", "要不要", "能不能", "可不可以", "是否")
+NO_WORDS = ("不符合", "不是", "不对", "有误", "错了", "不办", "算了", "不要", "否", "不用了")
+MIN_CONFIDENCE = 0.5
+DOWNLOAD_TIMEOUT = 5.0
+
+
+def _intent(tracker: Tracker) -> Tuple[Optional[str], float]:
+    intent = tracker.latest_message.get("intent") or {}
+    return intent.get("name"), float(intent.get("confidence") or 0.0)
+
+
+def _text(tracker: Tracker) -> str:
+    return str(tracker.latest_message.get("text") or "")
+
+
+def said_yes(tracker: Tracker) -> bool:
+    """The latest message agrees ("确认", "符合", the affirm intent)."""
+    name, confidence = _intent(tracker)
+    return (name == "affirm" and confidence >= MIN_CONFIDENCE) or is_affirmative(_text(tracker))
+
+
+def said_no(tracker: Tracker) -> bool:
+    """The latest message declines."""
+    name, confidence = _intent(tracker)
+    return (name == "deny" and confidence >= MIN_CONFIDENCE) or any(w in _text(tracker) for w in NO_WORDS)
+
+
+STOP_WORDS = ("不办", "算了", "取消", "不申请", "不弄", "不填", "不交", "放弃")
+
+
+def wants_to_stop(tracker: Tracker) -> bool:
+    """True for “不办了” typed where an address or a file was expected (the NLU may call it deny)."""
+    return any(word in _text(tracker) for word in STOP_WORDS)
+
+
+def interrupting_question(dispatcher: CollectingDispatcher, tracker: Tracker, plan: Mapping[str, Any]) -> bool:
+    """Answer a 办事指南 question asked mid-form; True when the message was such a question.
+
+    The question is about the item named in it, or else the item being applied for.
+    """
+    name, confidence = _intent(tracker)
+    text = _text(tracker)
+    if name not in INTENT_ASPECT or name == "apply_service" or confidence < MIN_CONFIDENCE:
+        return False
+    if not any(marker in text for marker in QUESTION_MARKERS):
+        return False
+    mentions = service_mentions(tracker)
+    item = catalog().resolve(mentions, text).item if mentions else None
+    item = item or catalog().get(plan.get("item_key"))
+    if item is None:
+        return False
+    dispatcher.utter_message(text=guide.answer(item, INTENT_ASPECT[name]))
+    dispatcher.utter_message(text="好的，我们继续刚才的申请：")
+    return True
+
+
+def _entity(tracker: Tracker, name: str) -> Optional[str]:
+    for entity in tracker.latest_message.get("entities") or []:
+        if entity.get("entity") == name and entity.get("value"):
+            return str(entity["value"])
+    return None
+
+
+def _wechat_image(tracker: Tracker) -> Optional[Dict[str, Any]]:
+    metadata = tracker.latest_message.get("metadata") or {}
+    attachment = metadata.get("attachment") if isinstance(metadata, dict) else None
+    return attachment if isinstance(attachment, dict) and attachment.get("url") else None
+
+
+def _download(url: str) -> Tuple[bytes, str]:
+    reply = requests.get(url, timeout=DOWNLOAD_TIMEOUT)
+    reply.raise_for_status()
+    return reply.content, reply.headers.get("Content-Type", "image/jpeg").split(";")[0]
+
+
+async def read_material(
+    tracker: Tracker, person_id: str, material: Mapping[str, Any]
+) -> Tuple[Optional[Tuple[str, Optional[str]]], Optional[str]]:
+    """How the latest message provides ``material``: ``(("upload", id) | ("commitment", None), None)``.
+
+    Returns ``(None, message)`` with a Chinese message when it provides nothing usable, and
+    ``(None, None)`` when it was not about the material at all.
+    """
+    attachment_id = _entity(tracker, "attachment_id")
+    if attachment_id:
+        with session_scope() as session:
+            found = session.get(Attachment, attachment_id)
+            if found is None or found.uploaded_by != person_id:
+                return None, "没有找到这个上传文件，请重新上传。"
+        return ("upload", attachment_id), None
+    image = _wechat_image(tracker)
+    if image is not None:
+        try:
+            data, content_type = await asyncio.to_thread(_download, str(image["url"]))
+            with session_scope() as session:
+                stored = store_attachment(
+                    session, data, f"wechat-{image.get('media_id', 'image')}.jpg", content_type, person_id
+                )
+                return ("upload", stored.id), None
+        except (requests.RequestException, ApplicationError) as exc:
+            return None, f"图片接收失败（{exc if isinstance(exc, ApplicationError) else '网络错误'}），请重新发送。"
+    if any(word in _text(tracker) for word in COMMIT_WORDS):
+        if material.get("commitment"):
+            return ("commitment", None), None
+        return None, f"「{material['name']}」不支持告知承诺，需要上传。"
+    return None, None

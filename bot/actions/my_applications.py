@@ -1,0 +1,146 @@
+"""The citizen's own applications: progress (and status notifications), withdrawal, correction uploads."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Dict, List, Optional
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot.actions.application_answers import read_material
+from bot.actions.login import login_first
+from bot.actions.session import current_subject
+from govservice import applications
+from govservice.application_models import (
+    CORRECTION,
+    RATABLE_STATUSES,
+    SUBMITTED,
+    Application,
+    ApplicationError,
+    TransitionError,
+)
+from govservice.db import session_scope
+
+
+def entity(tracker: Tracker, name: str) -> Optional[str]:
+    """The first value of entity ``name`` in the latest message."""
+    for found in tracker.latest_message.get("entities") or []:
+        if found.get("entity") == name and found.get("value"):
+            return str(found["value"])
+    return None
+
+
+def _notification(dispatcher: CollectingDispatcher, tracker: Tracker, number: str) -> List[Dict[str, Any]]:
+    """A status change pushed by the back office (Rasa's trigger_intent) to the sender who applied."""
+    with session_scope() as session:
+        app = session.query(Application).filter(Application.number == number).one_or_none()
+        if app is None or app.sender != tracker.sender_id:
+            return []  # never tell one conversation about another person's application
+        text = f"【办件通知】您的办件{app.number}（{app.item_name}）状态更新为「{app.status}」。"
+        text += applications.next_step_text(app) + "。"
+        ratable = app.status in RATABLE_STATUSES and app.rating is None
+        dispatcher.utter_message(text=text)
+    if ratable:
+        return [SlotSet("rating_number", number), FollowupAction("rating_form")]
+    return []
+
+
+class ActionMyApplications(Action):
+    """Handle “我的申请到哪一步了”: the person's applications with status and next step."""
+
+    def name(self) -> str:
+        """Name registered with Rasa."""
+        return "action_my_applications"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
+        """A notification when the back office triggered it; the person's list otherwise (login first)."""
+        number = entity(tracker, "application_no")
+        if number and entity(tracker, "application_status"):
+            return _notification(dispatcher, tracker, number)
+        subject = current_subject(tracker)
+        if subject is None:
+            dispatcher.utter_message(text="查询办件进度需要先登录。")
+            return login_first("query_applications")
+        with session_scope() as session:
+            apps = applications.applications_for_person(session, subject.person_id)
+            if number:
+                apps = [a for a in apps if a.number == number] or apps
+            dispatcher.utter_message(text=applications.render_applications(apps))
+        return []
+
+
+class ActionWithdrawApplication(Action):
+    """Handle “撤回申请”: withdraw an application the window has not accepted yet."""
+
+    def name(self) -> str:
+        """Name registered with Rasa."""
+        return "action_withdraw_application"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
+        """The named application, or the newest one still 已提交."""
+        subject = current_subject(tracker)
+        if subject is None:
+            dispatcher.utter_message(text="撤回申请需要先登录。")
+            return login_first("withdraw_application")
+        number = entity(tracker, "application_no")
+        with session_scope() as session:
+            apps = applications.applications_for_person(session, subject.person_id)
+            target = next((a for a in apps if a.number == number), None) if number else None
+            target = target or next((a for a in apps if a.status == SUBMITTED), None)
+            if target is None:
+                dispatcher.utter_message(
+                    text="您没有可以撤回的申请（窗口受理后不能在线撤回，如需撤回请联系受理窗口）。"
+                )
+                return []
+            try:
+                event = applications.withdraw(session, target.number, subject.person_id, now=datetime.now())
+            except (TransitionError, ApplicationError) as error:
+                dispatcher.utter_message(text=str(error))
+                return []
+            dispatcher.utter_message(text=f"已撤回办件{event.number}。如需办理，可以随时重新申请。")
+        return []
+
+
+class ActionUploadOutsideForm(Action):
+    """An upload outside the application form: a 补正 material for an application that needs one."""
+
+    def name(self) -> str:
+        """Name registered with Rasa."""
+        return "action_upload_outside_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
+        """Resubmit the newest application in 需补正 with the uploaded file."""
+        subject = current_subject(tracker)
+        if subject is None:
+            dispatcher.utter_message(text="上传材料需要先登录，请说“登录”。")
+            return []
+        with session_scope() as session:
+            apps = applications.applications_for_person(session, subject.person_id)
+            target = next((a for a in apps if a.status == CORRECTION), None)
+            if target is None:
+                dispatcher.utter_message(
+                    text="已收到文件，但您当前没有需要补正材料的申请。如需办理新业务，请说“我要办……”。"
+                )
+                return []
+            number, material_id = target.number, _correction_material(target)
+        given, problem = await read_material(tracker, subject.person_id, {"name": "补正材料", "commitment": False})
+        if given is None or given[0] != "upload":
+            dispatcher.utter_message(text=problem or "请上传补正材料（PDF、JPG、PNG）。")
+            return []
+        with session_scope() as session:
+            try:
+                event = applications.resubmit(session, number, subject.person_id, [(material_id, str(given[1]))])
+            except ApplicationError as error:
+                dispatcher.utter_message(text=str(error))
+                return []
+            dispatcher.utter_message(text=f"补正材料已提交，办件{event.number}重新进入审核。")
+        return []
+
+
+def _correction_material(app: Application) -> int:
+    """The material a correction upload is filed under: the first uploaded one, else the first material."""
+    uploaded = [m.material_id for m in app.materials if m.source == "upload"]
+    return int(uploaded[0] if uploaded else app.materials[0].material_id)

@@ -1,0 +1,109 @@
+"""Material uploads for the web widget and REST clients: ``POST /webhooks/upload/file``.
+
+A multipart form with ``sender``, ``channel`` (default ``rest``) and ``file``. The sender must be
+logged in on that channel: the file is stored for the bound person (by its SHA-256, see
+:func:`govservice.materials_check.store_attachment`) and the reply names the message the client
+sends next on its own channel, ``/upload_material{"attachment_id": "..."}``, which hands the
+file to the open application.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+from typing import Any, Awaitable, Callable
+
+from rasa.core.channels.channel import InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from connectors.common import clean_sender
+from govservice import auth
+from govservice.application_models import ApplicationError
+from govservice.db import session_scope
+from govservice.materials_check import MAX_UPLOAD_BYTES, UPLOAD_SIGNATURES, store_attachment
+
+logger = logging.getLogger(__name__)
+CHANNELS = ("rest", "socketio", "wechat")
+
+
+def _error(status: int, message: str) -> HTTPResponse:
+    return response.json({"error": message}, status=status)
+
+
+def upload_message(attachment_id: str) -> str:
+    """The message that hands an upload to the bot."""
+    return "/upload_material" + json.dumps({"attachment_id": attachment_id})
+
+
+def _content_type(declared: str, data: bytes) -> str:
+    """The declared type, or the one the content's leading bytes show (browsers vary)."""
+    if declared in UPLOAD_SIGNATURES:
+        return declared
+    for kind, signature in UPLOAD_SIGNATURES.items():
+        if data.startswith(signature):
+            return kind
+    return declared
+
+
+def save_upload(channel: str, sender: str, filename: str, content_type: str, data: bytes) -> dict:
+    """Store ``data`` for the person logged in as ``sender`` on ``channel``.
+
+    Returns:
+        ``{"attachment_id", "filename", "sha256", "message"}``.
+
+    Raises:
+        PermissionError: nobody is logged in on that sender.
+        ApplicationError: empty, too large or unsupported file (Chinese message).
+    """
+    with session_scope() as session:
+        subject = auth.current_subject(session, channel, sender, datetime.now())
+        if subject is None:
+            raise PermissionError("请先在对话中登录，再上传材料。")
+        stored = store_attachment(session, data, filename, _content_type(content_type, data), subject.person_id)
+        return {
+            "attachment_id": stored.id,
+            "filename": stored.filename,
+            "sha256": stored.sha256,
+            "message": upload_message(stored.id),
+        }
+
+
+class UploadInput(InputChannel):
+    """Receives files; the conversation itself continues on the client's own channel."""
+
+    @classmethod
+    def name(cls) -> str:
+        """The URL prefix ``/webhooks/upload``."""
+        return "upload"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """One route: ``POST /file``."""
+        uploads = Blueprint("material_uploads", __name__)
+
+        @uploads.route("/file", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            if len(request.body or b"") > MAX_UPLOAD_BYTES + 64 * 1024:
+                return _error(413, "文件超过10MB，请压缩后重新上传。")
+            form = request.form or {}
+            sender = clean_sender(form.get("sender"))
+            channel = str(form.get("channel") or "rest")
+            upload = (request.files or {}).get("file")
+            if sender is None or channel not in CHANNELS:
+                return _error(400, "缺少 sender（会话标识）或 channel 不正确。")
+            if upload is None:
+                return _error(400, "没有收到文件，请选择要上传的材料（PDF、JPG、PNG 或 OFD）。")
+            try:
+                body = save_upload(channel, sender, upload.name or "upload", upload.type or "", upload.body or b"")
+            except PermissionError as exc:
+                return _error(401, str(exc))
+            except ApplicationError as exc:
+                return _error(400, str(exc))
+            except Exception:  # never a 500 page for the citizen; the log has the details
+                logger.exception("upload failed")
+                return _error(503, "上传暂时失败，请稍后重试。")
+            return response.json(body)
+
+        return uploads

@@ -1,0 +1,197 @@
+"""The online application (在线申请) of one item for one citizen: what is prefilled, what is asked.
+
+The fields each item asks for are in ``knowledge_base/application_forms.yml``; everything else
+comes from the citizen's identity and certificate library, shown for confirmation rather than
+retyped. Materials are planned from :func:`govservice.materials_check.check_materials`: held
+certificates are referenced, application forms are filled online, the rest is uploaded or, where
+allowed, replaced by a commitment (告知承诺).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional, Sequence
+
+import yaml
+from sqlalchemy.orm import Session
+
+from govservice import config
+from govservice.application_models import ApplicationError
+from govservice.application_store import MaterialSpec
+from govservice.masking import mask_id_number, mask_phone
+from govservice.materials_check import COMMITMENT, EXPIRED, FORM, HELD, MaterialsCheck, check_materials
+from govservice.models import Person, ServiceItem
+
+AFFIRM_WORDS = ("确认", "是的", "对", "好", "可以", "符合", "无误", "提交", "嗯", "行")
+COMMIT_WORDS = ("承诺", "告知承诺")
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One field the citizen fills in during the application."""
+
+    key: str
+    label: str
+    ask: str
+    choices: Sequence[str] = ()
+    min_length: int = 1
+
+    def parse(self, text: str) -> str:
+        """The field's value from the citizen's answer.
+
+        Raises:
+            ApplicationError: the answer does not fit (Chinese message naming what is expected).
+        """
+        answer = (text or "").strip()
+        if self.choices:
+            found = [c for c in self.choices if c in answer]
+            if not found:
+                raise ApplicationError(f"请从以下选项中回复一个：{'、'.join(self.choices)}。")
+            return max(found, key=len)
+        if len(answer) < self.min_length or len(answer) > 200:
+            raise ApplicationError(f"{self.label}请至少填写{self.min_length}个字、不超过200字。")
+        return answer
+
+
+@lru_cache(maxsize=4)
+def _load_fields(path: Path) -> Dict[str, List[FormField]]:
+    if not path.exists():
+        return {}
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {str(key): [FormField(**entry) for entry in entries or []] for key, entries in raw.items()}
+
+
+def form_fields(item_key: str) -> List[FormField]:
+    """The fields item ``item_key`` asks for (none when the file does not list it)."""
+    return _load_fields(config.KNOWLEDGE_BASE / "application_forms.yml").get(item_key, [])
+
+
+@dataclass
+class ApplicationPlan:
+    """Everything the application dialogue needs about one item for one citizen."""
+
+    item_key: str
+    item_name: str
+    department: str
+    conditions: List[str]
+    online: bool
+    check: MaterialsCheck
+    prefill: Dict[str, str] = field(default_factory=dict)
+    fields: List[FormField] = field(default_factory=list)
+
+    @property
+    def blocking(self) -> List[str]:
+        """Reasons the application cannot start now (expired certificates to renew first)."""
+        return [
+            f"您的{m.certificate_type or m.name}已过期，请先办理{m.renewal_item_name or '换证'}。"
+            for m in self.check.materials
+            if m.status == EXPIRED
+        ]
+
+    def to_slot(self) -> Dict[str, Any]:
+        """A JSON-serialisable copy for the conversation, so the library is checked only once."""
+        fixed: List[List[Any]] = []
+        collect: List[Dict[str, Any]] = []
+        for m in self.check.materials:
+            if m.status == HELD:
+                fixed.append([m.material_id, "certificate", m.certificate_id])
+            elif m.status == FORM:
+                fixed.append([m.material_id, "form", None])
+            else:
+                collect.append({"id": m.material_id, "name": m.name, "commitment": m.status == COMMITMENT})
+        return {
+            "item_key": self.item_key,
+            "item_name": self.item_name,
+            "department": self.department,
+            "conditions": self.conditions,
+            "online": self.online,
+            "prefill": self.prefill,
+            "fields": [vars(f) | {"choices": list(f.choices)} for f in self.fields],
+            "fixed": fixed,
+            "collect": collect,
+            "blocking": self.blocking,
+        }
+
+
+def plan_application(
+    session: Session, item: ServiceItem, person_id: str, today: Optional[datetime.date] = None
+) -> ApplicationPlan:
+    """Plan the application of ``item`` by ``person_id`` (records the 用证记录 of the check)."""
+    person = session.get(Person, person_id)
+    if person is None:
+        raise ApplicationError("未找到您的身份信息，请重新登录")
+    check = check_materials(session, item, person_id, today)
+    prefill = {
+        "申请人": str(person.name),
+        "公民身份号码": mask_id_number(str(person.id_number)),
+        "联系电话": mask_phone(str(person.phone)),
+    }
+    if person.address:
+        prefill["户籍地址"] = str(person.address)
+    for entry in check.materials:
+        if entry.status == HELD:
+            prefill[entry.name] = "已调用电子证照（免提交）"
+    return ApplicationPlan(
+        item_key=str(item.key),
+        item_name=str(item.name),
+        department=str(item.department.name) if item.department else "",
+        conditions=list(item.conditions or []),
+        online=item.handling in ("online", "both"),
+        check=check,
+        prefill=prefill,
+        fields=form_fields(str(item.key)),
+    )
+
+
+def material_specs(plan: Mapping[str, Any], provided: Mapping[str, Sequence[Any]]) -> List[MaterialSpec]:
+    """The materials of a submission: held certificates, online forms, and what the citizen provided.
+
+    Args:
+        plan: :meth:`ApplicationPlan.to_slot` of the application.
+        provided: material id (as a string, as kept in a slot) → ``("upload", attachment_id)``
+            or ``("commitment", None)``.
+
+    Raises:
+        ApplicationError: a material that is neither held nor provided.
+    """
+    specs: List[MaterialSpec] = [(int(m), str(source), ref) for m, source, ref in plan.get("fixed", [])]
+    for material in plan.get("collect", []):
+        given = provided.get(str(material["id"]))
+        if not given:
+            raise ApplicationError(f"还缺少材料「{material['name']}」，请先上传")
+        specs.append((int(material["id"]), str(given[0]), given[1]))
+    return specs
+
+
+def next_field(plan: Mapping[str, Any], answers: Mapping[str, str]) -> Optional[FormField]:
+    """The first field of the plan not answered yet."""
+    for entry in plan.get("fields", []):
+        if entry["key"] not in answers:
+            return FormField(**entry)
+    return None
+
+
+def next_material(plan: Mapping[str, Any], provided: Mapping[str, Any]) -> Optional[Dict[str, Any]]:
+    """The first material of the plan still to provide: ``{"id", "name", "commitment"}``."""
+    return next((m for m in plan.get("collect", []) if str(m["id"]) not in provided), None)
+
+
+def summary_text(plan: Mapping[str, Any], answers: Mapping[str, str], provided: Mapping[str, Sequence[Any]]) -> str:
+    """The summary shown before the citizen confirms the submission."""
+    lines = [f"请核对您的申请：{plan['item_name']}（受理部门：{plan['department']}）"]
+    lines += [f"· {label}：{value}" for label, value in plan.get("prefill", {}).items()]
+    lines += [f"· {f['label']}：{answers.get(f['key'], '')}" for f in plan.get("fields", [])]
+    for material in plan.get("collect", []):
+        source = (provided.get(str(material["id"])) or [None])[0]
+        lines.append(f"· {material['name']}：{'已签署告知承诺' if source == 'commitment' else '已上传'}")
+    lines.append("确认无误请回复“确认提交”；说“不办了”可取消，不会提交任何内容。")
+    return "\n".join(lines)
+
+
+def is_affirmative(text: str) -> bool:
+    """A plain yes in Chinese (the NLU's affirm intent is checked by the caller as well)."""
+    answer = (text or "").strip().replace("没问题", "好").replace("不错", "好")
+    return any(word in answer for word in AFFIRM_WORDS) and not any(n in answer for n in ("不", "没", "否", "错"))

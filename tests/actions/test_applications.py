@@ -1,0 +1,188 @@
+"""The online application: start (login first), each form step, submission and its idempotency."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Dict, List
+
+import pytest
+from rasa_sdk.events import FollowupAction, SlotSet
+
+from bot.actions.application_form import ValidateApplicationForm
+from bot.actions.applications import ActionApplicationDone, ActionStartApplication, reset_application
+from bot.actions.login import LOGIN_SLOTS
+from govservice.application_models import Application, Attachment
+from govservice.db import session_scope
+from govservice.materials_check import store_attachment
+from govservice.models import Binding
+from tests.actions.conftest import make_tracker, service
+
+ZHANG = "11010519491231002X"
+PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 64
+FORM_SLOTS = ["app_eligible", "app_prefill_ok", "app_field", "app_material", "app_confirm"]
+DOMAIN: Dict[str, Any] = {
+    "forms": {"application_form": {"required_slots": FORM_SLOTS}},
+    "slots": {name: {"type": "any", "mappings": [{"type": "custom"}]} for name in FORM_SLOTS},
+}
+
+
+def bind(sender: str, person_id: str = ZHANG) -> None:
+    """Log ``sender`` in on the REST channel (the login itself is tested in test_login.py)."""
+    now = datetime.now()
+    with session_scope() as session:
+        session.merge(Binding(channel="rest", sender=sender, person_id=person_id, created_at=now, last_seen=now))
+
+
+def upload(person_id: str = ZHANG) -> str:
+    with session_scope() as session:
+        return str(store_attachment(session, PNG + uuid.uuid4().bytes, "photo.png", "image/png", person_id).id)
+
+
+async def test_applying_without_login_starts_the_login_and_remembers_the_item(dispatcher, catalog) -> None:
+    tracker = make_tracker("我要办居住证", "apply_service", [service("居住证")], sender_id=f"anon-{uuid.uuid4().hex}")
+    events = await ActionStartApplication().run(dispatcher, tracker, {})
+    assert events == [
+        SlotSet("service_item", "residence_permit"),
+        *[SlotSet(slot, None) for slot in LOGIN_SLOTS],
+        SlotSet("pending_request", "apply_service|residence_permit"),
+        FollowupAction("login_form"),
+    ]
+    assert "需要先登录" in dispatcher.messages[0]["text"]
+
+
+async def start(dispatcher, sender: str) -> Dict[str, Any]:  # type: ignore[no-untyped-def]
+    tracker = make_tracker("我要办居住证", "apply_service", [service("居住证")], sender_id=sender)
+    events = await ActionStartApplication().run(dispatcher, tracker, {})
+    return {e["name"]: e["value"] for e in events if e["event"] == "slot"} | {"_events": events}
+
+
+async def test_logged_in_start_checks_materials_and_opens_the_form(dispatcher, catalog) -> None:
+    sender = f"app-{uuid.uuid4().hex}"
+    bind(sender)
+    slots = await start(dispatcher, sender)
+    events: List[Dict[str, Any]] = slots.pop("_events")
+    plan = slots["app_plan"]
+    assert events == [
+        SlotSet("service_item", "residence_permit"),
+        SlotSet("service_topic", "居住证"),
+        *reset_application(),
+        SlotSet("app_plan", plan),
+        SlotSet("app_key", slots["app_key"]),
+        SlotSet("app_answers", {}),
+        SlotSet("app_provided", {}),
+        SlotSet("app_cancelled", False),
+        FollowupAction("application_form"),
+    ]
+    check = dispatcher.messages[0]["text"]
+    assert "1. 居民身份证 —— ✅ 免提交" in check and "在线填写" in check
+    assert [m["name"] for m in plan["collect"]] == ["居住证明", "就业或就读证明", "近期免冠彩色证件照（数码相片回执）"]
+    assert plan["prefill"]["公民身份号码"] == "110105********002X"  # masked, never the raw number
+
+
+def form_turn(text: str, intent: str, slot: str, slots: Dict[str, Any], sender: str, entities=None):  # type: ignore[no-untyped-def]
+    events = [{"event": "user", "text": text, "input_channel": "rest"}, {"event": "slot", "name": slot, "value": text}]
+    return make_tracker(
+        text,
+        intent,
+        entities,
+        {**slots, slot: text, "requested_slot": slot},
+        sender_id=sender,
+        events=events,
+        active_loop="application_form",
+    )
+
+
+async def answer(
+    slots: Dict[str, Any], sender: str, slot: str, text: str, intent: str = "inform_service", entities=None
+):  # type: ignore[no-untyped-def]
+    dispatcher_ = __import__("rasa_sdk.executor", fromlist=["CollectingDispatcher"]).CollectingDispatcher()
+    events = await ValidateApplicationForm().run(
+        dispatcher_, form_turn(text, intent, slot, slots, sender, entities), DOMAIN
+    )
+    for event in events:
+        if event["event"] == "slot":
+            slots[event["name"]] = event["value"]
+    return events, [m.get("text") for m in dispatcher_.messages]
+
+
+async def test_the_form_collects_answers_and_submits_exactly_once(dispatcher, catalog) -> None:
+    sender = f"app-{uuid.uuid4().hex}"
+    bind(sender)
+    slots = await start(dispatcher, sender)
+    slots.pop("_events")
+    await answer(slots, sender, "app_eligible", "符合", "affirm")
+    assert slots["app_eligible"] == "yes"
+    await answer(slots, sender, "app_prefill_ok", "确认无误", "affirm")
+    _, said = await answer(slots, sender, "app_field", "居住证要多少钱？", "ask_fee")
+    assert slots["app_field"] is None and "工本费" in said[0] and "继续" in said[1]  # answered, then resumes
+    await answer(slots, sender, "app_field", "示范市民生路88号3栋502室")
+    assert slots["app_field"] is None and slots["app_answers"] == {"residence_address": "示范市民生路88号3栋502室"}
+    _, said = await answer(slots, sender, "app_field", "打工")
+    assert "就业、就读、合法稳定住所" in said[0]
+    await answer(slots, sender, "app_field", "就业")
+    assert slots["app_field"] == "done"
+    await answer(slots, sender, "app_material", "我承诺", "affirm")
+    for _ in range(2):
+        attachment = upload()
+        entity = [{"entity": "attachment_id", "value": attachment}]
+        await answer(
+            slots,
+            sender,
+            "app_material",
+            f'/upload_material{{"attachment_id":"{attachment}"}}',
+            "upload_material",
+            entity,
+        )
+    assert slots["app_material"] == "done"
+    await answer(slots, sender, "app_confirm", "确认提交", "affirm")
+    number = slots["app_number"]
+    assert slots["app_confirm"] == "done" and number
+    again = dict(slots, app_number=None, app_confirm=None)
+    await answer(again, sender, "app_confirm", "确认提交", "affirm")  # a double tap or a channel retry
+    assert again["app_number"] == number
+    with session_scope() as session:
+        apps = session.query(Application).filter(Application.sender == sender).all()
+        assert [a.number for a in apps] == [number]
+        sources = sorted(m.source for m in apps[0].materials)
+        assert sources == ["certificate", "commitment", "form", "upload", "upload"]
+        assert apps[0].form_data == {"示范市居住地址": "示范市民生路88号3栋502室", "申领依据": "就业"}
+        assert all(session.get(Attachment, m.attachment_id) for m in apps[0].materials if m.source == "upload")
+
+
+@pytest.mark.parametrize(
+    ("slot", "text", "intent"),
+    [
+        ("app_eligible", "不符合", "deny"),
+        ("app_field", "算了不办了", "deny"),
+        ("app_confirm", "不对，不提交", "deny"),
+    ],
+)
+async def test_declining_ends_the_form_without_submitting(
+    dispatcher, catalog, slot: str, text: str, intent: str
+) -> None:
+    sender = f"app-{uuid.uuid4().hex}"
+    bind(sender)
+    slots = await start(dispatcher, sender)
+    slots.pop("_events")
+    events, said = await answer(slots, sender, slot, text, intent)
+    assert slots["app_cancelled"] is True and said
+    required = await ValidateApplicationForm().required_slots(
+        FORM_SLOTS, dispatcher, form_turn(text, intent, slot, slots, sender), DOMAIN
+    )
+    assert required == []
+    done = await ActionApplicationDone().run(dispatcher, make_tracker("", "deny", slots=slots, sender_id=sender), {})
+    assert done == reset_application()
+    with session_scope() as session:
+        assert session.query(Application).filter(Application.sender == sender).count() == 0
+
+
+async def test_someone_elses_upload_is_not_accepted(dispatcher, catalog) -> None:
+    sender = f"app-{uuid.uuid4().hex}"
+    bind(sender)
+    slots = await start(dispatcher, sender)
+    slots.pop("_events")
+    foreign = upload("440308199901101512")
+    entity = [{"entity": "attachment_id", "value": foreign}]
+    _, said = await answer(slots, sender, "app_material", "/upload_material", "upload_material", entity)
+    assert slots["app_material"] is None and slots["app_provided"] == {} and "没有找到" in said[0]
