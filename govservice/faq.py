@@ -3,8 +3,10 @@
 Every save writes a :class:`FaqVersion` with the full snapshot and an :class:`AuditLog` row.
 Editing a published entry changes the live answer at once (the search index notices the new
 ``updated_at``); an editor who wants a review first retires the entry, edits and publishes again.
-Functions flush but do not commit: the caller owns the transaction. Escaping is the renderer's
-job: text is stored as typed. Error messages are Chinese, for the console to show as they are.
+Fields and their validation live in :mod:`govservice.faq_fields`, the audit log in
+:mod:`govservice.audit`; both are re-exported here. Functions flush but do not commit: the caller
+owns the transaction. Escaping is the renderer's job: text is stored as typed. Error messages are
+Chinese, for the console to show as they are.
 """
 
 from __future__ import annotations
@@ -12,41 +14,19 @@ from __future__ import annotations
 import datetime
 import re
 import uuid
-from dataclasses import dataclass, field, fields, replace
-from typing import Any, Dict, Iterable, List, Optional, Sequence
+from dataclasses import fields, replace
+from typing import Any, Dict, List, Optional, Sequence
 
 from sqlalchemy.orm import Session
 
-from govservice.faq_models import (
-    DRAFT,
-    ENTRY_STATUSES,
-    PUBLISHED,
-    RETIRED,
-    STATUS_LABELS,
-    AuditLog,
-    FaqEntry,
-    FaqVersion,
-)
+from govservice.audit import list_audit as list_audit  # re-exported for the console
+from govservice.audit import record_audit
+from govservice.faq_fields import FIELD_LABELS, EntryFields, FaqError, validate_fields
+from govservice.faq_fields import clean_questions as clean_questions  # re-exported
+from govservice.faq_models import DRAFT, ENTRY_STATUSES, PUBLISHED, RETIRED, STATUS_LABELS, FaqEntry, FaqVersion
 from govservice.faq_text import normalize
-from govservice.models import Department, ServiceItem
 
-MAX_QUESTION_CHARS = 200
-MAX_ANSWER_CHARS = 5000
-MAX_SIMILAR = 50
 KEY_PATTERN = re.compile(r"^[a-z0-9_]{1,80}$")
-FIELD_LABELS: Dict[str, str] = {
-    "key": "键",
-    "question": "标准问题",
-    "similar_questions": "相似问法",
-    "answer": "答案",
-    "category": "分类",
-    "department_code": "所属部门",
-    "item_keys": "相关事项",
-    "effective_from": "生效日期",
-    "expires_on": "失效日期",
-    "status": "状态",
-}
-"""Chinese names of the entry fields, for the console and the audit log."""
 ACTION_LABELS: Dict[str, str] = {
     "create": "新建",
     "edit": "编辑",
@@ -57,91 +37,8 @@ ACTION_LABELS: Dict[str, str] = {
 }
 
 
-class FaqError(ValueError):
-    """A change the FAQ refuses; ``str(error)`` is a Chinese message for staff."""
-
-
 class FaqNotFound(LookupError):
     """No FAQ entry with that id; ``str(error)`` is a Chinese message."""
-
-
-@dataclass
-class EntryFields:
-    """The editable content of an entry, as staff type it (validated by :func:`validate_fields`)."""
-
-    question: str
-    answer: str
-    category: str
-    similar_questions: List[str] = field(default_factory=list)
-    department_code: Optional[str] = None
-    item_keys: List[str] = field(default_factory=list)
-    effective_from: Optional[datetime.date] = None
-    expires_on: Optional[datetime.date] = None
-
-    @classmethod
-    def of(cls, entry: FaqEntry) -> EntryFields:
-        """The current content of ``entry``."""
-        return cls(**{f.name: getattr(entry, f.name) for f in fields(cls)})
-
-
-def clean_questions(values: Iterable[str], standard: str = "") -> List[str]:
-    """Strip, drop empties, duplicates (after normalization) and copies of the standard question."""
-    seen = {normalize(standard)} if standard else set()
-    kept = []
-    for value in values:
-        text = (value or "").strip()
-        if text and normalize(text) not in seen:
-            seen.add(normalize(text))
-            kept.append(text)
-    return kept
-
-
-def validate_fields(session: Session, data: EntryFields, entry_id: Optional[int] = None) -> EntryFields:
-    """Check and tidy the fields; return the cleaned copy.
-
-    Raises:
-        FaqError: with the first problem found, in Chinese.
-    """
-    question, answer, category = data.question.strip(), data.answer.strip(), data.category.strip()
-    if not question:
-        raise FaqError("标准问题不能为空")
-    if len(question) > MAX_QUESTION_CHARS:
-        raise FaqError(f"标准问题不能超过{MAX_QUESTION_CHARS}字")
-    if not answer:
-        raise FaqError("答案不能为空")
-    if len(answer) > MAX_ANSWER_CHARS:
-        raise FaqError(f"答案不能超过{MAX_ANSWER_CHARS}字")
-    if not category:
-        raise FaqError("请填写分类")
-    similar = clean_questions(data.similar_questions, question)
-    if len(similar) > MAX_SIMILAR:
-        raise FaqError(f"相似问法最多{MAX_SIMILAR}条")
-    too_long = next((q for q in similar if len(q) > MAX_QUESTION_CHARS), None)
-    if too_long:
-        raise FaqError(f"相似问法不能超过{MAX_QUESTION_CHARS}字：{too_long[:20]}…")
-    department = (data.department_code or "").strip() or None
-    if department and session.get(Department, department) is None:
-        raise FaqError(f"部门代码 {department} 不存在")
-    items = list(dict.fromkeys(k.strip() for k in data.item_keys if k and k.strip()))
-    known = {k for (k,) in session.query(ServiceItem.key).filter(ServiceItem.key.in_(items))} if items else set()
-    missing = [k for k in items if k not in known]
-    if missing:
-        raise FaqError(f"事项 {'、'.join(missing)} 不在事项目录中")
-    if data.effective_from and data.expires_on and data.expires_on < data.effective_from:
-        raise FaqError("失效日期不能早于生效日期")
-    _check_duplicate_question(session, question, entry_id)
-    return replace(
-        data, question=question, answer=answer, category=category, similar_questions=similar,
-        department_code=department, item_keys=items,
-    )
-
-
-def _check_duplicate_question(session: Session, question: str, entry_id: Optional[int]) -> None:
-    wanted = normalize(question)
-    live = session.query(FaqEntry.id, FaqEntry.question).filter(FaqEntry.status != RETIRED)
-    for other_id, other_question in live:
-        if other_id != entry_id and normalize(other_question) == wanted:
-            raise FaqError(f"已有相同的标准问题：FAQ#{other_id}")
 
 
 def snapshot(entry: FaqEntry) -> Dict[str, Any]:
@@ -152,19 +49,6 @@ def snapshot(entry: FaqEntry) -> Dict[str, Any]:
     return data
 
 
-def record_audit(
-    session: Session, actor: str, action: str, target_type: str, target_id: object, detail: str = "",
-    now: Optional[datetime.datetime] = None,
-) -> AuditLog:
-    """Append one audit row; the console uses it too (logins, role changes)."""
-    row = AuditLog(
-        at=now or datetime.datetime.now(), actor=_actor(actor), action=action,
-        target_type=target_type, target_id=str(target_id), detail=detail,
-    )
-    session.add(row)
-    return row
-
-
 def _actor(actor: str) -> str:
     if not (actor or "").strip():
         raise FaqError("缺少操作人")
@@ -172,8 +56,13 @@ def _actor(actor: str) -> str:
 
 
 def _save(
-    session: Session, entry: FaqEntry, actor: str, action: str, changes: Sequence[str],
-    now: Optional[datetime.datetime], note: str = "",
+    session: Session,
+    entry: FaqEntry,
+    actor: str,
+    action: str,
+    changes: Sequence[str],
+    now: Optional[datetime.datetime],
+    note: str = "",
 ) -> FaqEntry:
     """Stamp the entry, then append its version and the audit row."""
     moment = now or datetime.datetime.now()
@@ -181,10 +70,18 @@ def _save(
         entry.version += 1
     entry.updated_at, entry.updated_by = moment, _actor(actor)
     session.flush()
-    session.add(FaqVersion(
-        entry_id=entry.id, version=entry.version, action=action, snapshot=snapshot(entry),
-        changes=list(changes), changed_by=entry.updated_by, changed_at=moment, note=note or None,
-    ))
+    session.add(
+        FaqVersion(
+            entry_id=entry.id,
+            version=entry.version,
+            action=action,
+            snapshot=snapshot(entry),
+            changes=list(changes),
+            changed_by=entry.updated_by,
+            changed_at=moment,
+            note=note or None,
+        )
+    )
     labels = "、".join(FIELD_LABELS.get(c, c) for c in changes)
     detail = f"{ACTION_LABELS.get(action, action)} FAQ#{entry.id}《{entry.question[:30]}》"
     detail += f"：{labels}" if labels else ""
@@ -194,14 +91,21 @@ def _save(
 
 
 def create_entry(
-    session: Session, actor: str, data: EntryFields, *, key: Optional[str] = None, status: str = DRAFT,
-    now: Optional[datetime.datetime] = None, action: str = "create",
+    session: Session,
+    actor: str,
+    data: EntryFields,
+    *,
+    key: Optional[str] = None,
+    status: str = DRAFT,
+    now: Optional[datetime.datetime] = None,
+    action: str = "create",
 ) -> FaqEntry:
     """Create an entry (a draft unless ``status`` says otherwise) and its first version.
 
     Raises:
         FaqError: invalid fields, key or status.
     """
+    actor = _actor(actor)
     clean = validate_fields(session, data)
     key = key or f"staff_{uuid.uuid4().hex[:12]}"
     if not KEY_PATTERN.match(key):
@@ -230,8 +134,12 @@ def get_entry(session: Session, entry_id: int) -> FaqEntry:
 
 
 def update_entry(
-    session: Session, entry_id: int, actor: str, now: Optional[datetime.datetime] = None,
-    action: str = "edit", **changes: Any,
+    session: Session,
+    entry_id: int,
+    actor: str,
+    now: Optional[datetime.datetime] = None,
+    action: str = "edit",
+    **changes: Any,
 ) -> FaqEntry:
     """Change some fields of an entry (any of :class:`EntryFields`); its status stays as it is.
 
@@ -256,7 +164,11 @@ def update_entry(
 
 
 def set_status(
-    session: Session, entry_id: int, status: str, actor: str, now: Optional[datetime.datetime] = None,
+    session: Session,
+    entry_id: int,
+    status: str,
+    actor: str,
+    now: Optional[datetime.datetime] = None,
 ) -> FaqEntry:
     """Move an entry to ``status``: draft, published or retired; one version and audit row each."""
     entry = get_entry(session, entry_id)
@@ -285,7 +197,11 @@ def entry_history(session: Session, entry_id: int) -> List[FaqVersion]:
 
 
 def list_entries(
-    session: Session, query: str = "", *, status: Optional[str] = None, category: Optional[str] = None,
+    session: Session,
+    query: str = "",
+    *,
+    status: Optional[str] = None,
+    category: Optional[str] = None,
     department_code: Optional[str] = None,
 ) -> List[FaqEntry]:
     """Entries for the staff list, newest edit first, filtered by status, category and department.
@@ -310,18 +226,3 @@ def list_entries(
 
 def _texts(entry: FaqEntry) -> List[str]:
     return [entry.key, entry.question, entry.answer, *entry.similar_questions]
-
-
-def list_audit(
-    session: Session, *, actor: Optional[str] = None, target_type: Optional[str] = None,
-    target_id: Optional[object] = None, limit: int = 200,
-) -> List[AuditLog]:
-    """Audit rows, newest first, optionally for one actor or one record."""
-    rows = session.query(AuditLog)
-    if actor:
-        rows = rows.filter(AuditLog.actor == actor)
-    if target_type:
-        rows = rows.filter(AuditLog.target_type == target_type)
-    if target_id is not None:
-        rows = rows.filter(AuditLog.target_id == str(target_id))
-    return rows.order_by(AuditLog.id.desc()).limit(limit).all()

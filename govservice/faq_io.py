@@ -197,7 +197,11 @@ def import_records(session: Session, records: List[Dict[str, Any]], actor: str) 
 
 
 def _apply(
-    session: Session, key: Optional[str], existing: Optional[FaqEntry], data: EntryFields, status: Optional[str],
+    session: Session,
+    key: Optional[str],
+    existing: Optional[FaqEntry],
+    data: EntryFields,
+    status: Optional[str],
     actor: str,
 ) -> Tuple[str, str]:
     if existing is None:
@@ -252,9 +256,13 @@ def seed_faq(session: Session, directory: Path = FAQ_DIR) -> int:
         if raw["key"] in existing:
             continue
         data = EntryFields(
-            question=raw["question"], answer=raw["answer"], category=raw["category"],
-            similar_questions=list(raw.get("similar") or []), department_code=raw.get("department"),
-            item_keys=list(raw.get("items") or []), effective_from=raw.get("effective_from"),
+            question=raw["question"],
+            answer=raw["answer"],
+            category=raw["category"],
+            similar_questions=list(raw.get("similar") or []),
+            department_code=raw.get("department"),
+            item_keys=list(raw.get("items") or []),
+            effective_from=raw.get("effective_from"),
             expires_on=raw.get("expires_on"),
         )
         try:

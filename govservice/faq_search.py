@@ -21,16 +21,20 @@ from sqlalchemy import func, or_
 from sqlalchemy.orm import Session
 
 from govservice.faq_models import PUBLISHED, FaqEntry
-from govservice.faq_text import normalize, terms
+from govservice.faq_text import answer_terms, normalize, terms
 
+# Thresholds and weights were chosen with bench/faq_dev.py (leave-one-out over the seed files and
+# off-topic messages), never on the held-out paraphrases.
 ANSWER_CONFIDENCE = 0.5
 """At or above this confidence (and clear of the runner-up) the top entry is the answer."""
-SUGGEST_CONFIDENCE = 0.3
+SUGGEST_CONFIDENCE = 0.35
 """At or above this the top entries are offered as "您是不是想问："; below it, nothing."""
-MIN_MARGIN = 0.1
+MIN_MARGIN = 0.15
 """A direct answer needs the top entry this much more confident than the next one."""
 INTENT_BONUS = 0.1
 """Lowers the answer threshold when Rasa already classified the message as an FAQ question."""
+ANSWER_WEIGHT = 1.0
+"""How much the answer text counts next to the questions: it breaks ties between related entries."""
 SUGGESTIONS = 3
 K1, B = 1.2, 0.75
 
@@ -110,14 +114,21 @@ class Bm25:
 class FaqIndex:
     """A searchable snapshot of the effective entries."""
 
-    def __init__(self, entries: Sequence[_Entry], questions: Sequence[Tuple[int, List[str]]]) -> None:
-        """Index ``questions``: (entry id, terms) pairs; ``entries`` hold what answers show."""
+    def __init__(
+        self,
+        entries: Sequence[_Entry],
+        questions: Sequence[Tuple[int, List[str]]],
+        answers: Sequence[Tuple[int, List[str]]] = (),
+    ) -> None:
+        """Index ``questions`` and ``answers``: (entry id, terms) pairs; ``entries`` hold what answers show."""
         self.entries = {entry.id: entry for entry in entries}
         self.owners = [entry_id for entry_id, _ in questions]
         self.bm25 = Bm25([doc_terms for _, doc_terms in questions])
+        self.answer_owners = [entry_id for entry_id, _ in answers]
+        self.answer_bm25 = Bm25([doc_terms for _, doc_terms in answers])
 
     def search(self, text: str, limit: int = 10) -> List[FaqHit]:
-        """Entries ranked by their best question's score, with confidence in [0, 1]."""
+        """Entries ranked by their best question's score plus a share of their answer's, confidence in [0, 1]."""
         query = terms(text)
         ideal = self.bm25.ideal(query)
         if not query or ideal <= 0:
@@ -126,6 +137,10 @@ class FaqIndex:
         for number, score in self.bm25.scores(query).items():
             owner = self.owners[number]
             best[owner] = max(best.get(owner, 0.0), score)
+        if ANSWER_WEIGHT:
+            for number, score in self.answer_bm25.scores(answer_terms(text)).items():
+                owner = self.answer_owners[number]
+                best[owner] = best.get(owner, 0.0) + ANSWER_WEIGHT * score
         ranked = sorted(best.items(), key=lambda pair: (-pair[1], pair[0]))[:limit]
         return [
             FaqHit(i, self.entries[i].key, self.entries[i].question, round(s, 4), round(min(1.0, s / ideal), 4))
@@ -135,8 +150,9 @@ class FaqIndex:
 
 _lock = threading.Lock()
 _indexes: Dict[str, Tuple[tuple, FaqIndex]] = {}
-# Per database: (entry id, version, updated_at) → the terms of its questions.
-_terms: Dict[str, Dict[Tuple[int, int, datetime.datetime], List[List[str]]]] = {}
+_Stamp = Tuple[int, int, datetime.datetime]
+# Per database: (entry id, version, updated_at) → the terms of its questions and of its answer.
+_terms: Dict[str, Dict[_Stamp, Tuple[List[List[str]], List[str]]]] = {}
 
 
 def _stamp(session: Session, today: datetime.date) -> tuple:
@@ -149,8 +165,13 @@ def _stamp(session: Session, today: datetime.date) -> tuple:
 def _build(session: Session, today: datetime.date, key: str) -> FaqIndex:
     rows = (
         session.query(
-            FaqEntry.id, FaqEntry.key, FaqEntry.question, FaqEntry.similar_questions, FaqEntry.answer,
-            FaqEntry.updated_at, FaqEntry.version,
+            FaqEntry.id,
+            FaqEntry.key,
+            FaqEntry.question,
+            FaqEntry.similar_questions,
+            FaqEntry.answer,
+            FaqEntry.updated_at,
+            FaqEntry.version,
         )
         .filter(FaqEntry.status == PUBLISHED)
         .filter(or_(FaqEntry.effective_from.is_(None), FaqEntry.effective_from <= today))
@@ -159,14 +180,19 @@ def _build(session: Session, today: datetime.date, key: str) -> FaqIndex:
     )
     entries: List[_Entry] = []
     questions: List[Tuple[int, List[str]]] = []
+    answers: List[Tuple[int, List[str]]] = []
     previous, cache = _terms.get(key, {}), {}
     for row in rows:
         stamp = (row.id, row.version, row.updated_at)
-        cache[stamp] = previous.get(stamp) or [terms(q) for q in [row.question, *row.similar_questions]]
-        questions.extend((row.id, doc) for doc in cache[stamp])
+        cached = previous.get(stamp)
+        if cached is None:
+            cached = ([terms(q) for q in [row.question, *row.similar_questions]], answer_terms(row.answer))
+        cache[stamp] = cached
+        questions.extend((row.id, doc) for doc in cached[0])
+        answers.append((row.id, cached[1]))
         entries.append(_Entry(row.id, row.key, row.question, row.answer, row.updated_at.date()))
     _terms[key] = cache  # only live entries' tokens: the cache never outgrows the FAQ
-    return FaqIndex(entries, questions)
+    return FaqIndex(entries, questions, answers)
 
 
 def current_index(session: Session, today: Optional[datetime.date] = None) -> FaqIndex:

@@ -15,7 +15,9 @@ from typing import FrozenSet, Iterable, List, Optional, Sequence
 
 from sqlalchemy.orm import Session
 
-from govservice.faq import EntryFields, FaqError, create_entry, get_entry, record_audit, update_entry
+from govservice.audit import record_audit
+from govservice.faq import create_entry, get_entry, update_entry
+from govservice.faq_fields import EntryFields, FaqError
 from govservice.faq_models import DISMISSED, OPEN, PUBLISHED, RESOLVED, FaqEntry, UnansweredQuestion
 from govservice.faq_text import char_bigrams, jaccard, normalize
 from govservice.masking import redact_text
@@ -70,7 +72,11 @@ def _best_cluster(session: Session, key: str) -> Optional[UnansweredQuestion]:
 
 
 def enqueue(
-    session: Session, text: str, *, names: Sequence[str] = (), source: str = "fallback",
+    session: Session,
+    text: str,
+    *,
+    names: Sequence[str] = (),
+    source: str = "fallback",
     now: Optional[datetime.datetime] = None,
 ) -> Optional[UnansweredQuestion]:
     """Queue a question the assistant could not answer (fallback or low confidence).
@@ -93,8 +99,14 @@ def enqueue(
     cluster = _best_cluster(session, key)
     if cluster is None:
         cluster = UnansweredQuestion(
-            text=redacted, normalized=key, variants=[], count=1, first_seen=moment, last_seen=moment,
-            status=OPEN, source=source,
+            text=redacted,
+            normalized=key,
+            variants=[],
+            count=1,
+            first_seen=moment,
+            last_seen=moment,
+            status=OPEN,
+            source=source,
         )
         session.add(cluster)
     else:
@@ -129,9 +141,15 @@ def get_queued(session: Session, question_id: int) -> UnansweredQuestion:
 
 
 def _close(
-    session: Session, cluster: UnansweredQuestion, status: str, actor: str, entry: Optional[FaqEntry],
+    session: Session,
+    cluster: UnansweredQuestion,
+    status: str,
+    actor: str,
+    entry: Optional[FaqEntry],
     now: Optional[datetime.datetime],
 ) -> None:
+    if not (actor or "").strip():
+        raise FaqError("缺少操作人")
     moment = now or datetime.datetime.now()
     cluster.status, cluster.resolved_by, cluster.resolved_at = status, actor, moment
     cluster.resolved_entry_id = entry.id if entry is not None else None
@@ -141,9 +159,17 @@ def _close(
 
 
 def resolve_as_new_entry(
-    session: Session, question_id: int, actor: str, *, answer: str, category: str,
-    question: Optional[str] = None, department_code: Optional[str] = None, item_keys: Sequence[str] = (),
-    publish: bool = True, now: Optional[datetime.datetime] = None,
+    session: Session,
+    question_id: int,
+    actor: str,
+    *,
+    answer: str,
+    category: str,
+    question: Optional[str] = None,
+    department_code: Optional[str] = None,
+    item_keys: Sequence[str] = (),
+    publish: bool = True,
+    now: Optional[datetime.datetime] = None,
 ) -> FaqEntry:
     """Turn a queued cluster into a new entry (published by default) and close the cluster.
 
@@ -153,8 +179,11 @@ def resolve_as_new_entry(
     cluster = get_queued(session, question_id)
     standard = (question or cluster.text).strip()
     data = EntryFields(
-        question=standard, answer=answer, category=category,
-        similar_questions=[cluster.text, *cluster.variants], department_code=department_code,
+        question=standard,
+        answer=answer,
+        category=category,
+        similar_questions=[cluster.text, *cluster.variants],
+        department_code=department_code,
         item_keys=list(item_keys),
     )
     entry = create_entry(session, actor, data, status=PUBLISHED if publish else "draft", now=now)
@@ -163,7 +192,12 @@ def resolve_as_new_entry(
 
 
 def resolve_as_similar(
-    session: Session, question_id: int, entry_id: int, actor: str, *, text: Optional[str] = None,
+    session: Session,
+    question_id: int,
+    entry_id: int,
+    actor: str,
+    *,
+    text: Optional[str] = None,
     now: Optional[datetime.datetime] = None,
 ) -> FaqEntry:
     """Add a queued cluster's wordings (or ``text``) to an entry's similar questions; close the cluster."""
