@@ -4,7 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
 MODEL := models/current.tar.gz
-TRAINING_INPUTS := config.yml $(shell find bot/domain bot/nlu_data bot/stories knowledge_base -type f \( -name '*.yml' -o -name '*.yaml' \) ! -name 'generated_*' 2>/dev/null)
+# The FAQ store (knowledge_base/faq) is answered by retrieval at run time: editing it needs no training.
+CATALOG_FILES := $(shell find knowledge_base -type f ! -path 'knowledge_base/faq/*' 2>/dev/null)
+TRAINING_INPUTS := config.yml $(CATALOG_FILES) $(shell find bot/domain bot/nlu_data bot/stories -type f \( -name '*.yml' -o -name '*.yaml' \) ! -name 'generated_*' 2>/dev/null)
 
 .PHONY: setup generate train run shell test lint unit validate story-test bench clean
 
@@ -17,7 +19,7 @@ $(VENV)/.installed: requirements.in constraints.txt
 	touch $@
 
 # The jieba dictionary and the NLU lookup/synonyms are generated from the catalog.
-build/jieba_dict/userdict.txt bot/nlu_data/generated_catalog.yml: $(VENV)/.installed $(shell find knowledge_base -type f)
+build/jieba_dict/userdict.txt bot/nlu_data/generated_catalog.yml: $(VENV)/.installed $(CATALOG_FILES)
 	$(PY) -m govservice.nlu_export
 
 generate: build/jieba_dict/userdict.txt
@@ -37,8 +39,8 @@ shell: $(MODEL)
 	scripts/run.sh --shell
 
 lint: setup
-	$(VENV)/bin/ruff check govservice bot connectors tests scripts bench
-	$(VENV)/bin/mypy govservice connectors
+	$(VENV)/bin/ruff check govservice bot connectors staff tests scripts bench
+	$(VENV)/bin/mypy govservice connectors bot staff bench
 
 test: $(MODEL)
 	scripts/test.sh

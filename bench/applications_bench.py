@@ -64,9 +64,9 @@ async def _apply(session: aiohttp.ClientSession, url: str, sender: str, timeout:
         turns.append(turn.latency)
         reply = turn.text
     material: Optional[str] = "我承诺" if "回复“承诺”" in reply else await _upload(session, url, sender)
+    if material is None:
+        return {"ok": False, "turns": turns, "seconds": time.perf_counter() - started}
     for message in (material, "确认提交"):
-        if message is None:
-            return {"ok": False, "turns": turns, "seconds": time.perf_counter() - started}
         turn = await load.post_turn(session, url, sender, message, len(turns), timeout)
         turns.append(turn.latency)
         reply = turn.text

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Dict, List
 
-from bench import identity_bench, report, sections, tables, tables_extra
+from bench import applications_bench, channel_sections, identity_bench, report, sections, tables, tables_extra
 from bench.sections import Bot, Context
 from bench.servers import ROOT, action_endpoint_warning, server_env, start_servers, stop_servers
 
@@ -60,8 +60,12 @@ SECTIONS: List[Section] = [
     Section("growth", "4. Latency growth in one conversation", sections.growth, tables.render_growth, True),
     Section("login", "5. Login turns (一号)", identity_bench.login, tables_extra.render_login, needs_server=True),
     Section("validation", "6. ID/credit-code validation", identity_bench.validation, tables_extra.render_validation),
+    Section("applications", "7. 1,000 applications (一窗)", applications_bench.applications,
+            tables_extra.render_applications, needs_server=True),
+    Section("wechat", "8. WeChat channel (一网)", channel_sections.wechat, channel_sections.render_wechat, True),
+    Section("faq", "9. FAQ retrieval", channel_sections.faq, channel_sections.render_faq),
     # Keep last: peak RSS is read just before the servers are stopped.
-    Section("memory", "7. Peak memory", sections.memory, tables.render_memory, needs_server=True),
+    Section("memory", "10. Peak memory", sections.memory, tables.render_memory, needs_server=True),
 ]
 
 

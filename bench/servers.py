@@ -115,6 +115,10 @@ def start_servers(model: Path, var_dir: Path, rasa_port: int, action_port: int, 
     raise RuntimeError(f"servers not ready after {timeout:.0f}s; see {log_path} and {var_dir / 'log'}/")
 
 
+BENCH_WECHAT_TOKEN = "bench-wechat-token"
+"""The WeChat channel's token in the bench servers, so the bench can sign its XML."""
+
+
 def server_env(model: Path, var_dir: Path, rasa_port: int, action_port: int) -> Dict[str, str]:
     """Environment for run.sh: ports, model, a private database, and the action endpoint URL."""
     return {
@@ -126,6 +130,8 @@ def server_env(model: Path, var_dir: Path, rasa_port: int, action_port: int) -> 
         "VAR_DIR": str(var_dir),
         "DATABASE_URL": f"sqlite:///{var_dir / 'govservice.db'}",
         "PYTHONPATH": str(ROOT),
+        "WECHAT_TOKEN": BENCH_WECHAT_TOKEN,
+        "STAFF_PORT": str(rasa_port + 75),  # the staff app, beside the bench's Rasa server
     }
 
 

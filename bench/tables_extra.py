@@ -57,3 +57,28 @@ def render_validation(ctx: Context, bots: List[Bot]) -> List[str]:
         "credit codes. Invalid inputs raise and are counted too.",
         "",
     ] + table(["function", "calls/s", "µs per call"], rows)
+
+
+def render_applications(ctx: Context, bots: List[Bot]) -> List[str]:
+    """Throughput and latency of whole applications, and the database check."""
+    result = ctx.results.get("applications", {}).get("ours") or {}
+    if "error" in result:
+        return [f"Error — {result['error']}", ""]
+    application, turn = result.get("application", {}), result.get("turn", {})
+    rows = [
+        ["applications attempted / submitted", f"{result.get('attempted')} / {result.get('submitted')}"],
+        ["concurrent conversations", str(result.get("concurrency"))],
+        ["wall time (s)", str(result.get("wall_s"))],
+        ["applications per second", str(result.get("applications_per_s"))],
+        ["one application, start to number: p50 / p95 (ms)",
+         f"{application.get('p50_ms')} / {application.get('p95_ms')}"],
+        ["one turn: p50 / p95 (ms)", f"{turn.get('p50_ms')} / {turn.get('p95_ms')}"],
+        ["in the database / unique numbers", f"{result.get('in_database')} / {result.get('unique_numbers')}"],
+        ["all submitted, stored once, numbered uniquely", "yes" if result.get("verified") else "**no**"],
+    ]
+    return [
+        "Ours only. 50 demo citizens (senders bound directly in the database; logins are section 5) each "
+        "apply for 公积金账户查询 again and again over REST: start, 符合, 确认无误, the one material "
+        "(upload through `/webhooks/upload/file`, or 承诺), 确认提交.",
+        "",
+    ] + table(["", "ours"], rows)

@@ -12,10 +12,14 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 import govservice.application_models  # noqa: F401  (registers the back-office tables for create_all)
+import govservice.faq_models  # noqa: F401  (the FAQ store and the unanswered-questions queue)
+import govservice.notifications  # noqa: F401  (the notification outbox table)
 from govservice.db import get_engine, session_scope
 from govservice.demo_data import maybe_seed_demo_data
+from govservice.faq_io import seed_faq
 from govservice.knowledge import KnowledgeBase, load_knowledge_base
 from govservice.models import Base, CertificateType, Department, Material, Meta, ServiceItem, Topic
+from govservice.officers import seed_officers
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +52,12 @@ def init_db(url: str | None = None, kb: KnowledgeBase | None = None) -> bool:
         # Demo citizens/companies/certificates when the persons table is empty (DEMO_DATA=0: never).
         if maybe_seed_demo_data(session, date.today()):
             logger.info("demo citizens, companies and certificates seeded")
+    with session_scope(url) as session:
+        created = seed_officers(session)  # demo staff accounts, once (DEMO_DATA=0: never)
+        if created:
+            logger.info("demo staff accounts created: %s", ", ".join(created))
+    with session_scope(url) as session:
+        seed_faq(session)  # FAQ entries from knowledge_base/faq missing in the store (staff edits are kept)
     return reseeded
 
 

@@ -11,9 +11,19 @@ MODEL=${MODEL:-models/current.tar.gz}
 ENDPOINTS=${ENDPOINTS:-endpoints.yml}
 ACTION_PORT=${ACTION_PORT:-5055}
 RASA_PORT=${RASA_PORT:-5005}
+export STAFF_PORT=${STAFF_PORT:-5080}
 export ACTION_SERVER_URL=${ACTION_SERVER_URL:-http://localhost:$ACTION_PORT/webhook}
+export RASA_URL=${RASA_URL:-http://localhost:$RASA_PORT}
 LOG_DIR=${VAR_DIR:-var}/log
 mkdir -p "$LOG_DIR"
+# Rasa's HTTP API (trigger_intent for notifications, trackers for human handoff) needs a token;
+# without RASA_TOKEN a random one is kept under var/, never in git.
+if [ -z "${RASA_TOKEN:-}" ]; then
+  TOKEN_FILE=${VAR_DIR:-var}/rasa_token
+  [ -s "$TOKEN_FILE" ] || $PY -c 'import secrets; print(secrets.token_hex(24))' >"$TOKEN_FILE"
+  RASA_TOKEN=$(cat "$TOKEN_FILE")
+fi
+export RASA_TOKEN
 
 $PY -m govservice.seed
 
@@ -21,7 +31,21 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 
-$RASA run actions --actions bot.actions --port "$ACTION_PORT" >"$LOG_DIR/actions.log" 2>&1 &
+supervise() {  # name, command...: restart a server that crashed; its restart is in the log
+  local name=$1 child=""
+  shift
+  trap '[ -n "$child" ] && kill "$child" 2>/dev/null; exit 0' TERM INT
+  while true; do
+    "$@" &
+    child=$!
+    wait "$child" || true
+    echo "$(date '+%F %T') $name exited, restarting" >&2
+    sleep 1
+  done
+}
+
+# The action server holds no conversation state, so a crash costs only the turn in flight.
+supervise "action server" $RASA run actions --actions bot.actions --port "$ACTION_PORT" >>"$LOG_DIR/actions.log" 2>&1 &
 pids+=($!)
 
 wait_for() {  # url, name, seconds
@@ -34,13 +58,17 @@ wait_for() {  # url, name, seconds
 }
 wait_for "http://localhost:$ACTION_PORT/health" "action server" 60
 
+$PY -m staff >"$LOG_DIR/staff.log" 2>&1 &
+pids+=($!)
+wait_for "http://localhost:$STAFF_PORT/health" "staff app" 60
+
 if [ "${1:-}" = "--shell" ]; then
   $RASA shell --model "$MODEL" --endpoints "$ENDPOINTS"
   exit 0
 fi
 
 $RASA run --model "$MODEL" --endpoints "$ENDPOINTS" --credentials credentials.yml \
-  --port "$RASA_PORT" --cors "*" >"$LOG_DIR/rasa.log" 2>&1 &
+  --port "$RASA_PORT" --cors "*" --enable-api --auth-token "$RASA_TOKEN" >"$LOG_DIR/rasa.log" 2>&1 &
 pids+=($!)
 wait_for "http://localhost:$RASA_PORT/" "Rasa server" 180
 
@@ -50,6 +78,7 @@ cat <<MSG
   REST 接口:   curl -s -XPOST localhost:$RASA_PORT/webhooks/rest/webhook -d '{"sender":"t1","message":"身份证丢了怎么补办，要带什么"}'
   Socket.IO:   ws://localhost:$RASA_PORT/socket.io
   动作服务器:  http://localhost:$ACTION_PORT/health
+  部门接口:    http://localhost:$STAFF_PORT/api/v1 （docs/department_api.md）
   日志:        $LOG_DIR/
 按 Ctrl-C 停止。
 MSG

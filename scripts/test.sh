@@ -11,11 +11,11 @@ mkdir -p results test-artifacts
 stage() { printf '\n==== %s ====\n' "$1"; }
 
 stage "lint"
-$V/ruff check govservice bot connectors tests scripts bench
-$V/mypy govservice connectors
+$V/ruff check govservice bot connectors staff tests scripts bench
+$V/mypy govservice connectors bot staff bench
 
 stage "unit"
-$V/pytest -q -m "not model and not server"
+$V/pytest -q -m "not model and not server and not crash and not e2e"
 
 stage "validate"
 $V/rasa data validate --fail-on-warnings --config config.yml --domain bot/domain \
@@ -29,7 +29,7 @@ stage "NLU held-out evaluation"
 $V/pytest -q -m model
 
 stage "against running servers"
-export RASA_PORT=${TEST_RASA_PORT:-5105} ACTION_PORT=${TEST_ACTION_PORT:-5155}
+export RASA_PORT=${TEST_RASA_PORT:-5105} ACTION_PORT=${TEST_ACTION_PORT:-5155} STAFF_PORT=${TEST_STAFF_PORT:-5180}
 export VAR_DIR="$PWD/var/test-run" DATABASE_URL="sqlite:///$PWD/var/test-run/govservice.db"
 export ENDPOINTS=tests/config/endpoints.sql.yml TRACKER_DB="$PWD/var/test-run/tracker.db"
 rm -rf "$VAR_DIR" && mkdir -p "$VAR_DIR"
@@ -42,4 +42,8 @@ for _ in $(seq 1 240); do
   sleep 1
 done
 grep -q "助手已启动" results/servers.log || { echo "servers did not start"; cat results/servers.log; exit 1; }
-RASA_URL="http://localhost:$RASA_PORT" $V/pytest -q -m server
+export RASA_URL="http://localhost:$RASA_PORT" STAFF_URL="http://localhost:$STAFF_PORT"
+$V/pytest -q -m server
+
+stage "crash during submission"
+$V/pytest -q -m crash

@@ -42,3 +42,13 @@ def postgres_url() -> Iterator[str]:
         with admin.begin() as conn:
             conn.execute(sqlalchemy.text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def zhang():  # type: ignore[no-untyped-def]
+    """张三 logs in once per run over REST (one code a minute per ID number): sender, replies, code."""
+    from tests.rest_client import ZHANG, ZHANG_PHONE, latest_code, login
+
+    sender = f"zhang-{uuid.uuid4().hex[:8]}"
+    replies = login(sender, ZHANG, "张三", ZHANG_PHONE)
+    return sender, replies, latest_code(ZHANG_PHONE)

@@ -2,55 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import time
 import uuid
-from pathlib import Path
-from typing import List
 
 import pytest
-import requests
 
-BASE = os.environ.get("RASA_URL", "http://localhost:5005")
-VAR_DIR = Path(os.environ.get("VAR_DIR", "var"))
-ZHANG, ZHANG_PHONE = "11010519491231002X", "13800138000"
-LI, LI_PHONE = "440308199901101512", "13900139000"
+from tests.rest_client import LI, LI_PHONE, VAR_DIR, ZHANG, ZHANG_PHONE, login, say
+
 pytestmark = pytest.mark.server
-
-
-def say(sender: str, text: str) -> str:
-    resp = requests.post(f"{BASE}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=30)
-    assert resp.status_code == 200, resp.text
-    return "\n".join(m.get("text", "") for m in resp.json())
-
-
-def latest_code(phone: str, after: float) -> str:
-    outbox = VAR_DIR / "sms_outbox.jsonl"
-    for _ in range(50):
-        if outbox.exists():
-            for line in reversed(outbox.read_text(encoding="utf-8").splitlines()):
-                entry = json.loads(line)
-                if entry["phone"] == phone:
-                    return re.search(r"\d{6}", entry["text"]).group(0)
-        time.sleep(0.1)
-    raise AssertionError("no SMS in the outbox")
-
-
-def login(sender: str, id_number: str, name: str, phone: str, first: str = "我有哪些证照") -> List[str]:
-    started = time.time()
-    replies = [say(sender, first), say(sender, id_number), say(sender, name)]
-    replies.append(say(sender, latest_code(phone, started)))
-    return replies
-
-
-@pytest.fixture(scope="module")
-def zhang():  # type: ignore[no-untyped-def]
-    """张三 logs in once (one code a minute per ID number), as the README's script does."""
-    sender = f"zhang-{uuid.uuid4().hex[:8]}"
-    replies = login(sender, ZHANG, "张三", ZHANG_PHONE)
-    return sender, replies, latest_code(ZHANG_PHONE, 0)
 
 
 def test_certificates_need_login_then_the_request_resumes(zhang) -> None:

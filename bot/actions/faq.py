@@ -1,0 +1,99 @@
+"""FAQ answers from the staff-maintained store (no retraining), and the unanswered-questions queue."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Sequence
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import FollowupAction
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot.actions.my_applications import entity
+from bot.actions.session import current_subject
+from govservice import faq_search, unanswered
+from govservice.db import session_scope
+from govservice.models import Person
+
+NOT_FOUND = (
+    "抱歉，问答库里暂时没有这个问题的答案，我已记录下来，工作人员会尽快补充。"
+    "您可以换个说法再问，或拨打12345政务服务便民热线。"
+)
+
+
+def _names(tracker: Tracker) -> Sequence[str]:
+    """The logged-in citizen's name, redacted from queued questions."""
+    subject = current_subject(tracker)
+    if subject is None:
+        return ()
+    with session_scope() as session:
+        person = session.get(Person, subject.person_id)
+        return (str(person.name),) if person is not None else ()
+
+
+def say_answer(dispatcher: CollectingDispatcher, answer: faq_search.FaqAnswer) -> bool:
+    """Utter an answer or "您是不是想问" with one button per suggestion; False when there is neither."""
+    if answer.kind == faq_search.ANSWER:
+        dispatcher.utter_message(text=answer.text)
+        return True
+    if answer.kind == faq_search.SUGGEST:
+        buttons = [
+            {"title": hit.question, "payload": f'/ask_faq{{"faq_entry":"{hit.entry_id}"}}'}
+            for hit in answer.hits[: len(answer.entry_ids)]
+        ]
+        dispatcher.utter_message(text="您是不是想问：", buttons=buttons)
+        return True
+    return False
+
+
+def queue_question(tracker: Tracker, source: str) -> None:
+    """Put the latest message on the unanswered queue (PII redacted there)."""
+    text = str(tracker.latest_message.get("text") or "")
+    if text and not text.startswith("/"):
+        with session_scope() as session:
+            unanswered.enqueue(session, text, names=_names(tracker), source=source)
+
+
+def _answer(tracker: Tracker, intent_is_faq: bool) -> faq_search.FaqAnswer:
+    picked: Optional[str] = entity(tracker, "faq_entry")
+    with session_scope() as session:
+        if picked and picked.isdigit():
+            return faq_search.answer_entry(session, int(picked))
+        return faq_search.answer_question(session, str(tracker.latest_message.get("text") or ""),
+                                          intent_is_faq=intent_is_faq)
+
+
+class ActionAnswerFaq(Action):
+    """A general question (实名认证, 忘记密码, 大厅时间…) or a picked suggestion."""
+
+    def name(self) -> str:
+        """Name registered with Rasa."""
+        return "action_answer_faq"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
+        """Answer from the store; queue the question when the store has nothing."""
+        answer = _answer(tracker, intent_is_faq=True)
+        if answer.kind != faq_search.ANSWER:
+            queue_question(tracker, "low_confidence" if answer.kind == faq_search.SUGGEST else "fallback")
+        if not say_answer(dispatcher, answer):
+            dispatcher.utter_message(text=NOT_FOUND)
+        return []
+
+
+class ActionFaqFallback(Action):
+    """Low NLU confidence: try the FAQ store first, then Rasa's two-stage fallback."""
+
+    def name(self) -> str:
+        """Name registered with Rasa."""
+        return "action_faq_fallback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
+        """Every question the assistant could not answer confidently is queued for the editors."""
+        answer = _answer(tracker, intent_is_faq=False)
+        if answer.kind == faq_search.ANSWER:
+            dispatcher.utter_message(text=answer.text)
+            return []
+        queue_question(tracker, "fallback")
+        if say_answer(dispatcher, answer):
+            return []
+        return [FollowupAction("action_two_stage_fallback")]
