@@ -7,9 +7,9 @@ Functions that take a session only flush; the caller owns the transaction.
 from __future__ import annotations
 
 import datetime
-import os
 import time
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 from sqlalchemy import insert, select, update
@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from govservice import config
 from govservice.application_models import (
     SUBMITTED,
     TRANSITIONS,
@@ -106,15 +107,16 @@ def _loaded(app: Application) -> Application:
     return app
 
 
-SUBMIT_PAUSE_ENV = "GOVSERVICE_FAULT_SUBMIT_PAUSE"
-"""Fault injection for the crash test: seconds to wait inside the transaction, before commit."""
+SUBMIT_PAUSE_FILE = "fault_submit_pause"
+"""Fault injection for the crash test: a file under ``VAR_DIR`` holding seconds to wait inside
+the submission's transaction, before commit, so a test can kill the action server there."""
 
 
 def _fault_pause() -> None:
-    """Hold the open transaction when the crash test asks for it (never set in production)."""
-    pause = os.environ.get(SUBMIT_PAUSE_ENV)
-    if pause:
-        time.sleep(float(pause))
+    """Hold the open transaction while the crash test asks for it (the file never exists otherwise)."""
+    flag = Path(config.VAR_DIR) / SUBMIT_PAUSE_FILE
+    if flag.exists():
+        time.sleep(float(flag.read_text(encoding="utf-8").strip() or 0))
 
 
 def run_idempotent(
