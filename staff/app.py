@@ -1,7 +1,8 @@
-"""The staff web app: blueprints for the department API (and, later, the staff console).
+"""The staff web app: blueprints for the department API and the staff console.
 
-Routes (documented in ``docs/openapi.yml``): ``/health``, ``/api/v1/me``, ``/api/v1/applications…``
-and ``/api/v1/followups…``. Settings come from the environment: ``DATABASE_URL`` (the back-office
+API routes (documented in ``docs/openapi.yml``): ``/health``, ``/api/v1/me``, ``/api/v1/applications…``
+and ``/api/v1/followups…``; the console's pages and its JSON API live under ``/console``
+(``docs/console.md``). Settings come from the environment: ``DATABASE_URL`` (the back-office
 database), ``NOTIFY_RETRY_SECONDS`` (default 30; 0 disables the periodic retry of notifications),
 ``RASA_URL`` and ``RASA_TOKEN`` (where notifications go, see :mod:`govservice.notifications`).
 """
@@ -22,7 +23,7 @@ import govservice.officers  # noqa: F401
 from govservice.config import database_url as configured_database_url
 from govservice.db import get_engine
 from govservice.models import Base
-from staff import api_applications, api_followups, auth
+from staff import api_applications, api_followups, auth, console
 from staff.delivery import DeliveryWorker
 from staff.web import register_error_handlers, reply
 
@@ -58,6 +59,7 @@ def create_app(
     app.add_route(health, "/health", methods=["GET"])
     for blueprint in (auth.blueprint(), api_applications.blueprint(), api_followups.blueprint()):
         app.blueprint(blueprint)
+    console.install(app)
     register_error_handlers(app)
     app.register_listener(_create_missing_tables, "before_server_start")
     app.register_listener(_start_retries, "after_server_start")

@@ -36,6 +36,8 @@ def _operations(spec: Dict[str, Any]) -> Iterator[Tuple[str, str, Dict[str, Any]
 def _app_routes(app: Sanic) -> Set[Tuple[str, str]]:
     routes = set()
     for route in app.router.routes:
+        if route.path.lstrip("/").startswith("console"):
+            continue  # the staff console (pages for people, docs/console.md), not the department API
         path = "/" + re.sub(r"<(\w+)(?::[^>]*)?>", r"{\1}", route.path.lstrip("/"))
         routes |= {(path, method.lower()) for method in route.methods}
     return routes

@@ -1,0 +1,78 @@
+"""Office hours of the human handoff (转人工), configurable through the environment.
+
+``HANDOFF_DAYS`` ("1-5", or a list such as "1,2,3,4,5,6"; 1 = Monday), ``HANDOFF_HOURS``
+("09:00-17:00") and ``HANDOFF_TZ`` ("Asia/Shanghai") are read on every call, so a change takes
+effect without a restart of the action server.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+from dataclasses import dataclass
+from typing import FrozenSet, Optional
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+@dataclass(frozen=True)
+class OfficeHours:
+    """When agents answer: days of the week (1 = Monday) and a daily window, in one time zone."""
+
+    days: FrozenSet[int] = frozenset(range(1, 6))
+    opens: datetime.time = datetime.time(9, 0)
+    closes: datetime.time = datetime.time(17, 0)
+    zone: str = "Asia/Shanghai"
+
+    def is_open(self, moment: Optional[datetime.datetime] = None) -> bool:
+        """True when ``moment`` (now by default; a naive one counts as local to the zone) is in hours."""
+        local = self.local(moment)
+        return local.isoweekday() in self.days and self.opens <= local.time() < self.closes
+
+    def local(self, moment: Optional[datetime.datetime] = None) -> datetime.datetime:
+        """``moment`` in the office's zone."""
+        zone = ZoneInfo(self.zone)
+        if moment is None:
+            return datetime.datetime.now(zone)
+        return moment.astimezone(zone) if moment.tzinfo else moment.replace(tzinfo=zone)
+
+    def describe(self) -> str:
+        """E.g. ``周一至周五 9:00-17:00``."""
+        names = "一二三四五六日"
+        ordered = sorted(self.days)
+        if ordered and ordered == list(range(ordered[0], ordered[-1] + 1)) and len(ordered) > 1:
+            days = f"周{names[ordered[0] - 1]}至周{names[ordered[-1] - 1]}"
+        else:
+            days = "、".join(f"周{names[d - 1]}" for d in ordered)
+        return f"{days} {self.opens.hour}:{self.opens.minute:02d}-{self.closes.hour}:{self.closes.minute:02d}"
+
+
+def parse_office_hours(days: str, hours: str, zone: str) -> OfficeHours:
+    """Office hours from ``HANDOFF_DAYS`` ("1-5" or "1,2,3"), ``HANDOFF_HOURS`` ("09:00-17:00") and a zone.
+
+    Raises:
+        ValueError: a malformed value.
+    """
+    chosen: set = set()
+    for part in days.replace("，", ",").split(","):
+        first, _, last = part.strip().partition("-")
+        chosen.update(range(int(first), int(last or first) + 1))
+    if not chosen or not chosen <= set(range(1, 8)):
+        raise ValueError(f"bad HANDOFF_DAYS: {days}")
+    opens, _, closes = hours.partition("-")
+    start, end = datetime.time.fromisoformat(opens.strip()), datetime.time.fromisoformat(closes.strip())
+    if start >= end:
+        raise ValueError(f"bad HANDOFF_HOURS: {hours}")
+    try:
+        ZoneInfo(zone)
+    except ZoneInfoNotFoundError as error:
+        raise ValueError(f"bad HANDOFF_TZ: {zone}") from error
+    return OfficeHours(frozenset(chosen), start, end, zone)
+
+
+def office_hours() -> OfficeHours:
+    """The configured office hours (environment, read on every call); Mon-Fri 9:00-17:00 Asia/Shanghai by default."""
+    return parse_office_hours(
+        os.environ.get("HANDOFF_DAYS", "1-5"),
+        os.environ.get("HANDOFF_HOURS", "09:00-17:00"),
+        os.environ.get("HANDOFF_TZ", "Asia/Shanghai"),
+    )

@@ -1,0 +1,37 @@
+"""The staff console (工作台): server-rendered pages for FAQ editors, department officers and agents.
+
+Served by the staff web app under ``/console`` (``docs/console.md``): session login, roles,
+CSRF-checked forms, the FAQ editor with live preview, import/export, the audit log, the
+unanswered-questions queue and the human-handoff queue.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sanic import Blueprint, Sanic
+
+import govservice.handoff  # noqa: F401  (registers the handoff tables the app creates if missing)
+from staff.console import (
+    sessions,  # noqa: F401  (registers the console_sessions table)
+    views_auth,
+    views_faq,
+    views_handoff,
+    views_queue,
+    views_tools,
+)
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def _static() -> Blueprint:
+    bp = Blueprint("console_static", url_prefix="/console")
+    bp.static("/static", str(STATIC), name="files")
+    return bp
+
+
+def install(app: Sanic) -> None:
+    """Register the console's routes and static files on ``app``."""
+    for module in (views_auth, views_faq, views_tools, views_queue, views_handoff):
+        app.blueprint(module.blueprint())
+    app.blueprint(_static())

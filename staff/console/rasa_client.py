@@ -1,0 +1,122 @@
+"""The console's calls to Rasa's conversations API, for the human handoff.
+
+``RASA_URL`` (default http://localhost:5005) and ``RASA_TOKEN`` (Rasa's ``--auth-token``, sent
+as ``?token=``) are read on every call, like the notification sender does.
+
+- transcript: ``GET /conversations/{id}/tracker`` (the tracker store already redacted it);
+- agent messages, pause and hand-back: ``POST /conversations/{id}/tracker/events`` with
+  ``output_channel=<channel>&execute_side_effects=true``. Rasa appends the events and sends every
+  ``bot`` event through that channel's output channel when the channel has one (socket.io,
+  WeChat customer-service messages). The REST channel has none: the message is only stored in the
+  tracker, and a REST client sees it by reading the tracker; REST cannot push.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import json
+import os
+import urllib.error
+import urllib.request
+from functools import partial
+from typing import Any, Dict, List, Optional
+from urllib.parse import quote, urlencode
+
+from govservice.notifications import DEFAULT_RASA_URL
+
+TIMEOUT_SECONDS = 10.0
+MAX_TRANSCRIPT = 200
+PAUSE: Dict[str, Any] = {"event": "pause"}
+RESUME: Dict[str, Any] = {"event": "resume"}
+# After a pause Rasa records no action_listen; one here makes the next message a normal turn again.
+LISTEN: Dict[str, Any] = {"event": "action", "name": "action_listen"}
+TAKEN_TEXT = "您好，人工客服已接入，请问有什么可以帮您？"
+HANDED_BACK_TEXT = "人工客服已结束服务，智能助手继续为您服务"
+AGENT_KEY = "handoff_agent"
+
+
+class RasaUnavailable(Exception):
+    """Rasa could not be reached or refused the call; ``str(error)`` is a Chinese message for staff."""
+
+
+def _url(sender: str, path: str, query: Optional[Dict[str, str]] = None) -> str:
+    base = os.environ.get("RASA_URL", DEFAULT_RASA_URL).rstrip("/")
+    params = dict(query or {})
+    token = os.environ.get("RASA_TOKEN")
+    if token:
+        params["token"] = token
+    suffix = f"?{urlencode(params)}" if params else ""
+    return f"{base}/conversations/{quote(sender, safe='')}/{path}{suffix}"
+
+
+def _call(url: str, body: Optional[Any]) -> Any:
+    data = json.dumps(body, ensure_ascii=False).encode("utf-8") if body is not None else None
+    request = urllib.request.Request(
+        url, data=data, method="POST" if data is not None else "GET", headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
+            return json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        message = f"智能助手服务拒绝了请求（HTTP {error.code}），请检查 RASA_URL 与 RASA_TOKEN 配置"
+        raise RasaUnavailable(message) from None
+    except (urllib.error.URLError, OSError, ValueError) as error:
+        raise RasaUnavailable(f"无法连接智能助手服务，请稍后重试（{type(error).__name__}）") from None
+
+
+async def _request(url: str, body: Optional[Any] = None) -> Any:
+    # urllib blocks: run it on a worker thread so the console's event loop keeps serving.
+    return await asyncio.get_running_loop().run_in_executor(None, partial(_call, url, body))
+
+
+def _line(event: Dict[str, Any]) -> Optional[Dict[str, str]]:
+    text = event.get("text")
+    if event.get("event") not in ("user", "bot") or not isinstance(text, str) or not text.strip():
+        return None
+    if event["event"] == "user":
+        who = "citizen"
+    else:
+        who = "agent" if (event.get("metadata") or {}).get(AGENT_KEY) else "bot"
+    stamp = event.get("timestamp")
+    moment = ""
+    if isinstance(stamp, (int, float)):
+        moment = datetime.datetime.fromtimestamp(stamp).strftime("%m-%d %H:%M:%S")
+    return {"who": who, "text": text, "time": moment}
+
+
+async def transcript(sender: str) -> List[Dict[str, str]]:
+    """The conversation's messages, oldest first: ``who`` is citizen, bot or agent.
+
+    Raises:
+        RasaUnavailable: Rasa is unreachable or refused.
+    """
+    tracker = await _request(_url(sender, "tracker"))
+    events = tracker.get("events") if isinstance(tracker, dict) else None
+    lines = [line for line in map(_line, events or []) if line is not None]
+    return lines[-MAX_TRANSCRIPT:]
+
+
+def agent_message(text: str, agent: str) -> Dict[str, Any]:
+    """A ``bot`` event carrying an agent's words, marked so the transcript can tell them apart."""
+    return {"event": "bot", "text": text, "metadata": {AGENT_KEY: agent}}
+
+
+async def append(sender: str, channel: str, events: List[Dict[str, Any]]) -> None:
+    """Append ``events`` to the conversation; its bot messages go out through ``channel``.
+
+    Raises:
+        RasaUnavailable: Rasa is unreachable or refused.
+    """
+    query = {"output_channel": channel or "latest", "execute_side_effects": "true"}
+    await _request(_url(sender, "tracker/events", query), events)
+
+
+async def take_over(sender: str, channel: str, agent: str) -> None:
+    """Pause the bot (again: a new session may have resumed it) and greet the citizen."""
+    await append(sender, channel, [PAUSE, agent_message(TAKEN_TEXT, agent)])
+
+
+async def hand_back(sender: str, channel: str) -> None:
+    """Resume the bot and tell the citizen, in the assistant's voice, that it is back."""
+    await append(sender, channel, [RESUME, {"event": "bot", "text": HANDED_BACK_TEXT}, LISTEN])
