@@ -21,6 +21,7 @@ from typing import List, Optional, Sequence, Tuple
 from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, Text, and_, or_
 from sqlalchemy.orm import Session
 
+import govservice.officers  # noqa: F401  (handoff_agents refers to the officers table)
 from govservice.db import get_engine
 from govservice.faq import record_audit
 from govservice.handoff_hours import OfficeHours, office_hours
@@ -32,9 +33,10 @@ STATUS_LABELS = {WAITING: "排队中", ACTIVE: "人工服务中", CLOSED: "已�
 LIVE, LEFT_MESSAGE = "live", "message"
 KIND_LABELS = {LIVE: "在线转人工", LEFT_MESSAGE: "留言"}
 MAX_MESSAGE_CHARS = 500
-_MOBILE = re.compile(r"^(?:\+?86)?(1[3-9]\d{9})$")
-_LANDLINE = re.compile(r"^(0\d{2,3})-?(\d{7,8})$")
-_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,120}\.[A-Za-z]{2,}$")
+# Searched inside what was typed ("我的电话是138 0013 8000"), after spaces and brackets are dropped.
+_MOBILE = re.compile(r"(?<![0-9])(?:\+?86)?(1[3-9][0-9]{9})(?![0-9])")
+_LANDLINE = re.compile(r"(?<![0-9])(0[0-9]{2,3})-?([0-9]{7,8})(?![0-9])")
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,120}\.[A-Za-z]{2,}")
 
 
 class HandoffError(ValueError):
@@ -88,8 +90,8 @@ class AgentDuty(Base):
 
 @cache
 def ensure_tables(url: Optional[str] = None) -> None:
-    """Create the handoff tables if missing (the action server may start before the staff app)."""
-    Base.metadata.create_all(get_engine(url), tables=[HandoffTicket.__table__, AgentDuty.__table__])
+    """Create missing tables, the handoff ones included (the action server may start before the staff app)."""
+    Base.metadata.create_all(get_engine(url))
 
 
 def mask_contact(contact: str) -> str:
@@ -101,15 +103,16 @@ def mask_contact(contact: str) -> str:
 
 
 def clean_contact(text: str) -> Optional[str]:
-    """A mobile, landline (区号-号码) or e-mail address from what the citizen typed, else None."""
+    """The mobile, landline (区号-号码) or e-mail address in what the citizen typed, else None."""
     compact = re.sub(r"[\s（）()]", "", (text or "").strip()).replace("－", "-").replace("—", "-")
-    mobile = _MOBILE.match(compact.replace("-", ""))
+    email = _EMAIL.search(compact)
+    if email:
+        return email.group(0).lower()
+    mobile = _MOBILE.search(compact.replace("-", ""))
     if mobile:
         return mobile.group(1)
-    landline = _LANDLINE.match(compact)
-    if landline:
-        return f"{landline.group(1)}-{landline.group(2)}"
-    return compact.lower() if _EMAIL.match(compact) else None
+    landline = _LANDLINE.search(compact)
+    return f"{landline.group(1)}-{landline.group(2)}" if landline else None
 
 
 def _now(now: Optional[datetime.datetime]) -> datetime.datetime:

@@ -8,10 +8,13 @@ effect without a restart of the action server.
 from __future__ import annotations
 
 import datetime
+import logging
 import os
 from dataclasses import dataclass
 from typing import FrozenSet, Optional
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -43,7 +46,8 @@ class OfficeHours:
             days = f"周{names[ordered[0] - 1]}至周{names[ordered[-1] - 1]}"
         else:
             days = "、".join(f"周{names[d - 1]}" for d in ordered)
-        return f"{days} {self.opens.hour}:{self.opens.minute:02d}-{self.closes.hour}:{self.closes.minute:02d}"
+        closes = "24:00" if self.closes == datetime.time.max else f"{self.closes.hour}:{self.closes.minute:02d}"
+        return f"{days} {self.opens.hour}:{self.opens.minute:02d}-{closes}"
 
 
 def parse_office_hours(days: str, hours: str, zone: str) -> OfficeHours:
@@ -59,7 +63,9 @@ def parse_office_hours(days: str, hours: str, zone: str) -> OfficeHours:
     if not chosen or not chosen <= set(range(1, 8)):
         raise ValueError(f"bad HANDOFF_DAYS: {days}")
     opens, _, closes = hours.partition("-")
-    start, end = datetime.time.fromisoformat(opens.strip()), datetime.time.fromisoformat(closes.strip())
+    start = datetime.time.fromisoformat(opens.strip())
+    # "24:00" closes at midnight: the whole day, which time.fromisoformat cannot spell.
+    end = datetime.time.max if closes.strip() == "24:00" else datetime.time.fromisoformat(closes.strip())
     if start >= end:
         raise ValueError(f"bad HANDOFF_HOURS: {hours}")
     try:
@@ -70,9 +76,16 @@ def parse_office_hours(days: str, hours: str, zone: str) -> OfficeHours:
 
 
 def office_hours() -> OfficeHours:
-    """The configured office hours (environment, read on every call); Mon-Fri 9:00-17:00 Asia/Shanghai by default."""
-    return parse_office_hours(
-        os.environ.get("HANDOFF_DAYS", "1-5"),
-        os.environ.get("HANDOFF_HOURS", "09:00-17:00"),
-        os.environ.get("HANDOFF_TZ", "Asia/Shanghai"),
-    )
+    """The configured office hours (environment, read on every call); Mon-Fri 9:00-17:00 Asia/Shanghai by default.
+
+    A malformed setting is logged and the default used: a typo must not break the handoff action.
+    """
+    try:
+        return parse_office_hours(
+            os.environ.get("HANDOFF_DAYS", "1-5"),
+            os.environ.get("HANDOFF_HOURS", "09:00-17:00"),
+            os.environ.get("HANDOFF_TZ", "Asia/Shanghai"),
+        )
+    except ValueError as error:
+        logger.warning("handoff office hours: %s; using Mon-Fri 09:00-17:00 Asia/Shanghai", error)
+        return OfficeHours()
