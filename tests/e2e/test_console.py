@@ -1,9 +1,10 @@
 """The staff console in headless Chromium: log in, edit an entry's answer, publish, see the assistant's new answer.
 
-The console runs as a real server (``python -m staff``) on a free port over the test database.
-With ``RASA_URL`` set and reachable (``scripts/test.sh`` stage "against running servers", whose
-servers share ``DATABASE_URL``), the assistant's REST webhook must answer with the new text too.
-A screenshot is saved to ``test-artifacts/console_preview.png``.
+The console is the running staff app at ``STAFF_URL`` when that answers, else a real server
+(``python -m staff``) started on a free port over the test database. With ``RASA_URL`` set and
+reachable (``scripts/test.sh`` stage "against running servers", whose servers share
+``DATABASE_URL``), the assistant's REST webhook must answer with the new text too. A screenshot
+is saved to ``test-artifacts/console_preview.png``.
 """
 
 from __future__ import annotations
@@ -54,6 +55,10 @@ def console_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian chromium is missing: run scripts/setup_browser.sh")
     pytest.importorskip("playwright.sync_api", reason="Playwright is missing: run scripts/setup_browser.sh")
+    running = os.environ.get("STAFF_URL", "").rstrip("/")
+    if running and _get(f"{running}/health") is not None:
+        yield running
+        return
     url = database_url()
     init_db(url)
     with session_scope(url) as session:
