@@ -58,15 +58,20 @@ async def server() -> AsyncIterator[Server]:
         await http.close()
 
 
-async def _client(url: str) -> Tuple[socketio.AsyncClient, List[Dict[str, Any]], "asyncio.Queue[str]"]:
+async def _client(url: str) -> Tuple[socketio.AsyncClient, List[Dict[str, Any]], asyncio.Queue[str]]:
     client = socketio.AsyncClient()
     replies: List[Dict[str, Any]] = []
-    confirms: "asyncio.Queue[str]" = asyncio.Queue()
+    confirms: asyncio.Queue[str] = asyncio.Queue()
     client.on("bot_uttered", lambda data: replies.append(data))
     client.on("session_confirm", lambda data: confirms.put_nowait(data))
     # Polling: engineio's websocket client needs a newer aiohttp than Rasa pins; the server is the same.
     await client.connect(url, transports=["polling"])
     return client, replies, confirms
+
+
+async def _close(client: socketio.AsyncClient) -> None:
+    # A polite disconnect waits for the pending long-poll request, up to the server's ping timeout.
+    await client.eio.disconnect(abort=True)
 
 
 async def _wait_for(replies: List[Dict[str, Any]], count: int) -> None:
@@ -86,7 +91,7 @@ async def test_replies_reach_a_persistent_session_and_survive_a_reconnect(server
     await _wait_for(replies, 1)
     assert replies == [{"text": "收到：你好"}]
     assert server.received[0].sender_id == session_id and server.received[0].input_channel == "socketio"
-    await client.disconnect()
+    await _close(client)
 
     # A page reload: a new socket asks for the same session and gets the replies of the same sender.
     client, replies, confirms = await _client(server.url)
@@ -95,7 +100,7 @@ async def test_replies_reach_a_persistent_session_and_survive_a_reconnect(server
     await client.emit("user_uttered", {"message": "再问一次", "session_id": session_id})
     await _wait_for(replies, 1)
     assert replies[0]["text"] == "收到：再问一次" and server.received[1].sender_id == session_id
-    await client.disconnect()
+    await _close(client)
 
 
 @pytest.mark.parametrize("requested", [None, "", "1", "short", "a b c d e f g h i j", {"x": 1}, "x" * 200])
@@ -104,7 +109,7 @@ async def test_weak_or_missing_session_ids_are_replaced(server: Server, requeste
     await client.emit("session_request", {"session_id": requested})
     confirmed = await asyncio.wait_for(confirms.get(), 5)
     assert confirmed != requested and valid_session_id(confirmed)
-    await client.disconnect()
+    await _close(client)
 
 
 async def test_messages_without_a_session_are_ignored_and_odd_ones_answered(server: Server) -> None:
@@ -120,7 +125,7 @@ async def test_messages_without_a_session_are_ignored_and_odd_ones_answered(serv
     await client.emit("user_uttered", {"message": "boom", "session_id": session_id})
     await _wait_for(replies, 2)
     assert "12345" in replies[1]["text"]
-    await client.disconnect()
+    await _close(client)
 
 
 def test_valid_session_id() -> None:
