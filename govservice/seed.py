@@ -26,12 +26,13 @@ logger = logging.getLogger(__name__)
 CATALOG_FINGERPRINT = "catalog_fingerprint"
 
 
-def init_db(url: str | None = None, kb: KnowledgeBase | None = None) -> bool:
+def init_db(url: str | None = None, kb: KnowledgeBase | None = None, *, faq: bool = True) -> bool:
     """Create tables and seed the catalog if the knowledge base changed since last time.
 
     Args:
         url: database URL; the configured one when omitted.
         kb: an already loaded knowledge base (tests pass their own).
+        faq: also insert the seed FAQ entries missing from the store.
 
     Returns:
         True when the catalog was (re)seeded.
@@ -56,8 +57,9 @@ def init_db(url: str | None = None, kb: KnowledgeBase | None = None) -> bool:
         created = seed_officers(session)  # demo staff accounts, once (DEMO_DATA=0: never)
         if created:
             logger.info("demo staff accounts created: %s", ", ".join(created))
-    with session_scope(url) as session:
-        seed_faq(session)  # FAQ entries from knowledge_base/faq missing in the store (staff edits are kept)
+    if faq:
+        with session_scope(url) as session:
+            seed_faq(session)  # FAQ entries from knowledge_base/faq missing in the store (staff edits are kept)
     return reseeded
 
 

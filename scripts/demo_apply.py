@@ -97,7 +97,7 @@ def main() -> None:
     step(sender, "我要办居住证", "现在开始在线申请")
     step(sender, "符合", "自动填写")
     step(sender, "确认无误", "居住地址")
-    step(sender, "示范市民生路88号3栋502室", "申领依据")
+    step(sender, "示范市民生路88号3栋502室", "哪项条件")
     step(sender, "就业", "居住证明")
     step(sender, "我承诺", "就业或就读证明")
     upload(sender, "劳动合同.png")
@@ -105,6 +105,7 @@ def main() -> None:
     reply = step(sender, "确认提交", "办件编号")
     number = reply.split("办件编号：")[1].split()[0]
     officer(number, "accept", "材料齐全，予以受理")
+    officer(number, "review", "开始审核")
     officer(number, "approve", "审核通过，准予发证")
     notification(sender, "已办结")  # with it, the bot asks for a rating (好差评)
     step(sender, "满意", "还有什么意见")

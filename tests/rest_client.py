@@ -27,7 +27,7 @@ def say(sender: str, text: str) -> str:
 def latest_code(phone: str, after: float = 0) -> str:
     """The newest one-time code the SMS outbox holds for ``phone``."""
     outbox = VAR_DIR / "sms_outbox.jsonl"
-    for _ in range(50):
+    for _ in range(150):  # up to 15 s: the action server may just have restarted
         if outbox.exists():
             for line in reversed(outbox.read_text(encoding="utf-8").splitlines()):
                 entry = json.loads(line)

@@ -19,6 +19,11 @@ STOPPED = "好的，本次申请已取消，没有提交任何内容。需要时
 MATERIAL_HINT = "请点击对话框的📎按钮上传（PDF、JPG、PNG，10MB以内），在微信中可直接发送图片。"
 
 
+def not_asked(tracker: Tracker, slot: str, value: Any) -> bool:
+    """True when ``value`` is no answer to ``slot``: slots cleared when the form starts, or not asked yet."""
+    return value is None or tracker.get_slot("requested_slot") != slot
+
+
 def plan_of(tracker: Tracker) -> Dict[str, Any]:
     """The application's plan kept in the conversation (empty when none is in progress)."""
     return tracker.get_slot("app_plan") or {}
@@ -60,6 +65,8 @@ class ValidateApplicationForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
         """符合 / 不符合 the item's conditions."""
+        if not_asked(tracker, "app_eligible", value):
+            return {"app_eligible": None}
         if interrupting_question(dispatcher, tracker, plan_of(tracker)):
             return {"app_eligible": None}
         if said_no(tracker):
@@ -77,6 +84,8 @@ class ValidateApplicationForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
         """The prefilled identity data is confirmed, not retyped."""
+        if not_asked(tracker, "app_prefill_ok", value):
+            return {"app_prefill_ok": None}
         if interrupting_question(dispatcher, tracker, plan_of(tracker)):
             return {"app_prefill_ok": None}
         if said_no(tracker):
@@ -94,6 +103,8 @@ class ValidateApplicationForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
         """One item-specific field per turn until all are answered."""
+        if not_asked(tracker, "app_field", value):
+            return {"app_field": None}
         plan, answers = plan_of(tracker), dict_slot(tracker, "app_answers")
         field = next_field(plan, answers)
         if field is None:
@@ -113,6 +124,8 @@ class ValidateApplicationForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
         """One material per turn: an upload, or 承诺 where the item allows it."""
+        if not_asked(tracker, "app_material", value):
+            return {"app_material": None}
         plan, provided = plan_of(tracker), dict_slot(tracker, "app_provided")
         material = next_material(plan, provided)
         subject = current_subject(tracker)
@@ -138,6 +151,8 @@ class ValidateApplicationForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
         """Submit on an explicit yes; the idempotency key makes a repeated 确认 create nothing new."""
+        if not_asked(tracker, "app_confirm", value):
+            return {"app_confirm": None}
         plan = plan_of(tracker)
         if interrupting_question(dispatcher, tracker, plan):
             return {"app_confirm": None}

@@ -284,6 +284,11 @@ def test_phone_full_screen(browser: Any, portal_url: str) -> None:
         panel = page.get_by_role("dialog", name="政务服务智能助手")
         box = panel.bounding_box()
         assert box is not None and box["width"] >= 374 and box["height"] >= 739, box
+        assert panel.get_attribute("aria-modal") == "true"
+        # Full screen, the panel is modal: Tab from the last control comes back to the first.
+        page.get_by_role("button", name="发送").focus()
+        page.keyboard.press("Tab")
+        assert page.get_by_role("button", name="大字模式").evaluate("el => el.getRootNode().activeElement === el")
         say(page, "居住证几天能拿到", expect="居住证")
         page.get_by_role("button", name="大字").click()
         shot(page, "e2e-05-phone-large-text.png")

@@ -6,19 +6,14 @@ from pathlib import Path
 from typing import Any
 
 from govservice import faq_models  # noqa: F401  (registers the FAQ tables before create_all)
-from govservice.db import session_scope
 from govservice.faq import EntryFields
-from govservice.faq_io import seed_faq
 from govservice.seed import init_db
 
 
 def fresh_db(directory: Path, name: str = "faq.db", seed: bool = False) -> str:
     """A new SQLite database with the catalog (and the seed FAQ when ``seed``); returns its URL."""
     url = f"sqlite:///{directory / name}"
-    init_db(url)
-    if seed:
-        with session_scope(url) as session:
-            seed_faq(session)
+    init_db(url, faq=seed)
     return url
 
 

@@ -220,7 +220,7 @@ def test_models_and_workflow_on_postgresql(postgres_url: str) -> None:
     from govservice.unanswered import enqueue, resolve_as_similar
 
     fresh_db_url = postgres_url
-    init_db(fresh_db_url)
+    init_db(fresh_db_url, faq=False)
     with session_scope(fresh_db_url) as session:
         assert seed_faq(session) >= 150
         entry = create_entry(session, "编辑甲", fields(department_code="GA", item_keys=["id_card_lost"]))

@@ -94,6 +94,8 @@ def test_duplicate_username_is_refused(session: Session) -> None:
 def test_demo_officers_are_seeded_once_from_the_secret(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DEMO_OFFICER_SECRET", "test-secret")
     with session_scope(db_url) as s:
+        s.query(Officer).delete()  # init_db seeded them with the default secret
+    with session_scope(db_url) as s:
         created = seed_officers(s)
         codes = [d.code for d in s.query(Department)]
     assert {f"{c.lower()}_officer" for c in codes} | {"faq_editor", "admin"} == set(created)
@@ -112,8 +114,8 @@ def test_demo_officers_are_seeded_once_from_the_secret(db_url: str, monkeypatch:
 
 def test_no_demo_officers_when_demo_data_is_off(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
     url = f"sqlite:///{tmp_path}/nodemo.db"
-    init_db(url)
     monkeypatch.setenv("DEMO_DATA", "0")
+    init_db(url)
     with session_scope(url) as s:
         assert seed_officers(s) == [] and s.query(Officer).count() == 0
 
