@@ -198,7 +198,14 @@ def test_question_login_certificates_and_reload(page: Any, portal_url: str) -> N
     certificates = wait_for_bot_text(page, "机动车驾驶证", since=before)
     assert "居民身份证" in certificates
     assert box.get_attribute("inputmode") == "text"
-    assert ZHANG_ID not in _all_bot_text(page), "the ID number is masked in replies"
+    # The ID number and the code are masked in the replies, on screen and in browser storage.
+    stored = page.evaluate(
+        """() => Object.keys(localStorage).filter((k) => k.endsWith(":transcript"))
+              .flatMap((k) => JSON.parse(localStorage.getItem(k)).map((e) => e.text)).join("\\n")"""
+    )
+    on_screen = page.locator("#govchat-widget .log").inner_text()
+    assert ZHANG_ID not in on_screen and ZHANG_ID not in stored and "110105********002X" in stored
+    assert code not in on_screen and code not in stored and "验证码已隐藏" in on_screen
     shot(page, "e2e-02-logged-in-certificates.png")
 
     # A reload keeps the panel open, the transcript and the session (still logged in).

@@ -24,6 +24,17 @@
     ],
   };
 
+  // What the citizen typed is shown and stored masked, as the server masks it in its records:
+  // the transcript stays in browser storage, possibly on a shared computer.
+  const ID_NUMBER = /(?<![0-9A-Za-z])(?:\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])/g;
+  const PHONE = /(?<!\d)1[3-9]\d{9}(?!\d)/g;
+  const keepEnds = (value, head, tail) => value.slice(0, head) + "*".repeat(value.length - head - tail) + value.slice(-tail);
+
+  function maskPersonal(text, codeExpected) {
+    if (codeExpected && /^\s*\d{4,8}\s*$/.test(text)) return "●●●●●●（验证码已隐藏）";
+    return text.replace(ID_NUMBER, (id) => keepEnds(id, 6, 4)).replace(PHONE, (phone) => keepEnds(phone, 3, 4));
+  }
+
   function mount(options) {
     const store = parts.createStore(options);
     let sessionId = store.sessionId();
@@ -120,7 +131,7 @@
     function send(message, shown = message) {
       message = String(message || "").trim();
       if (!message) return;
-      if (shown) record({ from: "user", text: String(shown) });
+      if (shown) record({ from: "user", text: maskPersonal(String(shown), view.expectingCode()) });
       setTyping(true);
       if (ready && socket.connected) emitMessage(message);
       else outbox.push(message);

@@ -67,7 +67,7 @@
     }, icon("chat"), el("span", {}, "智能客服"));
 
     const titleId = "govchat-title";
-    const largeToggle = el("button", { type: "button", className: "tool", "aria-pressed": "false",
+    const largeToggle = el("button", { type: "button", className: "tool", "aria-pressed": "false", "aria-label": "大字模式",
       title: "大字模式：放大文字和按钮" }, "大字");
     const endButton = el("button", { type: "button", className: "tool", title: "结束对话并清除本机上的聊天记录" }, "结束对话");
     const closeButton = el("button", { type: "button", className: "tool close", "aria-label": "关闭对话窗口", title: "关闭（Esc）" }, "×");
@@ -104,10 +104,28 @@
     endButton.addEventListener("click", () => {
       if (window.confirm("结束本次对话并清除本机上的聊天记录？如已登录，将同时退出登录。")) handlers.onReset();
     });
+    // Same breakpoint as the CSS: there the panel covers the page, so it behaves as a modal
+    // dialog and Tab cycles inside it instead of wandering into the hidden page.
+    const fullScreen = window.matchMedia("(max-width: 600px), (max-height: 500px)");
+    const syncModal = () => panel.setAttribute("aria-modal", String(fullScreen.matches));
+    syncModal();
+    fullScreen.addEventListener("change", syncModal);
+
     panel.addEventListener("keydown", (event) => {
       if (event.key === "Escape") {
         event.preventDefault();
         handlers.onClose();
+      } else if (event.key === "Tab" && fullScreen.matches) {
+        const focusable = [...panel.querySelectorAll("button:not(:disabled), input:not([hidden]), [tabindex='0']")];
+        const first = focusable[0];
+        const last = focusable[focusable.length - 1];
+        if (event.shiftKey && root.activeElement === first) {
+          event.preventDefault();
+          last.focus();
+        } else if (!event.shiftKey && root.activeElement === last) {
+          event.preventDefault();
+          first.focus();
+        }
       }
     });
     form.addEventListener("submit", (event) => {
@@ -175,6 +193,7 @@
 
     return {
       addEntry,
+      expectingCode: () => input.getAttribute("inputmode") === "numeric",
       clear() {
         log.replaceChildren();
         setCodeEntry(false);
