@@ -131,7 +131,8 @@ def server_env(model: Path, var_dir: Path, rasa_port: int, action_port: int) -> 
         "DATABASE_URL": f"sqlite:///{var_dir / 'govservice.db'}",
         "PYTHONPATH": str(ROOT),
         "WECHAT_TOKEN": BENCH_WECHAT_TOKEN,
-        "STAFF_PORT": str(rasa_port + 75),  # the staff app, beside the bench's Rasa server
+        "STAFF_PORT": str(rasa_port + 75),  # the staff app and the portal, beside the bench's Rasa server
+        "PORTAL_PORT": str(rasa_port + 76),
     }
 
 

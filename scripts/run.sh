@@ -11,7 +11,7 @@ MODEL=${MODEL:-models/current.tar.gz}
 ENDPOINTS=${ENDPOINTS:-endpoints.yml}
 ACTION_PORT=${ACTION_PORT:-5055}
 RASA_PORT=${RASA_PORT:-5005}
-export STAFF_PORT=${STAFF_PORT:-5080}
+export STAFF_PORT=${STAFF_PORT:-5080} PORTAL_PORT=${PORTAL_PORT:-8080}
 export ACTION_SERVER_URL=${ACTION_SERVER_URL:-http://localhost:$ACTION_PORT/webhook}
 export RASA_URL=${RASA_URL:-http://localhost:$RASA_PORT}
 LOG_DIR=${VAR_DIR:-var}/log
@@ -62,6 +62,9 @@ $PY -m staff >"$LOG_DIR/staff.log" 2>&1 &
 pids+=($!)
 wait_for "http://localhost:$STAFF_PORT/health" "staff app" 60
 
+RASA_PUBLIC_URL=${RASA_PUBLIC_URL:-http://localhost:$RASA_PORT} $PY -m portal >"$LOG_DIR/portal.log" 2>&1 &
+pids+=($!)
+
 if [ "${1:-}" = "--shell" ]; then
   $RASA shell --model "$MODEL" --endpoints "$ENDPOINTS"
   exit 0
@@ -78,7 +81,10 @@ cat <<MSG
   REST 接口:   curl -s -XPOST localhost:$RASA_PORT/webhooks/rest/webhook -d '{"sender":"t1","message":"身份证丢了怎么补办，要带什么"}'
   Socket.IO:   ws://localhost:$RASA_PORT/socket.io
   动作服务器:  http://localhost:$ACTION_PORT/health
+  门户网页:    http://localhost:$PORTAL_PORT/ （网页聊天组件，docs/widget.md）
+  工作台:      http://localhost:$STAFF_PORT/console/ （docs/console.md）
   部门接口:    http://localhost:$STAFF_PORT/api/v1 （docs/department_api.md）
+  微信公众号:  http://localhost:$RASA_PORT/webhooks/wechat/webhook （docs/wechat.md）
   日志:        $LOG_DIR/
 按 Ctrl-C 停止。
 MSG

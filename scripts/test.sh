@@ -28,8 +28,10 @@ $V/rasa test core --model "$MODEL" --stories tests/ --fail-on-prediction-errors 
 stage "NLU held-out evaluation"
 $V/pytest -q -m model
 
-stage "against running servers"
-export RASA_PORT=${TEST_RASA_PORT:-5105} ACTION_PORT=${TEST_ACTION_PORT:-5155} STAFF_PORT=${TEST_STAFF_PORT:-5180}
+stage "start the servers"
+export RASA_PORT=${TEST_RASA_PORT:-5105} ACTION_PORT=${TEST_ACTION_PORT:-5155} STAFF_PORT=${TEST_STAFF_PORT:-5180} PORTAL_PORT=${TEST_PORTAL_PORT:-5181}
+# Human handoff must not depend on the clock in tests.
+export HANDOFF_DAYS=1-7 HANDOFF_HOURS=00:00-24:00
 export VAR_DIR="$PWD/var/test-run" DATABASE_URL="sqlite:///$PWD/var/test-run/govservice.db"
 export ENDPOINTS=tests/config/endpoints.sql.yml TRACKER_DB="$PWD/var/test-run/tracker.db"
 rm -rf "$VAR_DIR" && mkdir -p "$VAR_DIR"
@@ -43,6 +45,12 @@ for _ in $(seq 1 240); do
 done
 grep -q "助手已启动" results/servers.log || { echo "servers did not start"; cat results/servers.log; exit 1; }
 export RASA_URL="http://localhost:$RASA_PORT" STAFF_URL="http://localhost:$STAFF_PORT"
+
+stage "browser: portal widget and staff console (headless Chromium)"
+scripts/setup_browser.sh
+$V/pytest -q -m e2e
+
+stage "against running servers"
 $V/pytest -q -m server
 
 stage "crash during submission"
