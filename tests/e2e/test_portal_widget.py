@@ -301,3 +301,10 @@ def test_phone_full_screen(browser: Any, portal_url: str) -> None:
         shot(page, "e2e-05-phone-large-text.png")
     finally:
         context.close()
+
+
+def test_works_where_websocket_is_blocked(page: Any, portal_url: str) -> None:
+    # WebSocket connections that never open, as behind a proxy that drops them: long polling carries on.
+    page.route_web_socket(re.compile(r".*/socket\.io/.*"), lambda ws: None)
+    open_widget(page, portal_url)
+    say(page, "居住证要什么材料", expect="居住证")

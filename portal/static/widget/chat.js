@@ -81,7 +81,8 @@
     // not joined yet and be lost.
     const socket = parts.io(options.server, {
       path: options.socketPath,
-      transports: ["websocket", "polling"],
+      // Socket.IO's default transports on purpose: long polling first, upgraded to WebSocket
+      // when it works, so a proxy that blocks WebSocket (common on office networks) only costs speed.
       reconnectionDelayMax: 10000,
     });
 
