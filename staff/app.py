@@ -23,7 +23,7 @@ import govservice.officers  # noqa: F401
 from govservice.config import database_url as configured_database_url
 from govservice.db import get_engine
 from govservice.models import Base
-from staff import api_applications, api_followups, auth, console
+from staff import api_applications, api_followups, auth, console, wechat_notify
 from staff.delivery import DeliveryWorker
 from staff.web import register_error_handlers, reply
 
@@ -49,6 +49,7 @@ def create_app(
     """
     app = Sanic(name)
     app.config.FALLBACK_ERROR_FORMAT = "json"
+    wechat_notify.install()
     app.ctx.database_url = database_url or configured_database_url()
     # Not shut down when the server stops: sanic-testing restarts the server per request, and the
     # worker's single thread ends with the process.
