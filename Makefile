@@ -39,8 +39,8 @@ shell: $(MODEL)
 	scripts/run.sh --shell
 
 lint: setup
-	$(VENV)/bin/ruff check govservice bot connectors staff tests scripts bench
-	$(VENV)/bin/mypy govservice connectors bot staff bench
+	$(VENV)/bin/ruff check govservice bot connectors staff portal tests scripts bench
+	$(VENV)/bin/mypy govservice connectors bot staff portal bench
 
 test: $(MODEL)
 	scripts/test.sh

@@ -79,7 +79,11 @@ def test_zhang_residence_permit(session: Session) -> None:
         "办理居住证申领共需5项材料，其中1项已有电子证照无需提交，1项可告知承诺，1项在线填写，2项需提交："
     )
     assert "1. 居民身份证 —— ✅ 免提交" in text and "2. 居住证明 —— ✍️ 可告知承诺" in text
-    assert text.count("📎 需上传") == 2 and "5. 《居住证申领登记表》 —— 📝 在线填写" in text and len(text.encode("utf-8")) < 2048
+    assert (
+        text.count("📎 需上传") == 2
+        and "5. 《居住证申领登记表》 —— 📝 在线填写" in text
+        and len(text.encode("utf-8")) < 2048
+    )
 
 
 def test_expired_certificate_points_to_the_renewal(session: Session) -> None:
