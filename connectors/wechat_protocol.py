@@ -293,7 +293,7 @@ def _message_meaning(msg_type: str, fields: Mapping[str, Any]) -> Meaning:
         if lat is None or lon is None:
             return None, {}, UNSUPPORTED_REPLY
         location = {"latitude": lat, "longitude": lon, "label": _str(fields, "Label"), "scale": _str(fields, "Scale")}
-        return "/share_location", {"location": location}, None
+        return "/find_hall", {"location": location}, None
     return None, {}, UNSUPPORTED_REPLY
 
 

@@ -189,7 +189,7 @@ def test_message_types_map_to_bot_messages() -> None:
     assert image.metadata["attachment"] == {"type": "image", "media_id": "media-1", "url": "http://p/1.jpg"}
     place = _fields(MsgType="location", Location_X="23.13", Location_Y="113.26", Scale="15", Label="天河区", MsgId="5")
     where = proto.to_inbound(place, menu)
-    assert where.text == "/share_location"
+    assert where.text == "/find_hall"
     assert where.metadata["location"] == {"latitude": 23.13, "longitude": 113.26, "label": "天河区", "scale": "15"}
     video = proto.to_inbound(_fields(MsgType="video", MediaId="v", MsgId="6"), menu)
     assert (video.text, video.reply) == (None, proto.UNSUPPORTED_REPLY)

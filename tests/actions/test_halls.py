@@ -1,0 +1,28 @@
+"""The nearest hall: with a WeChat location, and without one."""
+
+from __future__ import annotations
+
+from rasa_sdk import Tracker
+
+from bot.actions.halls import ActionNearestHall
+from tests.actions.conftest import make_tracker
+
+
+def _with_location(lat: float, lon: float) -> Tracker:
+    tracker = make_tracker("/find_hall", "find_hall")
+    tracker.latest_message["metadata"] = {"location": {"latitude": lat, "longitude": lon, "label": "滨江路"}}
+    return tracker
+
+
+async def test_a_shared_location_gets_the_nearest_hall(dispatcher) -> None:
+    events = await ActionNearestHall().run(dispatcher, _with_location(26.0400, 119.3260), {})
+    assert events == []
+    text = dispatcher.messages[0]["text"]
+    assert text.startswith("离您最近的办事大厅（直线约0.") and "滨江区便民服务中心" in text and "滨江路16号" in text
+
+
+async def test_without_a_location_the_halls_are_listed(dispatcher) -> None:
+    events = await ActionNearestHall().run(dispatcher, make_tracker("最近的办事大厅在哪", "find_hall"), {})
+    assert events == []
+    text = dispatcher.messages[0]["text"]
+    assert "示范市政务服务中心" in text and "榕城区便民服务中心" in text and "发送您的位置" in text
