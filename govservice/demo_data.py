@@ -160,6 +160,16 @@ FIXED_CERTIFICATES: List[Tuple[str, str, str, int, Any, Dict[str, str]]] = [
     ("李四", "居民户口簿", "350103004512", 2500, None, {"户主": "李四", "户别": "家庭户"}),
     ("李四", "社会保障卡", "F35010588", 900, 10, {"社会保障号码": "440308199901101512"}),
     ("李四", "机动车驾驶证", "440308199901101512", 700, 6, {"准驾车型": "C1"}),
+    # 李四's daughter was born 12 days ago: the hospital issued her 出生医学证明 into his library
+    # (新生儿出生一件事 in the chat prefills from it).
+    (
+        "李四",
+        "出生医学证明",
+        "Q350103261116",
+        12,
+        None,
+        {"新生儿姓名": "李小满", "新生儿性别": "女", "母亲姓名": "陈晓"},
+    ),
     (FIXED_COMPANY_CODE, "营业执照", FIXED_COMPANY_CODE, 2000, None, {"法定代表人": "张三"}),
 ]
 

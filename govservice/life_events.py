@@ -226,3 +226,26 @@ def bundle_summary(apps: Sequence[Application]) -> str:
 def bundle_applications(session: Session, bundle_id: str) -> List[Application]:
     """The applications of one bundle, in creation order."""
     return session.query(Application).filter(Application.bundle_id == bundle_id).order_by(Application.id).all()
+
+
+def newborn_prefill(session: Session, person_id: str, today: Optional[datetime.date] = None) -> Dict[str, str]:
+    """Shared fields known from the parent's newest valid 出生医学证明 (empty without one)."""
+    today = today or datetime.date.today()
+    certs = [
+        c
+        for c in find_certificates(
+            session, person_id, [BIRTH_CERTIFICATE], "citizen", "智能助手", "新生儿出生一件事：调取出生医学证明", today
+        )
+        if effective_status(c, today) == "有效"
+    ]
+    if not certs:
+        return {}
+    cert = max(certs, key=lambda c: c.issue_date)
+    attributes = dict(cert.attributes or {})
+    found = {
+        "child_name": attributes.get("新生儿姓名", ""),
+        "child_gender": attributes.get("新生儿性别", ""),
+        "birth_date": cert.issue_date.isoformat(),
+        "birth_certificate_number": cert.number,
+    }
+    return {key: str(value) for key, value in found.items() if value}

@@ -180,6 +180,7 @@ RESUME_ACTIONS = {
     "query_applications": "action_my_applications",
     "withdraw_application": "action_withdraw_application",
     "rate_service": "action_start_rating",
+    "newborn_event": "action_start_newborn",
 }
 """Requests that need login and continue with their own action once it succeeds."""
 
