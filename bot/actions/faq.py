@@ -97,3 +97,20 @@ class ActionFaqFallback(Action):
         if say_answer(dispatcher, answer):
             return []
         return [FollowupAction("action_two_stage_fallback")]
+
+
+class ActionOutOfScope(Action):
+    """Out of the catalog's scope for the model, but staff may have answered it in the FAQ store since."""
+
+    def name(self) -> str:
+        """Name registered with Rasa."""
+        return "action_out_of_scope"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
+        """A confident FAQ answer, else the polite out-of-scope reply."""
+        answer = _answer(tracker, intent_is_faq=False)
+        if answer.kind == faq_search.ANSWER:
+            dispatcher.utter_message(text=answer.text)
+        else:
+            dispatcher.utter_message(response="utter_out_of_scope")
+        return []
