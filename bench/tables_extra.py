@@ -77,8 +77,8 @@ def render_applications(ctx: Context, bots: List[Bot]) -> List[str]:
         ["all submitted, stored once, numbered uniquely", "yes" if result.get("verified") else "**no**"],
     ]
     return [
-        "Ours only. 50 demo citizens (senders bound directly in the database; logins are section 5) each "
-        "apply for 公积金账户查询 again and again over REST: start, 符合, 确认无误, the one material "
-        "(upload through `/webhooks/upload/file`, or 承诺), 确认提交.",
+        "Ours only. One conversation per application, 50 at any time, over REST; each sender is bound to a "
+        "demo citizen directly in the database (logins are section 5). Each applies for 公积金账户查询: "
+        "start, 符合, 确认无误, the one material (upload through `/webhooks/upload/file`, or 承诺), 确认提交.",
         "",
     ] + table(["", "ours"], rows)
