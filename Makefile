@@ -4,8 +4,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
 MODEL := models/current.tar.gz
-# The FAQ store (knowledge_base/faq) is answered by retrieval at run time: editing it needs no training.
-CATALOG_FILES := $(shell find knowledge_base -type f ! -path 'knowledge_base/faq/*' 2>/dev/null)
+# What the jieba dictionary and the NLU data are generated from. The FAQ store, the application
+# fields and the halls are read at run time: editing them needs no training.
+CATALOG_FILES := knowledge_base/departments.yml knowledge_base/certificate_types.yml knowledge_base/topics.yml \
+	$(wildcard knowledge_base/catalog/*.yml)
 TRAINING_INPUTS := config.yml $(CATALOG_FILES) $(shell find bot/domain bot/nlu_data bot/stories -type f \( -name '*.yml' -o -name '*.yaml' \) ! -name 'generated_*' 2>/dev/null)
 
 .PHONY: setup generate train run shell test lint unit validate story-test bench clean

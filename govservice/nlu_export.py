@@ -24,6 +24,14 @@ WORD_FREQUENCY = 50000
 _BRACKETS = re.compile(r"[《》〈〉“”\"'（）()【】]")
 
 
+
+def write_if_changed(path: Path, text: str) -> bool:
+    """Write ``text`` unless the file already holds it, so `make` does not retrain for nothing."""
+    if path.exists() and path.read_text(encoding="utf-8") == text:
+        return False
+    path.write_text(text, encoding="utf-8")
+    return True
+
 def service_words(kb: KnowledgeBase) -> Dict[str, str]:
     """Map every name citizens may use for a service to its canonical entity value.
 
@@ -98,10 +106,10 @@ def write_all(kb: KnowledgeBase, jieba_dir: Path = JIEBA_DIR, nlu_file: Path = N
     """Write the jieba dictionary folder and the generated NLU file."""
     jieba_dir.mkdir(parents=True, exist_ok=True)
     lines = [f"{word} {WORD_FREQUENCY} n\n" for word in dictionary_words(kb)]
-    (jieba_dir / "userdict.txt").write_text("".join(lines), encoding="utf-8")
+    write_if_changed(jieba_dir / "userdict.txt", "".join(lines))
     header = "# 由 govservice.nlu_export 从 knowledge_base 生成，请勿手改。\n"
     body = yaml.dump(nlu_document(kb), Dumper=_BlockDumper, allow_unicode=True, sort_keys=False, width=1000)
-    nlu_file.write_text(header + body, encoding="utf-8")
+    write_if_changed(nlu_file, header + body)
 
 
 def main() -> None:

@@ -24,3 +24,13 @@ def test_lookup_is_longest_first_and_synonyms_point_to_canonical_names(tmp_path)
     words = (tmp_path / "jieba" / "userdict.txt").read_text(encoding="utf-8").splitlines()
     assert "驾照 50000 n" in words
     assert any(w.startswith("居民户口簿 ") for w in words)  # material names too
+
+
+def test_unchanged_output_is_not_rewritten(tmp_path) -> None:
+    from govservice.nlu_export import write_if_changed
+
+    target = tmp_path / "userdict.txt"
+    assert write_if_changed(target, "居住证 10 n\n")
+    stamp = target.stat().st_mtime_ns
+    assert not write_if_changed(target, "居住证 10 n\n") and target.stat().st_mtime_ns == stamp
+    assert write_if_changed(target, "护照 10 n\n")
