@@ -71,12 +71,13 @@ async def _apply(session: aiohttp.ClientSession, url: str, sender: str, timeout:
         reply = turn.text
     material: Optional[str] = "我承诺" if "回复“承诺”" in reply else await _upload(session, url, sender)
     if material is None:
-        return {"ok": False, "turns": turns, "seconds": time.perf_counter() - started}
+        return {"ok": False, "turns": turns, "seconds": time.perf_counter() - started, "reply": "upload failed"}
     for message in (material, "确认提交"):
         turn = await load.post_turn(session, url, sender, message, len(turns), timeout)
         turns.append(turn.latency)
-        reply = turn.text
-    return {"ok": "办件编号" in reply, "turns": turns, "seconds": time.perf_counter() - started}
+        reply = turn.text or turn.outcome
+    ok = "办件编号" in reply
+    return {"ok": ok, "turns": turns, "seconds": time.perf_counter() - started, "reply": "" if ok else reply[:300]}
 
 
 async def _run(url: str, senders: List[str], workers: int, timeout: float) -> List[Dict[str, Any]]:
@@ -118,4 +119,5 @@ def applications(ctx: Context, bot: Bot) -> Dict[str, Any]:
         "in_database": stored,
         "unique_numbers": unique,
         "verified": stored == submitted == unique == len(runs),
+        "failed_replies": [r["reply"] for r in runs if not r["ok"]][:5],
     }

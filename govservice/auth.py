@@ -13,13 +13,13 @@ import hashlib
 import hmac
 import re
 import secrets
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Optional
 
 from sqlalchemy.orm import Session
 
+from govservice.ids import opaque_id
 from govservice.models import Binding, Company, LoginAttempt, LoginLock, OtpCode, Person
 from govservice.secrets import secret_key
 from govservice.sms import SmsGateway
@@ -74,7 +74,7 @@ def begin_login(
     Returns:
         An opaque reference for the conversation to keep instead of the number.
     """
-    ref = uuid.uuid4().hex
+    ref = opaque_id()
     session.add(
         LoginAttempt(
             ref=ref, subject_kind=kind, subject_id=subject_id, channel=channel, sender=sender, created_at=now

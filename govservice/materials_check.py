@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from govservice import config
 from govservice.application_models import ApplicationError, Attachment
 from govservice.certificates import effective_status, find_certificates
+from govservice.ids import opaque_id
 from govservice.models import Certificate, Material, ServiceItem
 
 HELD = "held"
@@ -275,7 +276,7 @@ def store_attachment(
         temp.replace(path)  # atomic: a concurrent identical upload writes the same bytes
     name = Path((filename or "").replace("\\", "/")).name[:200] or "upload"
     attachment = Attachment(
-        id=uuid.uuid4().hex,
+        id=opaque_id(),
         sha256=digest,
         filename=name,
         content_type=content_type,

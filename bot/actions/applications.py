@@ -7,7 +7,6 @@ its question again, so the citizen resumes where they left off.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
@@ -21,6 +20,7 @@ from bot.actions.session import current_subject
 from govservice import guide
 from govservice.application_forms import plan_application
 from govservice.db import session_scope
+from govservice.ids import opaque_id
 from govservice.materials_check import render_check
 from govservice.models import ServiceItem
 
@@ -77,7 +77,7 @@ class ActionStartApplication(Action):
             *events,
             *reset_application(),
             SlotSet("app_plan", plan.to_slot()),
-            SlotSet("app_key", uuid.uuid4().hex),
+            SlotSet("app_key", opaque_id()),
             SlotSet("app_answers", {}),
             SlotSet("app_provided", {}),
             SlotSet("app_cancelled", False),

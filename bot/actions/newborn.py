@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import uuid
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -18,6 +17,7 @@ from bot.actions.session import channel_and_sender, current_subject
 from govservice import life_events
 from govservice.application_models import ApplicationError
 from govservice.db import session_scope
+from govservice.ids import opaque_id
 from govservice.materials_check import HELD
 
 ASKED = ("child_name", "child_gender", "birth_date", "birth_certificate_number")
@@ -85,7 +85,7 @@ class ActionStartNewborn(Action):
         return [
             *[SlotSet(slot, None) for slot in NB_SLOTS],
             SlotSet("nb_data", prefill),
-            SlotSet("nb_key", uuid.uuid4().hex),
+            SlotSet("nb_key", opaque_id()),
             FollowupAction("newborn_form"),
         ]
 
