@@ -45,7 +45,8 @@ supervise() {  # name, command...: restart a server that crashed; its restart is
 }
 
 # The action server holds no conversation state, so a crash costs only the turn in flight.
-supervise "action server" $RASA run actions --actions bot.actions --port "$ACTION_PORT" >>"$LOG_DIR/actions.log" 2>&1 &
+# ACTIONS_WARM_UP: load jieba, the catalog and the FAQ index at start, not in the first turn.
+ACTIONS_WARM_UP=1 supervise "action server" $RASA run actions --actions bot.actions --port "$ACTION_PORT" >>"$LOG_DIR/actions.log" 2>&1 &
 pids+=($!)
 
 wait_for() {  # url, name, seconds

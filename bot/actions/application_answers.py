@@ -23,7 +23,8 @@ MIN_CONFIDENCE = 0.5
 DOWNLOAD_TIMEOUT = 5.0
 
 
-def _intent(tracker: Tracker) -> Tuple[Optional[str], float]:
+def latest_intent(tracker: Tracker) -> Tuple[Optional[str], float]:
+    """The latest message's intent name and confidence."""
     intent = tracker.latest_message.get("intent") or {}
     return intent.get("name"), float(intent.get("confidence") or 0.0)
 
@@ -34,13 +35,13 @@ def _text(tracker: Tracker) -> str:
 
 def said_yes(tracker: Tracker) -> bool:
     """The latest message agrees ("确认", "符合", the affirm intent)."""
-    name, confidence = _intent(tracker)
+    name, confidence = latest_intent(tracker)
     return (name == "affirm" and confidence >= MIN_CONFIDENCE) or is_affirmative(_text(tracker))
 
 
 def said_no(tracker: Tracker) -> bool:
     """The latest message declines."""
-    name, confidence = _intent(tracker)
+    name, confidence = latest_intent(tracker)
     return (name == "deny" and confidence >= MIN_CONFIDENCE) or any(w in _text(tracker) for w in NO_WORDS)
 
 
@@ -52,12 +53,23 @@ def wants_to_stop(tracker: Tracker) -> bool:
     return any(word in _text(tracker) for word in STOP_WORDS)
 
 
-def interrupting_question(dispatcher: CollectingDispatcher, tracker: Tracker, plan: Mapping[str, Any]) -> bool:
+def interrupting_question(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    plan: Mapping[str, Any],
+    resume: str = "好的，我们继续刚才的申请：",
+) -> bool:
     """Answer a 办事指南 question asked mid-form; True when the message was such a question.
 
     The question is about the item named in it, or else the item being applied for.
+
+    Args:
+        dispatcher: where the answer goes.
+        tracker: the conversation; its latest message is the candidate question.
+        plan: the application plan (``item_key``), or empty outside an application.
+        resume: said after the answer, before the form asks its question again.
     """
-    name, confidence = _intent(tracker)
+    name, confidence = latest_intent(tracker)
     text = _text(tracker)
     if name not in INTENT_ASPECT or name == "apply_service" or confidence < MIN_CONFIDENCE:
         return False
@@ -69,7 +81,7 @@ def interrupting_question(dispatcher: CollectingDispatcher, tracker: Tracker, pl
     if item is None:
         return False
     dispatcher.utter_message(text=guide.answer(item, INTENT_ASPECT[name]))
-    dispatcher.utter_message(text="好的，我们继续刚才的申请：")
+    dispatcher.utter_message(text=resume)
     return True
 
 

@@ -12,6 +12,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from bot.actions.application_answers import MIN_CONFIDENCE, interrupting_question, latest_intent
 from bot.actions.personal import PERSONAL_INTENTS, answer_personal_request, certificate_words
 from bot.actions.session import channel_and_sender, current_subject
 from govservice import auth
@@ -38,6 +39,28 @@ def _not_asked(tracker: Tracker, slot: str, value: Any) -> bool:
     return value is None or tracker.get_slot("requested_slot") != slot
 
 
+def _no_answer(
+    dispatcher: CollectingDispatcher, tracker: Tracker, slot: str, value: Any
+) -> Optional[Dict[str, Any]]:
+    """The slot events when the message is no answer to ``slot``, else None to go on validating.
+
+    A 办事指南 question asked mid-login is answered, and another personal request ("我的驾驶证
+    什么时候到期") replaces the remembered one; either way the form asks its question again.
+    """
+    if _not_asked(tracker, slot, value):
+        return {slot: None}
+    if interrupting_question(dispatcher, tracker, {}, resume="好的，我们继续登录："):
+        return {slot: None}
+    intent, confidence = latest_intent(tracker)
+    text = str(value)
+    # A typed name or number is an answer even when the classifier thinks otherwise.
+    if intent in PERSONAL_INTENTS and confidence >= MIN_CONFIDENCE and not re.search(r"\d", text):
+        if auth.normalize_name(text) is None:
+            dispatcher.utter_message(text="好的，登录后马上为您办理这个查询。")
+            return {slot: None, "pending_request": "|".join([intent, *certificate_words(tracker)])}
+    return None
+
+
 def _identifier_text(value: Any) -> str:
     """The likely identifier inside a message such as "我的身份证号是 1101 05…"."""
     text = str(value or "")
@@ -62,8 +85,9 @@ class LoginValidation(FormValidationAction, ABC):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
         """Check the one-time code; resend on request; end the form when locked."""
-        if _not_asked(tracker, "login_code", value):
-            return {"login_code": None}
+        skip = _no_answer(dispatcher, tracker, "login_code", value)
+        if skip is not None:
+            return skip
         text = str(value)
         ref = tracker.get_slot("login_ref")
         if any(word in text for word in _RESEND):
@@ -119,8 +143,9 @@ class ValidateLoginForm(LoginValidation):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
         """Validate the ID number and start a login; the slot keeps only a masked copy."""
-        if _not_asked(tracker, "login_id", value):
-            return {"login_id": None}
+        skip = _no_answer(dispatcher, tracker, "login_id", value)
+        if skip is not None:
+            return skip
         id_number = _parse_identifier(normalize_citizen_id, value, dispatcher)
         if id_number is None:
             return {"login_id": None}
@@ -130,8 +155,9 @@ class ValidateLoginForm(LoginValidation):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
         """Check the name looks like one, then send the code if it matches."""
-        if _not_asked(tracker, "login_name", value):
-            return {"login_name": None}
+        skip = _no_answer(dispatcher, tracker, "login_name", value)
+        if skip is not None:
+            return skip
         name = auth.normalize_name(str(value or ""))
         if name is None:
             dispatcher.utter_message(text="请输入身份证上的姓名（2至20个汉字，如“张三”）。")
@@ -151,8 +177,9 @@ class ValidateCompanyLoginForm(LoginValidation):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
         """Validate the unified social credit code and start a company login."""
-        if _not_asked(tracker, "company_code", value):
-            return {"company_code": None}
+        skip = _no_answer(dispatcher, tracker, "company_code", value)
+        if skip is not None:
+            return skip
         code = _parse_identifier(normalize_credit_code, value, dispatcher)
         if code is None:
             return {"company_code": None}
@@ -162,8 +189,9 @@ class ValidateCompanyLoginForm(LoginValidation):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
         """Validate the representative's ID number and send the code if it matches."""
-        if _not_asked(tracker, "login_rep_id", value):
-            return {"login_rep_id": None}
+        skip = _no_answer(dispatcher, tracker, "login_rep_id", value)
+        if skip is not None:
+            return skip
         rep_id = _parse_identifier(normalize_citizen_id, value, dispatcher)
         if rep_id is None:
             return {"login_rep_id": None}

@@ -9,6 +9,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from bot.actions.application_answers import interrupting_question
 from bot.actions.login import login_first
 from bot.actions.my_applications import entity
 from bot.actions.session import current_subject
@@ -63,6 +64,8 @@ class ValidateRatingForm(FormValidationAction):
     ) -> Dict[str, Any]:
         """One of 非常满意 / 满意 / 基本满意 / 不满意 / 非常不满意."""
         level = parse_level(str(value))
+        if level is None and interrupting_question(dispatcher, tracker, {}, resume="好的，请继续为刚才的办件评价："):
+            return {"rating_level": None}
         if level is None:
             dispatcher.utter_message(text="请选择：" + "、".join(RATING_LEVELS) + "。")
         return {"rating_level": level}

@@ -6,7 +6,7 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Dict, List
 
 import pytest
 from rasa_sdk.events import SlotSet
@@ -20,7 +20,7 @@ from bot.actions.login import (
     ActionRememberRequest,
     ValidateLoginForm,
 )
-from tests.actions.conftest import make_tracker
+from tests.actions.conftest import make_tracker, service
 
 ZHANG = "11010519491231002X"
 DOMAIN: Dict[str, Any] = {
@@ -36,7 +36,14 @@ def _last_code() -> str:
     return re.search(r"\d{6}", last["text"]).group(0)
 
 
-def _form_turn(slot: str, value: str, sender: str, slots: Dict[str, Any]) -> Any:
+def _form_turn(
+    slot: str,
+    value: str,
+    sender: str,
+    slots: Dict[str, Any],
+    intent: str = "inform_id_number",
+    entities: List[Dict[str, Any]] | None = None,
+) -> Any:
     """A tracker just after action_extract_slots put the citizen's text into ``slot``."""
     events = [
         {"event": "user", "text": value, "input_channel": "rest"},
@@ -44,7 +51,8 @@ def _form_turn(slot: str, value: str, sender: str, slots: Dict[str, Any]) -> Any
     ]
     return make_tracker(
         value,
-        "inform_id_number",
+        intent,
+        entities=entities,
         slots={**slots, slot: value, "requested_slot": slot},
         sender_id=sender,
         events=events,
@@ -120,6 +128,30 @@ async def test_wrong_codes_end_the_form_at_the_lockout(dispatcher, catalog) -> N
     assert results[:4] == [[SlotSet("login_code", None)]] * 4
     assert results[4] == [SlotSet("login_code", NOT_LOGGED_IN)]
     assert "锁定" in dispatcher.messages[-1]["text"]
+
+
+async def test_a_guide_question_mid_login_is_answered_and_not_taken_as_a_name(dispatcher, catalog) -> None:
+    # Nine Chinese characters would pass as a name; the question must not send a code.
+    text, entities = "身份证丢了要多少钱", [service("身份证丢了")]
+    turn = _form_turn("login_name", text, "ask-mid-login", {}, intent="ask_fee", entities=entities)
+    events = await ValidateLoginForm().run(dispatcher, turn, DOMAIN)
+    assert events == [SlotSet("login_name", None)]
+    texts = [m["text"] for m in dispatcher.messages]
+    assert texts[0].startswith("【居民身份证补领】收费标准") and texts[1] == "好的，我们继续登录："
+
+
+async def test_another_personal_request_mid_login_replaces_the_remembered_one(dispatcher) -> None:
+    text, entity = "我的驾驶证什么时候到期", {"entity": "certificate", "value": "机动车驾驶证", "start": 2, "end": 5}
+    turn = _form_turn("login_name", text, "other-request", {}, intent="query_certificate_expiry", entities=[entity])
+    events = await ValidateLoginForm().run(dispatcher, turn, DOMAIN)
+    assert events == [SlotSet("login_name", None), SlotSet("pending_request", "query_certificate_expiry|驾驶证")]
+    assert [m["text"] for m in dispatcher.messages] == ["好的，登录后马上为您办理这个查询。"]
+
+
+async def test_a_name_is_an_answer_whatever_the_classifier_says(dispatcher, catalog) -> None:
+    turn = _form_turn("login_name", "张三", "name-as-request", {}, intent="query_certificates")
+    events = await ValidateLoginForm().run(dispatcher, turn, DOMAIN)
+    assert events[0] == SlotSet("login_name", "张*")
 
 
 async def test_remember_request_keeps_intent_and_typed_certificate_word(dispatcher) -> None:
