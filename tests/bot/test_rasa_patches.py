@@ -3,12 +3,28 @@
 from __future__ import annotations
 
 import pytest
-from jsonschema import ValidationError
+from jsonschema import ValidationError, validate
 from rasa.core.actions.action import RemoteAction
-from rasa.shared.core.events import Event, SlotSet, UserUttered
+from rasa.engine.graph import GraphSchema, SchemaNode
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActionReverted,
+    ActiveLoop,
+    AllSlotsReset,
+    BotUttered,
+    ConversationPaused,
+    ConversationResumed,
+    Event,
+    FollowupAction,
+    Restarted,
+    SessionStarted,
+    SlotSet,
+    UserUtteranceReverted,
+    UserUttered,
+)
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.rasa_patches import install_rasa_patches
+from bot.rasa_patches import ResponseCheck, install_rasa_patches
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -37,3 +53,69 @@ def test_an_invalid_action_response_raises_rasas_error() -> None:
     with pytest.raises(ValidationError) as error:
         action._validate_action_result({"events": [{"event": 3}], "responses": "not a list"})
     assert "Failed to validate Action server response" in error.value.message
+
+
+def _schema() -> GraphSchema:
+    def node(*needs: str) -> SchemaNode:
+        return SchemaNode(needs={f"i{n}": n for n in needs}, uses=Event, constructor_name="create", fn="f", config={})
+
+    return GraphSchema({"a": node(), "b": node("a"), "c": node("a", "b"), "unused": node("a")})
+
+
+def test_the_minimal_schema_is_rasas_and_is_computed_once_per_target_list() -> None:
+    schema = _schema()
+    first = schema.minimal_graph_schema(["c"])
+    assert set(first.nodes) == {"a", "b", "c"}
+    assert schema.minimal_graph_schema(["c"]) is first
+    assert set(schema.minimal_graph_schema(["b"]).nodes) == {"a", "b"}
+    assert set(_schema().minimal_graph_schema(["c"]).nodes) == {"a", "b", "c"}
+
+
+VALID_EVENTS = [
+    SlotSet("login_name", "张*").as_dict(),
+    SlotSet("pending", None).as_dict(),
+    UserUttered("身份证丢了", {"intent": {"name": "ask_materials", "confidence": 0.9}, "entities": []}).as_dict(),
+    ActionExecuted("action_listen").as_dict(),
+    BotUttered("您好", {"buttons": [{"title": "是", "payload": "/affirm"}]}).as_dict(),
+    ActiveLoop("login_form").as_dict(),
+    ActiveLoop(None).as_dict(),
+    FollowupAction("login_form").as_dict(),
+    SessionStarted().as_dict(),
+    Restarted().as_dict(),
+    ConversationPaused().as_dict(),
+    ConversationResumed().as_dict(),
+    AllSlotsReset().as_dict(),
+    UserUtteranceReverted().as_dict(),
+    ActionReverted().as_dict(),
+]
+INVALID_EVENTS = [
+    {"event": "no_such_event"},
+    {"event": 3},
+    {"name": "slot_without_event"},
+    {"event": "slot", "name": "x", "value": 1, "timestamp": "yesterday"},
+    {"event": "action", "name": 5},
+    "not an object",
+]
+
+
+@pytest.mark.parametrize(
+    "result",
+    [
+        {"events": VALID_EVENTS, "responses": [{"text": "您好"}]},
+        {"events": [], "responses": []},
+        {},
+        *({"events": [*VALID_EVENTS[:2], bad], "responses": []} for bad in INVALID_EVENTS),
+        {"events": None, "responses": []},
+        {"events": VALID_EVENTS, "responses": "not a list"},
+        {"events": VALID_EVENTS, "responses": ["not an object"]},
+        [],
+    ],
+)
+def test_the_response_check_agrees_with_jsonschema(result: object) -> None:
+    schema = RemoteAction.action_response_format_spec()
+    try:
+        validate(result, schema)
+        expected = True
+    except ValidationError:
+        expected = False
+    assert ResponseCheck(schema).is_valid(result) is expected
