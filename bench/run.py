@@ -16,6 +16,8 @@ Environment:
     BENCH_BOTS: comma-separated subset of ``ours,stock``.
     BENCH_SECTIONS: comma-separated subset of the section keys; without ``training`` the
         models already in var/bench/models are used.
+    BENCH_RENDER_ONLY: 1 to measure nothing and write bench/REPORT.md again from the committed
+        bench/results.json (after a change to the report's wording or tables).
 
 A full run (scale 1, 100 epochs, every bot and section) writes bench/REPORT.md and
 bench/results.json; any other run writes var/bench/REPORT.trial.md and results.trial.json.
@@ -23,6 +25,7 @@ bench/results.json; any other run writes var/bench/REPORT.trial.md and results.t
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
@@ -156,8 +159,24 @@ def _quiet_logs() -> None:
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
 
 
+def render_only() -> int:
+    """Write bench/REPORT.md again from bench/results.json; the numbers are not re-measured."""
+    out_dir = Path(__file__).resolve().parent
+    json_path = out_dir / "results.json"
+    payload = json.loads(json_path.read_text(encoding="utf-8"))
+    meta = payload["meta"]
+    ctx = Context(work=WORK, scale=meta["scale"], results=payload["results"], notes=payload["notes"])
+    bots = make_bots(meta["stock_epochs"])
+    renderers = [(s.key, s.title, s.render) for s in SECTIONS]
+    report.write(ctx, bots, renderers, meta, out_dir / "REPORT.md", json_path, full=True)
+    print("[bench] re-rendered bench/REPORT.md from bench/results.json", flush=True)
+    return 0
+
+
 def main() -> int:
     """Run every selected section for every selected bot and write the report and results."""
+    if os.environ.get("BENCH_RENDER_ONLY") == "1":
+        return render_only()
     _quiet_logs()
     WORK.mkdir(parents=True, exist_ok=True)
     own = WORK / "self"
