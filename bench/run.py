@@ -35,7 +35,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Dict, List
 
-from bench import applications_bench, channel_sections, identity_bench, report, sections, tables, tables_extra
+from bench import (
+    applications_bench,
+    channel_sections,
+    identity_bench,
+    report,
+    sections,
+    tables,
+    tables_extra,
+    unmodified,
+)
 from bench.sections import Bot, Context
 from bench.servers import ROOT, action_endpoint_warning, server_env, start_servers, stop_servers
 
@@ -60,6 +69,8 @@ SECTIONS: List[Section] = [
     Section("nlu", "2. Held-out NLU accuracy", sections.nlu, tables.render_nlu),
     Section("probe", "Reply check", sections.probe, tables.render_probe, needs_server=True),
     Section("throughput", "3. REST latency and throughput", sections.throughput, tables.render_throughput, True),
+    Section("unmodified", "3b. Stock model on unmodified Rasa", unmodified.unmodified_runtime,
+            unmodified.render_unmodified),
     Section("growth", "4. Latency growth in one conversation", sections.growth, tables.render_growth, True),
     Section("login", "5. Login turns (一号)", identity_bench.login, tables_extra.render_login, needs_server=True),
     Section("validation", "6. ID/credit-code validation", identity_bench.validation, tables_extra.render_validation),

@@ -68,7 +68,14 @@ def action_endpoint_warning(env: Dict[str, str], action_port: int) -> str | None
     return None
 
 
-def start_servers(model: Path, var_dir: Path, rasa_port: int, action_port: int, timeout: float = 300.0) -> Servers:
+def start_servers(
+    model: Path,
+    var_dir: Path,
+    rasa_port: int,
+    action_port: int,
+    timeout: float = 300.0,
+    extra_env: Dict[str, str] | None = None,
+) -> Servers:
     """Run scripts/run.sh for ``model`` and wait until it prints that both servers are up.
 
     Args:
@@ -77,6 +84,7 @@ def start_servers(model: Path, var_dir: Path, rasa_port: int, action_port: int, 
         rasa_port: port of the Rasa server.
         action_port: port of the action server.
         timeout: seconds to wait for the ready line.
+        extra_env: more environment for run.sh (e.g. ``ENDPOINTS`` and ``CREDENTIALS``).
 
     Returns:
         The running servers.
@@ -91,6 +99,7 @@ def start_servers(model: Path, var_dir: Path, rasa_port: int, action_port: int, 
     log_path = var_dir / "servers.log"
     env = dict(os.environ)
     env.update(server_env(model, var_dir, rasa_port, action_port))
+    env.update(extra_env or {})
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
             ["scripts/run.sh"],

@@ -9,6 +9,7 @@ PY=.venv/bin/python
 RASA=.venv/bin/rasa
 MODEL=${MODEL:-models/current.tar.gz}
 ENDPOINTS=${ENDPOINTS:-endpoints.yml}
+CREDENTIALS=${CREDENTIALS:-credentials.yml}
 ACTION_PORT=${ACTION_PORT:-5055}
 RASA_PORT=${RASA_PORT:-5005}
 export STAFF_PORT=${STAFF_PORT:-5080} PORTAL_PORT=${PORTAL_PORT:-8080}
@@ -71,7 +72,7 @@ if [ "${1:-}" = "--shell" ]; then
   exit 0
 fi
 
-$RASA run --model "$MODEL" --endpoints "$ENDPOINTS" --credentials credentials.yml \
+$RASA run --model "$MODEL" --endpoints "$ENDPOINTS" --credentials "$CREDENTIALS" \
   --port "$RASA_PORT" --cors "*" --enable-api --auth-token "$RASA_TOKEN" >"$LOG_DIR/rasa.log" 2>&1 &
 pids+=($!)
 wait_for "http://localhost:$RASA_PORT/" "Rasa server" 180
