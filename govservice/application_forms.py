@@ -19,8 +19,8 @@ import yaml
 from sqlalchemy.orm import Session
 
 from govservice import config
+from govservice.application_materials import MaterialSpec
 from govservice.application_models import ApplicationError
-from govservice.application_store import MaterialSpec
 from govservice.masking import mask_id_number, mask_phone
 from govservice.materials_check import COMMITMENT, EXPIRED, FORM, HELD, MaterialsCheck, check_materials
 from govservice.models import Person, ServiceItem

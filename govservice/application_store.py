@@ -1,4 +1,6 @@
-"""Persistence helpers of the 办件 back office: numbering, transactions, materials, history, issuing.
+"""Persistence helpers of the 办件 back office: numbering, transactions, history, issuing.
+
+Materials are checked and attached by :mod:`govservice.application_materials`.
 
 Used by :mod:`govservice.applications` (the public API) and :mod:`govservice.life_events`.
 Functions that take a session only flush; the caller owns the transaction.
@@ -10,7 +12,7 @@ import datetime
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Union
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -18,31 +20,23 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from govservice import config
+from govservice.application_materials import MaterialSpec, add_materials, resolve_materials
 from govservice.application_models import (
     SUBMITTED,
     TRANSITIONS,
     Application,
     ApplicationError,
-    ApplicationMaterial,
     ApplicationNotFound,
-    Attachment,
     ScopeError,
     StatusChange,
     TransitionError,
 )
-from govservice.certificates import effective_status, get_certificate
 from govservice.db import get_engine
-from govservice.materials_check import is_form_material
-from govservice.models import Base, Certificate, CertificateUse, Company, Material, Person, ServiceItem
+from govservice.models import Base, Company, Person, ServiceItem
 
 Target = Union[str, None, Callable[[], Session]]
 """Where ``submit_application`` opens its transaction: a database URL (None: the configured
 one) or a session factory such as a ``sessionmaker``."""
-MaterialSpec = Tuple[int, str, Any]
-"""``(material_id, source, ref)``: ref is a certificate id, an attachment id or None (承诺, 在线填写的申请表)."""
-
-COMMITMENT_TEXT = "本人承诺已具备「{material}」所证明的条件，所述情况真实，如有不实愿承担相应法律责任。"
-"""The 告知承诺 text recorded for a material provided by commitment."""
 _COUNTERS = Base.metadata.tables["application_counters"]
 
 
@@ -146,85 +140,6 @@ def run_idempotent(
                 session.rollback()
                 raise
     raise ApplicationError("系统繁忙，提交未成功，请稍后重试")
-
-
-def resolve_materials(
-    session: Session,
-    item: ServiceItem,
-    app_person: str,
-    company: Optional[str],
-    specs: Sequence[MaterialSpec],
-    today: Optional[datetime.date] = None,
-) -> List[Tuple[Material, str, Any]]:
-    """Validate ``(material_id, source, ref)`` specs without writing and load what they refer to.
-
-    Raises:
-        ApplicationError: a material of another item, another holder's or an invalid
-            certificate, a missing upload, or a commitment where none is allowed.
-    """
-    by_id = {int(m.id): m for m in item.materials}
-    resolved: List[Tuple[Material, str, Any]] = []
-    for material_id, source, ref in specs:
-        material = by_id.get(int(material_id))
-        if material is None:
-            raise ApplicationError(f"材料{material_id}不属于事项「{item.name}」")
-        obj: Any = None
-        if source == "certificate":
-            obj = session.get(Certificate, int(ref)) if ref is not None else None
-            owned = obj is not None and (obj.holder_id == app_person or (company and obj.holder_company == company))
-            if not owned or obj.type_name != material.certificate_type:
-                raise ApplicationError(f"「{material.name}」所选电子证照无效，请重新选择")
-            status = effective_status(obj, today)
-            if status != "有效":
-                raise ApplicationError(f"您的{obj.type_name}状态为「{status}」，不能作为申请材料，请先办理换证或补领")
-        elif source == "upload":
-            obj = session.get(Attachment, str(ref)) if ref else None
-            if obj is None or obj.uploaded_by != app_person:
-                raise ApplicationError(f"未找到「{material.name}」的上传文件，请重新上传")
-        elif source == "commitment":
-            if not material.commitment_allowed:
-                raise ApplicationError(f"「{material.name}」不支持告知承诺，请上传材料")
-        elif source == "form":
-            if not is_form_material(str(material.name)):
-                raise ApplicationError(f"「{material.name}」不是申请表，请上传材料")
-        else:
-            raise ApplicationError(f"未知的材料来源：{source}")
-        resolved.append((material, source, obj))
-    return resolved
-
-
-def add_materials(
-    session: Session, app: Application, resolved: Sequence[Tuple[Material, str, Any]], now: datetime.datetime
-) -> None:
-    """Attach resolved materials to ``app``; a certificate gets its 用证记录 and 用证授权."""
-    for material, source, obj in resolved:
-        row = ApplicationMaterial(
-            application_id=app.id,
-            material_id=material.id,
-            material_name=material.name,
-            source=source,
-            submission_round=app.submission_round,
-            created_at=now,
-        )
-        if source == "certificate":
-            own = obj.holder_id == app.person_id
-            kind, holder = ("person", app.person_id) if own else ("company", app.company_code)
-            purpose = f"办件{app.number}调用作为申请材料"
-            get_certificate(session, holder, obj.id, "application", app.number, purpose, holder_kind=kind)
-            use = (
-                session.query(CertificateUse)
-                .filter(CertificateUse.certificate_id == obj.id, CertificateUse.actor == app.number)
-                .order_by(CertificateUse.id.desc())
-                .first()
-            )
-            row.certificate_id, row.certificate_use_id = obj.id, use.id if use else None
-            row.authorized_by, row.authorized_at = app.person_id, now
-        elif source == "upload":
-            row.attachment_id = obj.id
-        elif source == "commitment":
-            row.commitment_text = COMMITMENT_TEXT.format(material=material.name)
-        session.add(row)
-    session.flush()
 
 
 def record_status_change(

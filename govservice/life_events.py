@@ -15,8 +15,9 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from sqlalchemy.orm import Session
 
+from govservice.application_materials import MaterialSpec
 from govservice.application_models import Application, ApplicationError
-from govservice.application_store import MaterialSpec, Target, create_application, run_idempotent
+from govservice.application_store import Target, create_application, run_idempotent
 from govservice.certificates import effective_status, find_certificates
 from govservice.materials_check import HELD, UPLOAD, MaterialStatus, fit_message
 from govservice.models import Certificate, Person, ServiceItem

@@ -18,15 +18,8 @@ from sanic.response import HTTPResponse
 from sqlalchemy.orm import Session
 
 from govservice.application_models import TRANSITIONS, Application, ApplicationNotFound, StatusEvent
-from govservice.applications import (
-    accept,
-    applications_for_department,
-    approve,
-    get_for_department,
-    reject,
-    request_correction,
-    start_review,
-)
+from govservice.application_queries import applications_for_department, get_for_department
+from govservice.applications import accept, approve, reject, request_correction, start_review
 from govservice.officers import DEPT_OFFICER
 from staff.auth import current_user, requires
 from staff.serializers import applicant_names, application_detail, application_summary, event_json

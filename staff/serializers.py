@@ -13,7 +13,7 @@ from typing import Any, Dict, Iterable, Optional
 from sqlalchemy.orm import Session
 
 from govservice.application_models import Application, ApplicationMaterial, FollowUp, StatusChange, StatusEvent
-from govservice.applications import next_step_text
+from govservice.application_queries import next_step_text
 from govservice.masking import mask_id_number, mask_phone
 from govservice.models import Certificate, Person
 from govservice.notifications import notifications_for_application

@@ -13,7 +13,7 @@ from rasa_sdk.types import DomainDict
 from bot.actions.application_answers import read_material
 from bot.actions.login import login_first
 from bot.actions.session import current_subject
-from govservice import applications
+from govservice import application_queries, applications
 from govservice.application_models import (
     CORRECTION,
     RATABLE_STATUSES,
@@ -40,7 +40,7 @@ def _notification(dispatcher: CollectingDispatcher, tracker: Tracker, number: st
         if app is None or app.sender != tracker.sender_id:
             return []  # never tell one conversation about another person's application
         text = f"【办件通知】您的办件{app.number}（{app.item_name}）状态更新为「{app.status}」。"
-        text += applications.next_step_text(app) + "。"
+        text += application_queries.next_step_text(app) + "。"
         ratable = app.status in RATABLE_STATUSES and app.rating is None
         dispatcher.utter_message(text=text)
     if ratable:
@@ -65,10 +65,10 @@ class ActionMyApplications(Action):
             dispatcher.utter_message(text="查询办件进度需要先登录。")
             return login_first("query_applications")
         with session_scope() as session:
-            apps = applications.applications_for_person(session, subject.person_id)
+            apps = application_queries.applications_for_person(session, subject.person_id)
             if number:
                 apps = [a for a in apps if a.number == number] or apps
-            dispatcher.utter_message(text=applications.render_applications(apps))
+            dispatcher.utter_message(text=application_queries.render_applications(apps))
         return []
 
 
@@ -87,7 +87,7 @@ class ActionWithdrawApplication(Action):
             return login_first("withdraw_application")
         number = entity(tracker, "application_no")
         with session_scope() as session:
-            apps = applications.applications_for_person(session, subject.person_id)
+            apps = application_queries.applications_for_person(session, subject.person_id)
             target = next((a for a in apps if a.number == number), None) if number else None
             target = target or next((a for a in apps if a.status == SUBMITTED), None)
             if target is None:
@@ -118,7 +118,7 @@ class ActionUploadOutsideForm(Action):
             dispatcher.utter_message(text="上传材料需要先登录，请说“登录”。")
             return []
         with session_scope() as session:
-            apps = applications.applications_for_person(session, subject.person_id)
+            apps = application_queries.applications_for_person(session, subject.person_id)
             target = next((a for a in apps if a.status == CORRECTION), None)
             if target is None:
                 dispatcher.utter_message(

@@ -13,7 +13,7 @@ from bot.actions.application_answers import interrupting_question
 from bot.actions.login import login_first
 from bot.actions.my_applications import entity
 from bot.actions.session import current_subject
-from govservice import applications, ratings
+from govservice import application_queries, ratings
 from govservice.application_models import RATABLE_STATUSES, RATING_LEVELS, RatingError, ScopeError
 from govservice.db import session_scope
 
@@ -42,7 +42,7 @@ class ActionStartRating(Action):
             return login_first("rate_service")
         number = entity(tracker, "application_no")
         with session_scope() as session:
-            apps = applications.applications_for_person(session, subject.person_id)
+            apps = application_queries.applications_for_person(session, subject.person_id)
             open_apps = [a for a in apps if a.status in RATABLE_STATUSES and a.rating is None]
             target = next((a for a in open_apps if a.number == number), None) or next(iter(open_apps), None)
             if target is None:

@@ -16,7 +16,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.orm import Session
 
-from govservice.applications import applications_for_department
+from govservice.application_queries import applications_for_department
 from govservice.faq import FaqError, list_audit
 from govservice.faq_io import ImportReport, export_csv, export_excel, import_csv, import_excel
 from govservice.faq_search import ANSWER, SUGGEST, answer_question, search

@@ -22,17 +22,19 @@ from govservice.application_models import (
     StatusChange,
     TransitionError,
 )
-from govservice.applications import (
-    accept,
+from govservice.application_queries import (
     applications_for_department,
     applications_for_person,
-    approve,
     get_for_department,
     get_for_person,
-    next_number,
     next_step_text,
-    reject,
     render_applications,
+)
+from govservice.applications import (
+    accept,
+    approve,
+    next_number,
+    reject,
     request_correction,
     resubmit,
     start_review,

@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy.orm import Session
 
 from govservice.application_models import ApplicationNotFound, FollowUp, Rating, RatingError, ScopeError
-from govservice.applications import accept, approve, next_step_text, reject, start_review, submit_application
+from govservice.application_queries import next_step_text
+from govservice.applications import accept, approve, reject, start_review, submit_application
 from govservice.db import session_scope
 from govservice.ratings import (
     HOLIDAYS,
