@@ -2,23 +2,23 @@
 
 The login form is protected against CSRF before any session exists with a double-submit token:
 a random value in a short-lived cookie that the form must repeat. Wrong passwords count per
-username (in this process): after :data:`MAX_FAILURES` within :data:`LOCK_MINUTES` the account's
-logins are refused for that time, so passwords cannot be guessed at speed.
+username in the database (:mod:`govservice.officer_lockout`), shared by every instance: after
+five within fifteen minutes the username's logins are refused, so passwords cannot be guessed at speed.
 """
 
 from __future__ import annotations
 
+import datetime
 import secrets
-import threading
-import time
 from functools import partial
-from typing import Dict, List, Optional
+from typing import Optional, Tuple
 
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.orm import Session
 
+from govservice import officer_lockout
 from govservice.faq import record_audit
 from govservice.officers import DEPT_OFFICER, authenticate_password
 from staff.console.guard import LOGIN_PATH, session_user, staff_user
@@ -27,24 +27,8 @@ from staff.console.sessions import COOKIE_NAME, SESSION_HOURS, csrf_matches, end
 from staff.web import in_transaction
 
 LOGIN_CSRF_COOKIE = "staff_login_csrf"
-MAX_FAILURES = 5
-LOCK_MINUTES = 15
 BAD_LOGIN = "用户名或密码错误"
-LOCKED = f"登录失败次数过多，请{LOCK_MINUTES}分钟后再试"
-_failures: Dict[str, List[float]] = {}
-_failures_lock = threading.Lock()
-
-
-def _recent_failures(username: str) -> List[float]:
-    cutoff = time.monotonic() - LOCK_MINUTES * 60
-    with _failures_lock:
-        _failures[username] = [t for t in _failures.get(username, []) if t > cutoff]
-        return _failures[username]
-
-
-def _count_failure(username: str) -> None:
-    with _failures_lock:
-        _failures.setdefault(username, []).append(time.monotonic())
+LOCKED = f"登录失败次数过多，请{officer_lockout.LOCK_MINUTES}分钟后再试"
 
 
 def _set_cookie(request: Request, reply: HTTPResponse, name: str, value: str, max_age: int) -> None:
@@ -82,13 +66,18 @@ async def login_form(request: Request) -> HTTPResponse:
     return _login_page(request)
 
 
-def _login(username: str, password: str, session: Session) -> Optional[str]:
-    officer = authenticate_password(session, username, password)
+def _login(username: str, password: str, session: Session) -> Tuple[Optional[str], str]:
+    """A session token, or None and the Chinese reason; a lock is checked before the password."""
+    now = datetime.datetime.now()
+    if officer_lockout.is_locked(session, username, now):
+        return None, LOCKED
+    officer = authenticate_password(session, username, password) if username and password else None
     if officer is None:
-        return None
+        officer_lockout.record_failure(session, username, now)
+        return None, BAD_LOGIN
     user = staff_user(officer)
     record_audit(session, user.actor, "console_login", "officer", user.username, "登录控制台")
-    return start_session(session, user.username)
+    return start_session(session, user.username), ""
 
 
 async def login(request: Request) -> HTTPResponse:
@@ -99,12 +88,9 @@ async def login(request: Request) -> HTTPResponse:
         return _login_page(request, "页面已过期，请重新登录", status=403)
     username = (form.get("username") or "").strip()[:40]
     password = (form.get("password") or "")[:200]
-    if len(_recent_failures(username)) >= MAX_FAILURES:
-        return _login_page(request, LOCKED, status=429)
-    token = await in_transaction(request, partial(_login, username, password)) if username and password else None
+    token, error = await in_transaction(request, partial(_login, username, password))
     if token is None:
-        _count_failure(username)
-        return _login_page(request, BAD_LOGIN, status=401)
+        return _login_page(request, error, status=429 if error == LOCKED else 401)
     reply = response.redirect(_safe_next(form.get("next")), status=303)
     _set_cookie(request, reply, COOKIE_NAME, sign(token), SESSION_HOURS * 3600)
     _clear_cookie(reply, LOGIN_CSRF_COOKIE)
