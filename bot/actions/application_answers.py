@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Dict, Mapping, Optional, Tuple
+from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
 
 import requests
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.backoffice import catalog
-from bot.actions.service_guide import INTENT_ASPECT, service_mentions
+from bot.actions.service_guide import INTENT_ASPECT, resolve_service, service_mentions
 from govservice import guide
 from govservice.application_forms import COMMIT_WORDS, is_affirmative
 from govservice.application_models import ApplicationError, Attachment
 from govservice.db import session_scope
 from govservice.materials_check import store_attachment
 
-QUESTION_MARKERS = ("?", "？", "吗", "么", "多少", "哪", "怎么", "什么", "几", "要不要", "能不能", "可不可以", "是否")
+QUESTION_MARKERS = (
+    "?", "？", "吗", "么", "多少", "多久", "多长", "哪", "怎么", "咋", "如何", "什么", "啥", "几",
+    "要不要", "能不能", "可不可以", "是否",
+)
 NO_WORDS = ("不符合", "不是", "不对", "有误", "错了", "不办", "算了", "不要", "否", "不用了")
 MIN_CONFIDENCE = 0.5
 DOWNLOAD_TIMEOUT = 5.0
@@ -61,7 +64,9 @@ def interrupting_question(
 ) -> bool:
     """Answer a 办事指南 question asked mid-form; True when the message was such a question.
 
-    The question is about the item named in it, or else the item being applied for.
+    The question is about the item named in it, else the item being applied for, else the item
+    under discussion; when none is known (or the name fits several items) the citizen is asked
+    to name it, rather than the question being taken as an answer to the form.
 
     Args:
         dispatcher: where the answer goes.
@@ -76,13 +81,24 @@ def interrupting_question(
     if not any(marker in text for marker in QUESTION_MARKERS):
         return False
     mentions = service_mentions(tracker)
-    item = catalog().resolve(mentions, text).item if mentions else None
-    item = item or catalog().get(plan.get("item_key"))
-    if item is None:
-        return False
-    dispatcher.utter_message(text=guide.answer(item, INTENT_ASPECT[name]))
+    if mentions:
+        resolution = catalog().resolve(mentions, text)
+        item, candidates = resolution.item, resolution.candidates
+    else:
+        item, candidates = catalog().get(plan.get("item_key")) or resolve_service(tracker).item, []
+    if item is not None:
+        dispatcher.utter_message(text=guide.answer(item, INTENT_ASPECT[name]))
+    else:
+        dispatcher.utter_message(text=which_item_text([str(c.name) for c in candidates]))
     dispatcher.utter_message(text=resume)
     return True
+
+
+def which_item_text(candidates: Sequence[str]) -> str:
+    """Ask which item a question is about, naming the candidates when the name fits several."""
+    example = candidates[0] if candidates else "居住证申领"
+    choices = f"您问的是{'、'.join(f'「{c}」' for c in candidates)}中的哪一项？" if candidates else "您问的是哪个事项？"
+    return f"{choices}请连同事项名称再问一次，比如“{example}要带什么材料”。"
 
 
 def _entity(tracker: Tracker, name: str) -> Optional[str]:

@@ -28,6 +28,8 @@ NOT_LOGGED_IN = "未登录"
 LOGIN_SLOTS = ("login_id", "login_name", "company_code", "login_rep_id", "login_code", "login_ref")
 _CODE = re.compile(r"(?<!\d)\d{6}(?!\d)")
 _RESEND = ("重新发送", "重发", "再发", "没收到", "收不到")
+# Words of the login itself: "验证码是多少" is about the code, not a 办事指南 question about fees.
+_LOGIN_WORDS = ("验证码", "短信", "号码", "证号", "姓名", "名字", "登录", "代码")
 
 
 def _not_asked(tracker: Tracker, slot: str, value: Any) -> bool:
@@ -49,10 +51,11 @@ def _no_answer(
     """
     if _not_asked(tracker, slot, value):
         return {slot: None}
-    if interrupting_question(dispatcher, tracker, {}, resume="好的，我们继续登录："):
+    text = str(value)
+    about_login = any(word in text for word in _LOGIN_WORDS)
+    if not about_login and interrupting_question(dispatcher, tracker, {}, resume="好的，我们继续登录："):
         return {slot: None}
     intent, confidence = latest_intent(tracker)
-    text = str(value)
     # A typed name or number is an answer even when the classifier thinks otherwise.
     if intent in PERSONAL_INTENTS and confidence >= MIN_CONFIDENCE and not re.search(r"\d", text):
         if auth.normalize_name(text) is None:
@@ -240,6 +243,7 @@ class ActionRememberRequest(Action):
         pending = None
         if intent in PERSONAL_INTENTS:
             pending = "|".join([intent, *certificate_words(tracker)])
+            dispatcher.utter_message(text="查询您本人的电子证照需要先登录，登录后马上为您查询。")
         return [*_reset_login_slots(), SlotSet("pending_request", pending)]
 
 

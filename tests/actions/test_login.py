@@ -140,6 +140,46 @@ async def test_a_guide_question_mid_login_is_answered_and_not_taken_as_a_name(di
     assert texts[0].startswith("【居民身份证补领】收费标准") and texts[1] == "好的，我们继续登录："
 
 
+async def test_a_question_without_an_item_mid_login_uses_the_item_under_discussion(dispatcher, catalog) -> None:
+    # "想办个营业执照" set service_item before the login began; "要带啥" is about that item.
+    slots = {"service_item": "business_licence_individual"}
+    turn = _form_turn("login_id", "要带啥", "colloquial-question", slots, intent="ask_materials")
+    events = await ValidateLoginForm().run(dispatcher, turn, DOMAIN)
+    assert events == [SlotSet("login_id", None)]
+    texts = [m["text"] for m in dispatcher.messages]
+    assert texts[0].startswith("办理【个体工商户设立登记】需准备以下") and texts[1] == "好的，我们继续登录："
+
+
+@pytest.mark.parametrize(
+    ("text", "entities", "asked"),
+    [
+        ("多久能拿到", [], "您问的是哪个事项？请连同事项名称再问一次，比如“居住证申领要带什么材料”。"),
+        (
+            "驾照要带啥",
+            [service("机动车驾驶证")],
+            "您问的是「机动车驾驶证期满换证」、「机动车驾驶证遗失补证」中的哪一项？"
+            "请连同事项名称再问一次，比如“机动车驾驶证期满换证要带什么材料”。",
+        ),
+    ],
+)
+async def test_a_question_about_no_known_item_mid_login_asks_which(
+    dispatcher, catalog, text: str, entities: List[Dict[str, Any]], asked: str
+) -> None:
+    turn = _form_turn("login_id", text, "which-item", {}, intent="ask_time_limit", entities=entities)
+    events = await ValidateLoginForm().run(dispatcher, turn, DOMAIN)
+    assert events == [SlotSet("login_id", None)]
+    assert [m["text"] for m in dispatcher.messages] == [asked, "好的，我们继续登录："]
+
+
+async def test_a_question_about_the_login_itself_is_not_a_guide_question(dispatcher, catalog) -> None:
+    slots = {"service_item": "business_licence_individual", "login_ref": "some-ref"}
+    turn = _form_turn("login_code", "验证码是多少", "code-question", slots, intent="ask_fee")
+    events = await ValidateLoginForm().run(dispatcher, turn, DOMAIN)
+    assert events == [SlotSet("login_code", None)]
+    expected = "验证码是短信中的6位数字，请直接输入这6位数字；说“取消”可退出登录。"
+    assert [m["text"] for m in dispatcher.messages] == [expected]
+
+
 async def test_another_personal_request_mid_login_replaces_the_remembered_one(dispatcher) -> None:
     text, entity = "我的驾驶证什么时候到期", {"entity": "certificate", "value": "机动车驾驶证", "start": 2, "end": 5}
     turn = _form_turn("login_name", text, "other-request", {}, intent="query_certificate_expiry", entities=[entity])
@@ -159,6 +199,7 @@ async def test_remember_request_keeps_intent_and_typed_certificate_word(dispatch
     tracker = make_tracker("看看我结婚证", "show_certificate", entities=entities)
     events = await ActionRememberRequest().run(dispatcher, tracker, DOMAIN)
     assert events == [*(SlotSet(s, None) for s in LOGIN_SLOTS), SlotSet("pending_request", "show_certificate|结婚证")]
+    assert [m["text"] for m in dispatcher.messages] == ["查询您本人的电子证照需要先登录，登录后马上为您查询。"]
 
 
 async def test_first_message_is_not_taken_as_an_answer_when_the_form_starts(dispatcher) -> None:
