@@ -1,4 +1,4 @@
-"""Government service halls (办事大厅) and the nearest one to a location."""
+"""Government service halls (办事大厅): the nearest one to a location, or the one for a named area."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import List, Optional, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import yaml
 
@@ -25,6 +25,7 @@ class Hall:
     phone: str
     latitude: float
     longitude: float
+    areas: Sequence[str] = ()
 
     def describe(self) -> str:
         """Name, address, hours and phone, in Chinese."""
@@ -34,7 +35,8 @@ class Hall:
 @lru_cache(maxsize=4)
 def _load(path: Path) -> Tuple[Hall, ...]:
     raw = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
-    return tuple(Hall(**entry) for entry in (raw or {}).get("halls", []))
+    entries = (raw or {}).get("halls", [])
+    return tuple(Hall(**{**entry, "areas": tuple(entry.get("areas") or ())}) for entry in entries)
 
 
 def halls() -> List[Hall]:
@@ -52,6 +54,18 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 def nearest(latitude: float, longitude: float) -> Optional[Tuple[Hall, float]]:
     """The hall closest to the location and its distance in km; None without halls."""
-    ranked = sorted(((distance_km(latitude, longitude, h.latitude, h.longitude), h) for h in halls()),
-                    key=lambda pair: pair[0])
+    ranked = sorted(
+        ((distance_km(latitude, longitude, h.latitude, h.longitude), h) for h in halls()), key=lambda pair: pair[0]
+    )
     return (ranked[0][1], ranked[0][0]) if ranked else None
+
+
+def for_area(text: str) -> Optional[Hall]:
+    """The hall whose area the text names ("我住榕城区那边"), the longest name winning; else None."""
+    named = [(len(area), hall) for hall in halls() for area in hall.areas if area and area in text]
+    return max(named, key=lambda pair: pair[0])[1] if named else None
+
+
+def area_names() -> List[str]:
+    """The first (full) area name of every hall that has areas, for hints such as “滨江区”."""
+    return [hall.areas[0] for hall in halls() if hall.areas]
