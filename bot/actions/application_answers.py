@@ -81,11 +81,16 @@ def interrupting_question(
     if not any(marker in text for marker in QUESTION_MARKERS):
         return False
     mentions = service_mentions(tracker)
+    current = catalog().get(plan.get("item_key"))
     if mentions:
         resolution = catalog().resolve(mentions, text)
         item, candidates = resolution.item, resolution.candidates
+        # "身份证要多少钱" while applying for 身份证换领: the name fits several items, one of them this one.
+        current = current or catalog().get(tracker.get_slot("service_item"))
+        if item is None and current is not None and current.key in {c.key for c in candidates}:
+            item = current
     else:
-        item, candidates = catalog().get(plan.get("item_key")) or resolve_service(tracker).item, []
+        item, candidates = current or resolve_service(tracker).item, []
     if item is not None:
         dispatcher.utter_message(text=guide.answer(item, INTENT_ASPECT[name]))
     else:

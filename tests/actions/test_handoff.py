@@ -16,6 +16,7 @@ from bot.actions.handoff import (
 )
 from govservice import handoff
 from govservice.db import session_scope
+from govservice.handoff_hours import office_hours
 from govservice.officers import seed_officers
 from tests.actions.conftest import make_tracker
 
@@ -82,7 +83,8 @@ async def test_without_an_agent_on_duty_the_citizen_may_leave_a_message(always_o
 async def test_outside_office_hours_the_citizen_may_leave_a_message(
     agent_on_duty: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    tomorrow = (datetime.date.today() + datetime.timedelta(days=1)).isoweekday()
+    # Tomorrow in the office's zone (Asia/Shanghai), not the machine's: from 16:00 UTC they differ.
+    tomorrow = (office_hours().local().date() + datetime.timedelta(days=1)).isoweekday()
     monkeypatch.setenv("HANDOFF_DAYS", str(tomorrow))  # today is never in office hours
     events, texts = await _ask("citizen-d")
     assert events == [SlotSet("handoff_available", False), *CLEARED]

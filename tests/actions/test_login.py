@@ -171,6 +171,17 @@ async def test_a_question_about_no_known_item_mid_login_asks_which(
     assert [m["text"] for m in dispatcher.messages] == [asked, "好的，我们继续登录："]
 
 
+async def test_a_name_that_fits_several_items_means_the_one_under_discussion(dispatcher, catalog) -> None:
+    turn = _form_turn(
+        "login_id", "身份证要多少钱", "renewal-fee", {"service_item": "id_card_renew"}, intent="ask_fee",
+        entities=[service("居民身份证")],
+    )
+    events = await ValidateLoginForm().run(dispatcher, turn, DOMAIN)
+    assert events == [SlotSet("login_id", None)]
+    texts = [m["text"] for m in dispatcher.messages]
+    assert texts[0].startswith("【居民身份证换领】收费标准") and texts[1] == "好的，我们继续登录："
+
+
 async def test_a_question_about_the_login_itself_is_not_a_guide_question(dispatcher, catalog) -> None:
     slots = {"service_item": "business_licence_individual", "login_ref": "some-ref"}
     turn = _form_turn("login_code", "验证码是多少", "code-question", slots, intent="ask_fee")
