@@ -66,6 +66,7 @@ class Catalog:
         mentions: Iterable[str],
         text: str = "",
         fallback_topic: str | None = None,
+        prefer: str | None = None,
     ) -> Resolution:
         """Resolve the citizen's mentions to an item.
 
@@ -73,6 +74,8 @@ class Catalog:
             mentions: entity values (item keys, names, aliases, topic names or synonyms).
             text: the citizen's whole message; its words pick a variant within a topic.
             fallback_topic: the topic under discussion, for messages such as "补领的".
+            prefer: the key of the item under discussion; when the mention fits several items
+                and this is one of them, it is the one meant ("身份证要多少钱" during 身份证换领).
 
         Returns:
             The resolution; ``ambiguous`` when a clarifying question is needed.
@@ -91,7 +94,7 @@ class Catalog:
             return Resolution()
         if len(candidates) == 1:
             return Resolution(item=self.items[candidates[0]], topic=topic)
-        best = self._pick_variant(candidates, text)
+        best = self._pick_variant(candidates, text) or (prefer if prefer in candidates else None)
         if best:
             return Resolution(item=self.items[best], topic=topic)
         return Resolution(candidates=[self.items[k] for k in candidates], topic=topic)

@@ -119,3 +119,11 @@ def answer(item: ServiceItem, aspect: str) -> str:
     """
     render = _RENDERERS.get(aspect, _overview)
     return f"{render(item)}\n{DISCLAIMER}"
+
+
+def which_item_question(candidates: Sequence[ServiceItem]) -> str:
+    """Ask which item a question is about, naming the candidates when the name fits several."""
+    names = [str(item.name) for item in candidates]
+    example = names[0] if names else "居住证申领"
+    choices = f"您问的是{'、'.join(f'「{n}」' for n in names)}中的哪一项？" if names else "您问的是哪个事项？"
+    return f"{choices}请连同事项名称再问一次，比如“{example}要带什么材料”。"

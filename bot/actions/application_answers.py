@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, Mapping, Optional, Tuple
 
 import requests
 from rasa_sdk import Tracker
@@ -81,29 +81,18 @@ def interrupting_question(
     if not any(marker in text for marker in QUESTION_MARKERS):
         return False
     mentions = service_mentions(tracker)
-    current = catalog().get(plan.get("item_key"))
+    current = plan.get("item_key")
     if mentions:
-        resolution = catalog().resolve(mentions, text)
+        resolution = catalog().resolve(mentions, text, prefer=current or tracker.get_slot("service_item"))
         item, candidates = resolution.item, resolution.candidates
-        # "身份证要多少钱" while applying for 身份证换领: the name fits several items, one of them this one.
-        current = current or catalog().get(tracker.get_slot("service_item"))
-        if item is None and current is not None and current.key in {c.key for c in candidates}:
-            item = current
     else:
-        item, candidates = current or resolve_service(tracker).item, []
+        item, candidates = catalog().get(current) or resolve_service(tracker).item, []
     if item is not None:
         dispatcher.utter_message(text=guide.answer(item, INTENT_ASPECT[name]))
     else:
-        dispatcher.utter_message(text=which_item_text([str(c.name) for c in candidates]))
+        dispatcher.utter_message(text=guide.which_item_question(candidates))
     dispatcher.utter_message(text=resume)
     return True
-
-
-def which_item_text(candidates: Sequence[str]) -> str:
-    """Ask which item a question is about, naming the candidates when the name fits several."""
-    example = candidates[0] if candidates else "居住证申领"
-    choices = f"您问的是{'、'.join(f'「{c}」' for c in candidates)}中的哪一项？" if candidates else "您问的是哪个事项？"
-    return f"{choices}请连同事项名称再问一次，比如“{example}要带什么材料”。"
 
 
 def _entity(tracker: Tracker, name: str) -> Optional[str]:

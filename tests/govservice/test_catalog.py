@@ -34,6 +34,15 @@ def test_bare_topic_is_ambiguous_with_every_variant(catalog: Catalog) -> None:
     assert {i.key for i in resolution.candidates} == {"id_card_first", "id_card_renew", "id_card_lost"}
 
 
+def test_an_ambiguous_mention_means_the_preferred_item_only_when_it_is_a_candidate(catalog: Catalog) -> None:
+    preferred = catalog.resolve(["居民身份证"], "身份证要多少钱", prefer="id_card_renew")
+    assert preferred.item is not None and preferred.item.key == "id_card_renew"
+    assert catalog.resolve(["居民身份证"], "身份证要多少钱", prefer="residence_permit").ambiguous
+    # Words in the message still win over the preference.
+    lost = catalog.resolve(["居民身份证"], "身份证丢了要多少钱", prefer="id_card_renew")
+    assert lost.item is not None and lost.item.key == "id_card_lost"
+
+
 def test_variant_words_resolve_within_the_topic_in_discussion(catalog: Catalog) -> None:
     resolution = catalog.resolve([], "补领的", fallback_topic="居民身份证")
     assert resolution.item is not None and resolution.item.key == "id_card_lost"

@@ -43,3 +43,13 @@ def test_every_aspect_renders_for_every_item(catalog: Catalog, aspect: str) -> N
 def test_time_limits_in_working_days() -> None:
     assert guide.days_text(0) == "即办（当场办结）"
     assert guide.days_text(20) == "20个工作日"
+
+
+def test_which_item_question_names_the_candidates(catalog: Catalog) -> None:
+    candidates = catalog.resolve(["居民身份证"], "身份证").candidates
+    first = str(candidates[0].name)
+    choices = "、".join(f"「{c.name}」" for c in candidates)
+    assert guide.which_item_question(candidates) == (
+        f"您问的是{choices}中的哪一项？请连同事项名称再问一次，比如“{first}要带什么材料”。"
+    )
+    assert guide.which_item_question([]) == "您问的是哪个事项？请连同事项名称再问一次，比如“居住证申领要带什么材料”。"
