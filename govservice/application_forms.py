@@ -21,11 +21,13 @@ from sqlalchemy.orm import Session
 from govservice import config
 from govservice.application_materials import MaterialSpec
 from govservice.application_models import ApplicationError
-from govservice.masking import mask_id_number, mask_phone
+from govservice.masking import mask_credit_code, mask_id_number, mask_phone
 from govservice.materials_check import COMMITMENT, EXPIRED, FORM, HELD, MaterialsCheck, check_materials
-from govservice.models import Person, ServiceItem
+from govservice.models import Company, Person, ServiceItem
 
 AFFIRM_WORDS = ("确认", "是的", "对", "好", "可以", "符合", "无误", "提交", "嗯", "行")
+COMPANY_APPLICANT = "法人"
+"""The applicant type (``applicant_types`` in the catalog) a company login may apply for."""
 COMMIT_WORDS = ("承诺", "告知承诺")
 
 
@@ -81,6 +83,8 @@ class ApplicationPlan:
     check: MaterialsCheck
     prefill: Dict[str, str] = field(default_factory=dict)
     fields: List[FormField] = field(default_factory=list)
+    applicant: str = "person"
+    """"person", or "company" for an application in a company's name (a company login)."""
 
     @property
     def blocking(self) -> List[str]:
@@ -113,24 +117,61 @@ class ApplicationPlan:
             "fixed": fixed,
             "collect": collect,
             "blocking": self.blocking,
+            "applicant": self.applicant,
         }
 
 
+def _company_prefill(session: Session, item: ServiceItem, company_code: str) -> Dict[str, str]:
+    company = session.get(Company, company_code)
+    if company is None:
+        raise ApplicationError("未找到本单位信息，请重新登录")
+    if COMPANY_APPLICANT not in (item.applicant_types or []):
+        raise ApplicationError(
+            f"当前为企业登录，{item.name}是面向个人的事项。请先说“退出登录”，再以个人身份登录后申请。"
+        )
+    rep = company.legal_rep
+    prefill = {
+        "申请单位": str(company.name),
+        "统一社会信用代码": mask_credit_code(str(company.credit_code)),
+        "法定代表人": str(rep.name),
+        "联系电话": mask_phone(str(rep.phone)),
+    }
+    if company.address:
+        prefill["单位地址"] = str(company.address)
+    return prefill
+
+
 def plan_application(
-    session: Session, item: ServiceItem, person_id: str, today: Optional[datetime.date] = None
+    session: Session,
+    item: ServiceItem,
+    person_id: str,
+    today: Optional[datetime.date] = None,
+    *,
+    company_code: Optional[str] = None,
 ) -> ApplicationPlan:
-    """Plan the application of ``item`` by ``person_id`` (records the 用证记录 of the check)."""
+    """Plan the application of ``item`` by ``person_id`` (records the 用证记录 of the check).
+
+    With ``company_code`` (a company login) the application is the company's: the item must be
+    open to 法人, and the materials are checked against the company's library only.
+
+    Raises:
+        ApplicationError: unknown person or company, or a personal item in a company login.
+    """
     person = session.get(Person, person_id)
     if person is None:
         raise ApplicationError("未找到您的身份信息，请重新登录")
-    check = check_materials(session, item, person_id, today)
-    prefill = {
-        "申请人": str(person.name),
-        "公民身份号码": mask_id_number(str(person.id_number)),
-        "联系电话": mask_phone(str(person.phone)),
-    }
-    if person.address:
-        prefill["户籍地址"] = str(person.address)
+    if company_code:
+        prefill = _company_prefill(session, item, company_code)
+        check = check_materials(session, item, company_code, today, holder_kind="company")
+    else:
+        check = check_materials(session, item, person_id, today)
+        prefill = {
+            "申请人": str(person.name),
+            "公民身份号码": mask_id_number(str(person.id_number)),
+            "联系电话": mask_phone(str(person.phone)),
+        }
+        if person.address:
+            prefill["户籍地址"] = str(person.address)
     for entry in check.materials:
         if entry.status == HELD:
             prefill[entry.name] = "已调用电子证照（免提交）"
@@ -143,6 +184,7 @@ def plan_application(
         check=check,
         prefill=prefill,
         fields=form_fields(str(item.key)),
+        applicant="company" if company_code else "person",
     )
 
 

@@ -13,9 +13,11 @@ from bot.actions.session import channel_and_sender, current_subject
 from govservice.application_forms import material_specs, next_field, next_material
 from govservice.application_models import ApplicationError
 from govservice.applications import submit_application
+from govservice.auth import Subject
 
 DONE = "done"
 STOPPED = "好的，本次申请已取消，没有提交任何内容。需要时可以随时重新申请。"
+LOGIN_CHANGED = "登录身份已变化（个人与企业登录不同），本次申请已取消，未提交任何内容。请以新的身份重新申请。"
 MATERIAL_HINT = "请点击对话框的📎按钮上传（PDF、JPG、PNG，10MB以内），在微信中可直接发送图片。"
 
 
@@ -165,11 +167,14 @@ class ValidateApplicationForm(FormValidationAction):
         if subject is None:
             dispatcher.utter_message(text="您的登录已超时，请说“登录”重新登录后再确认提交（已填写内容会保留）。")
             return {"app_confirm": None}
-        number = self._submit(dispatcher, tracker, plan, subject.person_id)
+        if (plan.get("applicant") == "company") != (subject.company_code is not None):
+            dispatcher.utter_message(text=LOGIN_CHANGED)
+            return {"app_confirm": "no", "app_cancelled": True}
+        number = self._submit(dispatcher, tracker, plan, subject)
         return {"app_confirm": DONE if number else None, "app_number": number}
 
     def _submit(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, plan: Dict[str, Any], person: str
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, plan: Dict[str, Any], subject: Subject
     ) -> Optional[str]:
         channel, sender = channel_and_sender(tracker)
         answers = dict_slot(tracker, "app_answers")
@@ -179,7 +184,8 @@ class ValidateApplicationForm(FormValidationAction):
                 None,
                 idempotency_key=f"chat:{channel}:{sender}:{tracker.get_slot('app_key')}",
                 item_key=plan["item_key"],
-                person_id=person,
+                person_id=subject.person_id,
+                company_code=subject.company_code,
                 channel=channel,
                 sender=sender,
                 form_data={labels.get(k, k): v for k, v in answers.items()},

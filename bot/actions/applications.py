@@ -19,6 +19,7 @@ from bot.actions.service_guide import resolve_service, service_button
 from bot.actions.session import current_subject
 from govservice import guide
 from govservice.application_forms import plan_application
+from govservice.application_models import ApplicationError
 from govservice.db import session_scope
 from govservice.ids import opaque_id
 from govservice.materials_check import render_check
@@ -61,10 +62,16 @@ class ActionStartApplication(Action):
             if item is None:
                 dispatcher.utter_message(text="该事项暂时无法在线申请，请咨询12345政务服务便民热线。")
                 return []
-            plan = plan_application(session, item, subject.person_id)
-            check_text = render_check(plan.check)
             location = guide.answer(item, "location")
+            try:
+                plan = plan_application(session, item, subject.person_id, company_code=subject.company_code)
+            except ApplicationError as error:
+                plan, refusal = None, str(error)
         events: List[Dict[str, Any]] = [SlotSet("service_item", key), SlotSet("service_topic", item_view.topic)]
+        if plan is None:
+            dispatcher.utter_message(text=refusal)
+            return events
+        check_text = render_check(plan.check)
         if not plan.online:
             dispatcher.utter_message(text=f"{plan.item_name}暂不支持网上申请，需要到窗口办理。\n{location}")
             return events

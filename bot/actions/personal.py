@@ -13,7 +13,7 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions.backoffice import catalog
 from bot.actions.service_guide import service_button
-from bot.actions.session import current_subject
+from bot.actions.session import current_subject, library_of
 from govservice import auth, certificate_text, certificate_uses, certificates
 from govservice.db import session_scope
 from govservice.models import Company
@@ -91,8 +91,8 @@ def answer_personal_request(
     the other library gets the way to it (log out and log in as the other) instead.
     """
     today = date.today()
-    company = subject.company_code is not None
-    holder, kind = (subject.company_code or subject.person_id), ("company" if company else "person")
+    holder, kind = library_of(subject)
+    company = kind == "company"
     owner = certificate_text.owner_word(company)
     who = "本单位" if company else "本人"
     actor = ("citizen", f"{who}（智能助手）")

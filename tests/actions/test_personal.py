@@ -13,27 +13,18 @@ from govservice import applications
 from govservice.certificates import issue_certificate
 from govservice.db import session_scope
 from govservice.demo_data import FIXED_COMPANY_CODE
-from govservice.models import Binding, Certificate, Person
+from govservice.models import Certificate, Person
 from tests.actions.conftest import make_tracker
+from tests.actions.test_applications import bind
 
 ZHANG = "11010519491231002X"
 RENEWAL_HINT = "有证照即将到期或已过期，需要看看换证办理指南吗？"
 
 
-def bind(person_id: str, company_code: Optional[str] = None) -> str:
-    """A REST sender logged in as the person (or, with ``company_code``, as that company)."""
-    sender, now = f"personal-{uuid.uuid4().hex}", datetime.datetime.now()
-    with session_scope() as session:
-        session.add(
-            Binding(
-                channel="rest",
-                sender=sender,
-                person_id=person_id,
-                company_code=company_code,
-                created_at=now,
-                last_seen=now,
-            )
-        )
+def login(person_id: str, company_code: Optional[str] = None) -> str:
+    """A new REST sender logged in as the person (or, with ``company_code``, as that company)."""
+    sender = f"personal-{uuid.uuid4().hex}"
+    bind(sender, person_id, company_code)
     return sender
 
 
@@ -50,7 +41,7 @@ async def ask(dispatcher, sender: str, text: str, intent: str, entities: Optiona
 
 
 async def test_a_company_login_sees_the_company_library(dispatcher, catalog) -> None:
-    sender = bind(ZHANG, FIXED_COMPANY_CODE)
+    sender = login(ZHANG, FIXED_COMPANY_CODE)
     said = await ask(
         dispatcher, sender, "我们公司的营业执照什么时候到期", "query_certificate_expiry", [certificate("营业执照", 5)]
     )
@@ -67,7 +58,7 @@ async def test_a_company_login_sees_the_company_library(dispatcher, catalog) -> 
 
 
 async def test_a_person_login_asking_for_the_company_is_told_how(dispatcher, catalog) -> None:
-    sender = bind(ZHANG)
+    sender = login(ZHANG)
     assert await ask(dispatcher, sender, "查看本单位证照", "query_certificates") == PERSON_SESSION_NOTE
     assert await ask(dispatcher, sender, "咱們公司有哪些證照", "query_certificates") == PERSON_SESSION_NOTE
     said = await ask(dispatcher, sender, "营业执照啥时候到期", "query_certificate_expiry", [certificate("营业执照", 0)])
@@ -91,7 +82,7 @@ def _driver(days_left: int) -> str:
 
 async def test_after_a_renewal_the_cancelled_licence_no_longer_triggers_the_hint(dispatcher, catalog) -> None:
     driver = _driver(30)
-    sender = bind(driver)
+    sender = login(driver)
     said = await ask(dispatcher, sender, "我有哪些证照", "query_certificates")
     assert "30天后到期" in said and RENEWAL_HINT in said
     app = applications.submit_application(
