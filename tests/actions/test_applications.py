@@ -10,11 +10,14 @@ import pytest
 from rasa_sdk.events import FollowupAction, SlotSet
 
 from bot.actions.application_form import ValidateApplicationForm
+from bot.actions.application_questions import ActionAskAppConfirm, ActionAskAppField
 from bot.actions.applications import ActionApplicationDone, ActionStartApplication, reset_application
 from bot.actions.login import LOGIN_SLOTS
 from bot.actions.my_applications import ActionMyApplications
+from govservice.application_forms import summary_text
 from govservice.application_models import Application, Attachment
 from govservice.db import session_scope
+from govservice.delivery import LIBRARY_ADDRESS
 from govservice.demo_data import FIXED_COMPANY_CODE
 from govservice.materials_check import store_attachment
 from govservice.models import Binding
@@ -254,3 +257,52 @@ async def test_a_company_login_cannot_apply_for_a_personal_item_nor_switch_befor
     bind(person, ZHANG, FIXED_COMPANY_CODE)  # logged out and in again as the company mid-application
     _, said = await answer(slots, person, "app_confirm", "确认提交", "affirm")
     assert slots["app_cancelled"] is True and slots.get("app_number") is None and "登录身份已变化" in said[0]
+
+
+async def test_postal_delivery_asks_for_the_address_prefilled_from_the_library(dispatcher, catalog) -> None:
+    sender = f"app-{uuid.uuid4().hex}"
+    bind(sender)
+    tracker = make_tracker("我要换身份证", "apply_service", [service("身份证换领")], sender_id=sender)
+    events = await ActionStartApplication().run(dispatcher, tracker, {})
+    slots = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+    assert slots["app_plan"]["address"]["masked"] == "示范市示范大道***号"  # the raw address is not in the tracker
+    assert "示范大道100号" not in str(events)
+    _, said = await answer(slots, sender, "app_field", "邮寄到家")
+    assert slots["app_answers"] == {"delivery": "邮寄到家"} and slots["app_field"] is None
+    ask = ActionAskAppField().question(form_turn("", "inform", "app_field", slots, sender), slots["app_plan"])
+    assert ask == {
+        "text": "将寄到您居民户口簿上登记的地址：示范市示范大道***号。"
+        "地址无误请回复“地址无误”；要寄到其他地方，请直接输入新的收件地址。",
+        "buttons": [{"title": "地址无误", "payload": "地址无误"}],
+    }
+    _, said = await answer(slots, sender, "app_field", "还没想好")
+    assert "请输入详细的收件地址" in said[0] and "delivery_address" not in slots["app_answers"]
+    await answer(slots, sender, "app_field", "地址无误", "affirm")
+    assert slots["app_field"] == "done" and slots["app_answers"]["delivery_address"] == LIBRARY_ADDRESS
+    provided = {str(m["id"]): ["upload", upload()] for m in slots["app_plan"]["collect"]}
+    slots.update(app_provided=provided)
+    summary = ActionAskAppConfirm().question(form_turn("", "inform", "app_confirm", slots, sender), slots["app_plan"])
+    assert "· 收件地址：示范市示范大道***号（居民户口簿登记地址）" in summary["text"]
+    await answer(slots, sender, "app_confirm", "确认提交", "affirm")
+    with session_scope() as session:
+        app = session.query(Application).filter(Application.number == slots["app_number"]).one()
+        assert app.form_data == {"领取方式": "邮寄到家", "收件地址": "示范市示范大道100号"}
+
+
+async def test_a_new_postal_address_is_taken_and_shown_masked(dispatcher, catalog) -> None:
+    sender = f"app-{uuid.uuid4().hex}"
+    bind(sender)
+    tracker = make_tracker("驾照到期换证", "apply_service", [service("驾驶证期满换证")], sender_id=sender)
+    slots = {
+        e["name"]: e["value"]
+        for e in await ActionStartApplication().run(dispatcher, tracker, {})
+        if e["event"] == "slot"
+    }
+    await answer(slots, sender, "app_field", "邮寄到家")
+    await answer(slots, sender, "app_field", "寄到示范市民生路88号3栋502室吧")
+    assert slots["app_answers"]["delivery_address"] == "寄到示范市民生路88号3栋502室吧"
+    text = summary_text(slots["app_plan"], slots["app_answers"], {})
+    assert "· 收件地址：寄到示范市民生路**号*栋***室吧" in text and "88号" not in text
+    pickup = {"app_plan": slots["app_plan"], "app_answers": {}}
+    await answer(pickup, sender, "app_field", "窗口自取")
+    assert pickup["app_field"] == "done" and pickup["app_answers"] == {"delivery": "窗口自取"}
