@@ -24,6 +24,7 @@ from govservice.db import session_scope
 from govservice.ids import opaque_id
 from govservice.materials_check import render_check
 from govservice.models import ServiceItem
+from govservice.newborn_materials import BUNDLE_ONLY_ITEM
 
 FORM_SLOTS = ("app_eligible", "app_prefill_ok", "app_field", "app_material", "app_confirm")
 START_NOTE = "现在开始在线申请，大约需要1～3分钟。中途有问题可以直接问我，说“不办了”可随时取消。"
@@ -53,6 +54,9 @@ class ActionStartApplication(Action):
             dispatcher.utter_message(text=text, buttons=buttons or None)
             return [SlotSet("service_topic", resolution.topic)]
         key = item_view.key
+        if key == BUNDLE_ONLY_ITEM:
+            dispatcher.utter_message(text=f"{item_view.name}通过“新生儿出生一件事”办理，可同时办理医保参保和社保卡。")
+            return [SlotSet("service_item", key), FollowupAction("action_start_newborn")]
         subject = current_subject(tracker)
         if subject is None:
             dispatcher.utter_message(text=f"在线申请{item_view.name}需要先登录，以便调取您的电子证照、免交材料。")
