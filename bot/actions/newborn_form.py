@@ -170,7 +170,8 @@ class ValidateNewbornForm(FormValidationAction):
             dispatcher.utter_message(text="您的登录已超时，请说“登录”重新登录后继续（已填写内容会保留）。")
             return {"nb_material": None}
         text = str(tracker.latest_message.get("text") or "")
-        if wants_to_stop(tracker) or (need.status == STATEMENT and said_no(tracker)):
+        refused = said_no(tracker) or bool(re.search(r"不(同意|签|愿|要)", text))
+        if wants_to_stop(tracker) or (need.status == STATEMENT and refused):
             dispatcher.utter_message(text=STOPPED)
             return {"nb_material": "done", "nb_confirm": "no"}
         if need.status == STATEMENT:
