@@ -141,11 +141,6 @@ class NewbornStart:
     birth_masked: str = ""
 
     @property
-    def role_field(self) -> str:
-        """The shared field that holds the applicant's own name (father_name or mother_name)."""
-        return name_field(self.role)
-
-    @property
     def needs(self) -> List[Need]:
         """The materials as far as the choices made so far decide them."""
         return newborn_needs(self.role, self.held, self.data)
