@@ -21,11 +21,14 @@ from sqlalchemy.orm import Session
 from govservice import config
 from govservice.application_materials import MaterialSpec
 from govservice.application_models import ApplicationError
-from govservice.masking import mask_id_number, mask_phone
+from govservice.delivery import LIBRARY_ADDRESS, address_on_file, library_address, looks_like_address, mask_address
+from govservice.masking import mask_credit_code, mask_id_number, mask_phone
 from govservice.materials_check import COMMITMENT, EXPIRED, FORM, HELD, MaterialsCheck, check_materials
-from govservice.models import Person, ServiceItem
+from govservice.models import Company, Person, ServiceItem
 
 AFFIRM_WORDS = ("确认", "是的", "对", "好", "可以", "符合", "无误", "提交", "嗯", "行")
+COMPANY_APPLICANT = "法人"
+"""The applicant type (``applicant_types`` in the catalog) a company login may apply for."""
 COMMIT_WORDS = ("承诺", "告知承诺")
 
 
@@ -38,6 +41,14 @@ class FormField:
     ask: str
     choices: Sequence[str] = ()
     min_length: int = 1
+    when: Mapping[str, str] = field(default_factory=dict)
+    """Ask only when the earlier answers have these values (e.g. ``{"delivery": "邮寄到家"}``)."""
+    prefill: str = ""
+    """``library_address``: offer the address on file in the library for confirmation first."""
+
+    def applies(self, answers: Mapping[str, str]) -> bool:
+        """Whether the field is asked, given the answers so far."""
+        return all(answers.get(key) == value for key, value in self.when.items())
 
     def parse(self, text: str) -> str:
         """The field's value from the citizen's answer.
@@ -46,6 +57,8 @@ class FormField:
             ApplicationError: the answer does not fit (Chinese message naming what is expected).
         """
         answer = (text or "").strip()
+        if self.prefill == "library_address" and not looks_like_address(answer):
+            raise ApplicationError(f"请输入详细的{self.label}，包括街道和门牌号，例如“示范市民生路88号3栋502室”。")
         if self.choices:
             found = [c for c in self.choices if c in answer]
             if not found:
@@ -81,6 +94,10 @@ class ApplicationPlan:
     check: MaterialsCheck
     prefill: Dict[str, str] = field(default_factory=dict)
     fields: List[FormField] = field(default_factory=list)
+    address: Optional[Dict[str, Any]] = None
+    """The address on file offered for 邮寄到家 (masked, with its certificate), if a field wants it."""
+    applicant: str = "person"
+    """"person", or "company" for an application in a company's name (a company login)."""
 
     @property
     def blocking(self) -> List[str]:
@@ -113,24 +130,68 @@ class ApplicationPlan:
             "fixed": fixed,
             "collect": collect,
             "blocking": self.blocking,
+            "applicant": self.applicant,
+            "address": self.address,
         }
 
 
+def _company_prefill(session: Session, item: ServiceItem, company_code: str) -> Dict[str, str]:
+    company = session.get(Company, company_code)
+    if company is None:
+        raise ApplicationError("未找到本单位信息，请重新登录")
+    if COMPANY_APPLICANT not in (item.applicant_types or []):
+        raise ApplicationError(
+            f"当前为企业登录，{item.name}是面向个人的事项。请先说“退出登录”，再以个人身份登录后申请。"
+        )
+    rep = company.legal_rep
+    prefill = {
+        "申请单位": str(company.name),
+        "统一社会信用代码": mask_credit_code(str(company.credit_code)),
+        "法定代表人": str(rep.name),
+        "联系电话": mask_phone(str(rep.phone)),
+    }
+    if company.address:
+        prefill["单位地址"] = str(company.address)
+    return prefill
+
+
 def plan_application(
-    session: Session, item: ServiceItem, person_id: str, today: Optional[datetime.date] = None
+    session: Session,
+    item: ServiceItem,
+    person_id: str,
+    today: Optional[datetime.date] = None,
+    *,
+    company_code: Optional[str] = None,
 ) -> ApplicationPlan:
-    """Plan the application of ``item`` by ``person_id`` (records the 用证记录 of the check)."""
+    """Plan the application of ``item`` by ``person_id`` (records the 用证记录 of the check).
+
+    With ``company_code`` (a company login) the application is the company's: the item must be
+    open to 法人, and the materials are checked against the company's library only.
+
+    Raises:
+        ApplicationError: unknown person or company, or a personal item in a company login.
+    """
     person = session.get(Person, person_id)
     if person is None:
         raise ApplicationError("未找到您的身份信息，请重新登录")
-    check = check_materials(session, item, person_id, today)
-    prefill = {
-        "申请人": str(person.name),
-        "公民身份号码": mask_id_number(str(person.id_number)),
-        "联系电话": mask_phone(str(person.phone)),
-    }
-    if person.address:
-        prefill["户籍地址"] = str(person.address)
+    holder, kind = (company_code, "company") if company_code else (person_id, "person")
+    fields = form_fields(str(item.key))
+    address = None
+    if any(f.prefill == "library_address" for f in fields):
+        found = library_address(session, holder, f"办理{item.name}：预填邮寄地址", today, holder_kind=kind)
+        address = found.to_slot() if found else None
+    if company_code:
+        prefill = _company_prefill(session, item, company_code)
+        check = check_materials(session, item, company_code, today, holder_kind="company")
+    else:
+        check = check_materials(session, item, person_id, today)
+        prefill = {
+            "申请人": str(person.name),
+            "公民身份号码": mask_id_number(str(person.id_number)),
+            "联系电话": mask_phone(str(person.phone)),
+        }
+        if person.address:
+            prefill["户籍地址"] = mask_address(str(person.address))
     for entry in check.materials:
         if entry.status == HELD:
             prefill[entry.name] = "已调用电子证照（免提交）"
@@ -142,7 +203,9 @@ def plan_application(
         online=item.handling in ("online", "both"),
         check=check,
         prefill=prefill,
-        fields=form_fields(str(item.key)),
+        fields=fields,
+        address=address,
+        applicant="company" if company_code else "person",
     )
 
 
@@ -169,9 +232,47 @@ def material_specs(plan: Mapping[str, Any], provided: Mapping[str, Sequence[Any]
 def next_field(plan: Mapping[str, Any], answers: Mapping[str, str]) -> Optional[FormField]:
     """The first field of the plan not answered yet."""
     for entry in plan.get("fields", []):
-        if entry["key"] not in answers:
-            return FormField(**entry)
+        form_field = FormField(**entry)
+        if entry["key"] not in answers and form_field.applies(answers):
+            return form_field
     return None
+
+
+def shown_answer(plan: Mapping[str, Any], key: str, value: str) -> str:
+    """An answer as chat texts show it: addresses masked, the library's with its source."""
+    entry: Mapping[str, Any] = next((f for f in plan.get("fields", []) if f["key"] == key), {})
+    if entry.get("prefill") != "library_address":
+        return value
+    address = plan.get("address") or {}
+    if value == LIBRARY_ADDRESS and address:
+        return f"{address['masked']}（{address['source']}登记地址）"
+    return mask_address(value)
+
+
+def submission_form_data(
+    session: Session, plan: Mapping[str, Any], answers: Mapping[str, str], holder_id: str, holder_kind: str
+) -> Dict[str, str]:
+    """The form data stored with the application, by Chinese label; a confirmed library address is read now.
+
+    Raises:
+        ApplicationError: the address on file is no longer in the holder's library.
+    """
+    labels = {f["key"]: f["label"] for f in plan.get("fields", [])}
+    data = {}
+    for key, value in answers.items():
+        if value == LIBRARY_ADDRESS:
+            purpose = f"办理{plan.get('item_name', '')}：邮寄送达地址"
+            certificate_id = (plan.get("address") or {}).get("certificate_id")
+            found = (
+                address_on_file(session, holder_id, int(certificate_id), purpose, holder_kind=holder_kind)
+                if certificate_id is not None
+                else None
+            )
+            if not found:
+                raise ApplicationError("电子证照中的地址已无法调取，请说“不办了”后重新申请，并直接输入收件地址。")
+            value = found
+        data[labels.get(key, key)] = value
+    return data
 
 
 def next_material(plan: Mapping[str, Any], provided: Mapping[str, Any]) -> Optional[Dict[str, Any]]:
@@ -183,7 +284,11 @@ def summary_text(plan: Mapping[str, Any], answers: Mapping[str, str], provided: 
     """The summary shown before the citizen confirms the submission."""
     lines = [f"请核对您的申请：{plan['item_name']}（受理部门：{plan['department']}）"]
     lines += [f"· {label}：{value}" for label, value in plan.get("prefill", {}).items()]
-    lines += [f"· {f['label']}：{answers.get(f['key'], '')}" for f in plan.get("fields", [])]
+    lines += [
+        f"· {f['label']}：{shown_answer(plan, f['key'], answers[f['key']])}"
+        for f in plan.get("fields", [])
+        if f["key"] in answers
+    ]
     for material in plan.get("collect", []):
         source = (provided.get(str(material["id"])) or [None])[0]
         lines.append(f"· {material['name']}：{'已签署告知承诺' if source == 'commitment' else '已上传'}")

@@ -18,7 +18,8 @@ from govservice.materials_check import is_form_material
 from govservice.models import Certificate, CertificateUse, Material, ServiceItem
 
 MaterialSpec = Tuple[int, str, Any]
-"""``(material_id, source, ref)``: ref is a certificate id, an attachment id or None (承诺, 在线填写的申请表)."""
+"""``(material_id, source, ref)``: ref is a certificate id, an attachment id, None for an online
+form, and for a commitment None (the standard 告知承诺 text) or the text the applicant signed."""
 
 COMMITMENT_TEXT = "本人承诺已具备「{material}」所证明的条件，所述情况真实，如有不实愿承担相应法律责任。"
 """The 告知承诺 text recorded for a material provided by commitment."""
@@ -60,6 +61,7 @@ def resolve_materials(
         elif source == "commitment":
             if not material.commitment_allowed:
                 raise ApplicationError(f"「{material.name}」不支持告知承诺，请上传材料")
+            obj = str(ref) if ref else None
         elif source == "form":
             if not is_form_material(str(material.name)):
                 raise ApplicationError(f"「{material.name}」不是申请表，请上传材料")
@@ -98,6 +100,6 @@ def add_materials(
         elif source == "upload":
             row.attachment_id = obj.id
         elif source == "commitment":
-            row.commitment_text = COMMITMENT_TEXT.format(material=material.name)
+            row.commitment_text = obj or COMMITMENT_TEXT.format(material=material.name)
         session.add(row)
     session.flush()

@@ -24,9 +24,23 @@ from govservice.application_models import (
 from govservice.materials_check import fit_message
 
 
-def applications_for_person(session: Session, person_id: str, limit: int = 20) -> List[Application]:
-    """The person's applications, newest first."""
-    query = session.query(Application).filter(Application.person_id == person_id)
+def applications_for_person(
+    session: Session, person_id: str, limit: int = 20, *, company_code: Optional[str] = None
+) -> List[Application]:
+    """The applications a login sees, newest first.
+
+    Args:
+        session: the database session.
+        person_id: the logged-in person.
+        limit: at most this many.
+        company_code: after a company login, the company's applications; otherwise the person's
+            own, without those the person made in a company's name.
+    """
+    query = session.query(Application)
+    if company_code:
+        query = query.filter(Application.company_code == company_code)
+    else:
+        query = query.filter(Application.person_id == person_id, Application.company_code.is_(None))
     return query.order_by(Application.created_at.desc(), Application.id.desc()).limit(limit).all()
 
 

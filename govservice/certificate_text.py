@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 from typing import Any, List, Optional, Sequence
 
+from govservice.certificate_uses import UseHistory
 from govservice.certificates import effective_status
 from govservice.masking import mask_identifier, redact_text
 from govservice.models import Certificate, CertificateUse
@@ -24,6 +25,11 @@ _ACTOR_TEXT = {
     "application": "办件{actor}调用",
     "officer": "工作人员{actor}查看",
 }
+
+
+def owner_word(company: bool) -> str:
+    """Whose library a text speaks of: 您 (a person's login) or 本单位 (a company's login)."""
+    return "本单位" if company else "您"
 
 
 def _size(text: str) -> int:
@@ -71,16 +77,18 @@ def _validity_line(cert: Certificate, today: datetime.date) -> str:
     return f"有效期至：{_date(cert.valid_until)}{expiry_note(cert, today)}"
 
 
-def render_list(certs: Sequence[Certificate], today: Optional[datetime.date] = None) -> str:
+def render_list(certs: Sequence[Certificate], today: Optional[datetime.date] = None, *, company: bool = False) -> str:
     """Render a numbered list: type and status, masked number, validity with reminders.
 
     Args:
         certs: the certificates, in display order.
         today: the reference date; ``date.today()`` by default.
+        company: the library is a company's (本单位), not the person's.
     """
     today = today or datetime.date.today()
+    owner = owner_word(company)
     if not certs:
-        return "您的电子证照库中暂无证照。"
+        return f"{owner}的电子证照库中暂无证照。"
     blocks = [
         "\n".join(
             [
@@ -91,7 +99,7 @@ def render_list(certs: Sequence[Certificate], today: Optional[datetime.date] = N
         )
         for i, cert in enumerate(certs, start=1)
     ]
-    return redact_text(_fit(f"您的电子证照共{len(certs)}项：", blocks))
+    return redact_text(_fit(f"{owner}的电子证照共{len(certs)}项：", blocks))
 
 
 def _attribute_text(value: Any) -> str:
@@ -133,6 +141,8 @@ def render_expiring(
     certs: Sequence[Certificate],
     today: Optional[datetime.date] = None,
     within_days: int = EXPIRY_WARNING_DAYS,
+    *,
+    company: bool = False,
 ) -> str:
     """Render the expiry reminder for certificates that expire soon (soonest first).
 
@@ -140,6 +150,7 @@ def render_expiring(
         certs: the expiring certificates, e.g. from ``certificates.expiring_certificates``.
         today: the reference date; ``date.today()`` by default.
         within_days: the window the list was built with.
+        company: the library is a company's (本单位), not the person's.
     """
     today = today or datetime.date.today()
     if not certs:
@@ -149,7 +160,7 @@ def render_expiring(
         days = (cert.valid_until - today).days if cert.valid_until else 0
         left = "今天到期" if days <= 0 else f"还剩{days}天"
         blocks.append(f"{i}. {cert.type_name}：{_date(cert.valid_until)}到期（{left}）")
-    header = f"您有{len(certs)}项证照将在{within_days}天内到期，请及时办理："
+    header = f"{owner_word(company)}有{len(certs)}项证照将在{within_days}天内到期，请及时办理："
     footer = "如需了解换领办法，可以直接问我，例如“驾照到期怎么换”。"
     return redact_text(_fit(header, blocks, footer))
 
@@ -160,21 +171,35 @@ def actor_text(use: CertificateUse) -> str:
     return template.format(actor=use.actor)
 
 
-def render_uses(uses: Sequence[CertificateUse]) -> str:
-    """Render the 用证记录: time, certificate type, who and why (newest first as given).
+def _time(moment: datetime.datetime) -> str:
+    return f"{moment:%Y-%m-%d %H:%M}"
+
+
+def render_uses(history: UseHistory, *, company: bool = False) -> str:
+    """Render the 用证记录: uses by departments and applications first, own lookups folded.
 
     Args:
-        uses: the uses, with their certificate loaded (``certificates.uses_for_holder`` does).
+        history: from ``certificate_uses.use_history`` (uses by others, newest first, with their
+            certificate loaded, and the count of the holder's own lookups).
+        company: the library is a company's (本单位), not the person's.
     """
-    if not uses:
+    if not history.others and not history.own_count:
         return "暂无用证记录。"
+    own = ""
+    if history.own_count:
+        who = "本单位" if company else "本人"
+        latest = f"，最近一次{_time(history.own_latest)}" if history.own_latest else ""
+        own = f"另有{who}通过智能助手查询{history.own_count}次{latest}。"
+    if not history.others:
+        return redact_text(f"暂无部门或办件调用{owner_word(company)}的证照。\n{own}")
     blocks = [
         "\n".join(
             [
-                f"{i}. {use.used_at:%Y-%m-%d %H:%M} {use.certificate.type_name}",
+                f"{i}. {_time(use.used_at)} {use.certificate.type_name}",
                 f"   {actor_text(use)}，用途：{use.purpose}",
             ]
         )
-        for i, use in enumerate(uses, start=1)
+        for i, use in enumerate(history.others, start=1)
     ]
-    return redact_text(_fit(f"最近{len(uses)}条用证记录：", blocks))
+    header = f"最近{len(history.others)}条部门和办件用证记录（最新在前）："
+    return redact_text(_fit(header, blocks, own))

@@ -19,10 +19,12 @@ import datetime
 import uuid
 from typing import List, Optional, Sequence
 
-from sqlalchemy import or_
-from sqlalchemy.orm import Query, Session, joinedload
-from stdnum.iso7064 import mod_11_2
+from sqlalchemy import and_, exists, or_
+from sqlalchemy.orm import Query, Session, aliased, joinedload
 
+from govservice.licence_ids import LICENCE_ROOT as LICENCE_ROOT
+from govservice.licence_ids import is_valid_licence_identifier as is_valid_licence_identifier
+from govservice.licence_ids import licence_identifier
 from govservice.models import Certificate, CertificateType, CertificateUse, Department
 
 ACTOR_TYPES = ("citizen", "application", "officer")
@@ -30,9 +32,6 @@ ACTOR_TYPES = ("citizen", "application", "officer")
 
 INACTIVE_STATUSES = ("已注销", "挂失")
 """Stored statuses that override the validity dates."""
-
-LICENCE_ROOT = "1.2.156.3005.2"
-"""Object-identifier prefix of GB/T 36904-style electronic licence identifiers."""
 
 
 def effective_status(cert: Certificate, today: Optional[datetime.date] = None) -> str:
@@ -88,6 +87,47 @@ def _holder_query(session: Session, holder_id: str, holder_kind: str) -> Query:
         .filter(column == holder_id)
         .order_by(CertificateType.code, Certificate.issue_date.desc(), Certificate.id)
     )
+
+
+def _not_superseded(query: Query) -> Query:
+    """Leave out certificates replaced by a newer active one of the same type and holder.
+
+    After 换证 the old certificate is normally marked 已注销; a replacement that arrived without
+    that mark (e.g. issued at a window elsewhere) must not leave the old one looking current.
+    """
+    newer = aliased(Certificate)
+    replaced = exists().where(
+        newer.type_name == Certificate.type_name,
+        or_(newer.holder_id == Certificate.holder_id, newer.holder_company == Certificate.holder_company),
+        or_(
+            newer.issue_date > Certificate.issue_date,
+            and_(newer.issue_date == Certificate.issue_date, newer.id > Certificate.id),
+        ),
+        or_(newer.status.is_(None), newer.status.notin_(INACTIVE_STATUSES)),
+    )
+    return query.filter(~replaced)
+
+
+def renewal_due(
+    session: Session, certs: Sequence[Certificate], within_days: int = 60, today: Optional[datetime.date] = None
+) -> List[Certificate]:
+    """Return the certificates of ``certs`` that need renewing, in the given order.
+
+    Only current certificates count: one that expires within ``within_days`` or has expired,
+    and is neither cancelled, lost nor replaced by a newer active certificate of the same type
+    (the old card after a renewal). 长期 certificates never need renewing. Reads no new
+    certificate, so no 用证记录 is added.
+    """
+    today = today or datetime.date.today()
+    limit = today + datetime.timedelta(days=within_days)
+    candidates = [
+        c for c in certs if c.valid_until is not None and c.valid_until <= limit and c.status not in INACTIVE_STATUSES
+    ]
+    if not candidates:
+        return []
+    ids = [c.id for c in candidates]
+    current = {row[0] for row in _not_superseded(session.query(Certificate.id).filter(Certificate.id.in_(ids)))}
+    return [c for c in candidates if c.id in current]
 
 
 def _record_uses(session: Session, certs: Sequence[Certificate], actor_type: str, actor: str, purpose: str) -> None:
@@ -164,15 +204,16 @@ def expiring_certificates(
     purpose: str,
     holder_kind: str = "person",
 ) -> List[Certificate]:
-    """Return the holder's valid certificates that expire within ``within_days``, soonest first.
+    """Return the holder's current valid certificates that expire within ``within_days``, soonest first.
 
-    A certificate expiring today is still valid and included; expired, cancelled, lost or
-    long-term (长期) certificates are not. Records a use for each one returned.
+    A certificate expiring today is still valid and included; expired, cancelled, lost,
+    replaced (see :func:`renewal_due`) or long-term (长期) certificates are not. Records a use
+    for each one returned.
     """
     today = today or datetime.date.today()
     limit = today + datetime.timedelta(days=within_days)
     certs = (
-        _holder_query(session, holder_id, holder_kind)
+        _not_superseded(_holder_query(session, holder_id, holder_kind))
         .filter(Certificate.valid_until.isnot(None))
         .filter(Certificate.valid_until >= today, Certificate.valid_until <= limit)
         .filter(or_(Certificate.status.is_(None), Certificate.status.notin_(INACTIVE_STATUSES)))
@@ -182,6 +223,14 @@ def expiring_certificates(
     )
     _record_uses(session, certs, actor_type, actor, purpose)
     return certs
+
+
+def held_by_companies(session: Session, type_names: Sequence[str]) -> bool:
+    """Whether companies hold certificates of any of these types (营业执照), so a person may mean their company's."""
+    query = session.query(Certificate.id).filter(
+        Certificate.holder_company.isnot(None), Certificate.type_name.in_(list(type_names))
+    )
+    return query.first() is not None
 
 
 def get_certificate(
@@ -216,36 +265,6 @@ def uses_for_holder(
         .limit(limit)
         .all()
     )
-
-
-def _check_input(body: str) -> str:
-    """Turn the identifier body into digits for MOD 11-2: letters become 10-35, dots are dropped."""
-    return "".join(c if c.isdigit() else str(ord(c) - 55) for c in body.upper() if c.isalnum())
-
-
-def licence_identifier(type_code: str, issuer_credit_code: str, serial: str, version: int = 1) -> str:
-    """Build a GB/T 36904-style electronic licence identifier (illustrative, not official).
-
-    Format: ``1.2.156.3005.2.<type code>.<issuer credit code>.<serial>.<version>.<check>``. The
-    check character is ISO 7064 MOD 11-2 (0-9 or X, via python-stdnum) over the digits of the
-    body, letters counted as two-digit values A=10 … Z=35.
-
-    Args:
-        type_code: the certificate type code (certificate_types.yml ``code``).
-        issuer_credit_code: the issuing department's unified social credit code.
-        serial: a serial number unique per type and issuer.
-        version: the certificate version, 1 for a first issue.
-    """
-    body = f"{LICENCE_ROOT}.{type_code}.{issuer_credit_code}.{serial}.{version}"
-    return f"{body}.{mod_11_2.calc_check_digit(_check_input(body))}"
-
-
-def is_valid_licence_identifier(identifier: str) -> bool:
-    """Return whether the check character of a licence identifier is right."""
-    body, _, check = (identifier or "").rpartition(".")
-    if not body.startswith(LICENCE_ROOT + ".") or len(check) != 1:
-        return False
-    return bool(mod_11_2.is_valid(_check_input(body) + check))
 
 
 def issue_certificate(

@@ -40,12 +40,13 @@ OPTIONAL_TYPES = [
 ]
 Spec = Tuple[str, str, datetime.date, Optional[datetime.date], Dict[str, Any]]
 
+ZHANG_ADDRESS = "示范市示范大道100号"
 DEMO_CITIZENS: List[Dict[str, Any]] = [
     {
         "name": "张三",
         "id_number": "11010519491231002X",
         "phone": "13800138000",
-        "address": "示范市示范大道100号",
+        "address": ZHANG_ADDRESS,
         "certificates": ["居民身份证", "居民户口簿", "结婚证", "社会保障卡", "机动车驾驶证", "不动产权证书"],
         "note": "驾驶证45天后到期；示范市张三商贸有限公司法定代表人",
     },
@@ -150,14 +151,14 @@ def _id_card_years(age: int) -> Optional[int]:
 # Fixed certificates: (holder, type, number, days before today it was issued, validity, attributes).
 # Validity: None for 长期, an int for years after issue, or ("expires_in", days) counted from today.
 FIXED_CERTIFICATES: List[Tuple[str, str, str, int, Any, Dict[str, str]]] = [
-    ("张三", "居民身份证", "11010519491231002X", 3650, None, {"住址": "示范市示范大道100号"}),
-    ("张三", "居民户口簿", "350102003456", 9000, None, {"户主": "张三", "户别": "家庭户"}),
+    ("张三", "居民身份证", "11010519491231002X", 3650, None, {"住址": ZHANG_ADDRESS}),
+    ("张三", "居民户口簿", "350102003456", 9000, None, {"户主": "张三", "户别": "家庭户", "住址": ZHANG_ADDRESS}),
     ("张三", "结婚证", "J350102-1975-000318", 18250, None, {"持证人": "张三", "配偶姓名": "王秀英"}),
     ("张三", "社会保障卡", "F35010021", 1100, 10, {"社会保障号码": "11010519491231002X"}),
     ("张三", "机动车驾驶证", "11010519491231002X", 0, ("expires_in", 45), {"准驾车型": "C1"}),
     ("张三", "不动产权证书", "闽（2016）示范市不动产权第0012345号", 3600, None, {"用途": "住宅"}),
     ("李四", "居民身份证", "440308199901101512", 1200, 10, {"住址": "示范市滨江路8号"}),
-    ("李四", "居民户口簿", "350103004512", 2500, None, {"户主": "李四", "户别": "家庭户"}),
+    ("李四", "居民户口簿", "350103004512", 2500, None, {"户主": "李四", "户别": "家庭户", "住址": "示范市滨江路8号"}),
     ("李四", "社会保障卡", "F35010588", 900, 10, {"社会保障号码": "440308199901101512"}),
     ("李四", "机动车驾驶证", "440308199901101512", 700, 6, {"准驾车型": "C1"}),
     # 李四's daughter was born 12 days ago: the hospital issued her 出生医学证明 into his library
@@ -248,7 +249,7 @@ def _add_citizen(loader: _Loader, rng: random.Random, index: int, today: datetim
     loader.add(("居民身份证", id_number, issued, until, {"姓名": name, "住址": address}), holder_id=id_number)
     booklet = f"{id_number[:6]}{rng.randrange(10**6):06d}"
     issued = _days(today, -rng.randrange(400, 9000))
-    loader.add(("居民户口簿", booklet, issued, None, {"户别": "家庭户"}), holder_id=id_number)
+    loader.add(("居民户口簿", booklet, issued, None, {"户别": "家庭户", "住址": address}), holder_id=id_number)
     card, issued = f"{rng.choice('ABCDEF')}{rng.randrange(10**8):08d}", _days(today, -rng.randrange(100, 3000))
     status = "挂失" if index % 13 == 4 else "有效"
     spec = ("社会保障卡", card, issued, _years(issued, 10), {"社会保障号码": id_number})

@@ -18,6 +18,7 @@ import yaml
 from openpyxl import Workbook, load_workbook
 from sqlalchemy.orm import Session
 
+from govservice import facts
 from govservice.config import KNOWLEDGE_BASE
 from govservice.faq import EntryFields, FaqError, create_entry, set_status, update_entry, validate_fields
 from govservice.faq_models import ENTRY_STATUSES, PUBLISHED, STATUS_LABELS, FaqEntry
@@ -227,8 +228,11 @@ def import_excel(session: Session, data: bytes, actor: str) -> ImportReport:
 def load_seed_entries(directory: Path = FAQ_DIR) -> List[Dict[str, Any]]:
     """Every entry of the seed files, each with its file's category and default department.
 
+    Facts written as placeholders in an answer (``{{phone:GA}}``, see :mod:`govservice.facts`)
+    are filled in from their one source.
+
     Raises:
-        FaqError: a duplicate key or an entry without key, question or answer.
+        FaqError: a duplicate key, an entry without key, question or answer, or an unknown fact.
     """
     entries: List[Dict[str, Any]] = []
     seen = set()
@@ -241,7 +245,13 @@ def load_seed_entries(directory: Path = FAQ_DIR) -> List[Dict[str, Any]]:
             if key in seen:
                 raise FaqError(f"{path.name}：键 {key} 重复")
             seen.add(key)
-            entries.append({"category": data["category"], "department": data.get("department"), **raw})
+            try:
+                answer = facts.expand(str(raw["answer"]))
+            except facts.FactError as error:
+                raise FaqError(f"{path.name}：条目 {key} 的答案引用了不存在的事实 {error}") from None
+            entries.append(
+                {"category": data["category"], "department": data.get("department"), **raw, "answer": answer}
+            )
     return entries
 
 

@@ -1,4 +1,8 @@
-"""Government service halls (办事大厅): the nearest one to a location, or the one for a named area."""
+"""Government service halls (办事大厅): the nearest one to a location, or the one for a named area.
+
+A hall run by one department names it (``department:``) and takes its phone and office hours
+from ``departments.yml``; writing them again in ``halls.yml`` is refused, so they cannot disagree.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,11 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import yaml
 
-from govservice import config
+from govservice import config, facts
 
 EARTH_RADIUS_KM = 6371.0
 
@@ -26,22 +30,43 @@ class Hall:
     latitude: float
     longitude: float
     areas: Sequence[str] = ()
+    department: str = ""
 
     def describe(self) -> str:
         """Name, address, hours and phone, in Chinese."""
         return f"{self.name}\n地址：{self.address}\n办公时间：{self.office_hours}\n咨询电话：{self.phone}"
 
 
+class HallError(ValueError):
+    """``halls.yml`` repeats or lacks a fact; the message says which hall."""
+
+
+def _hall(entry: Dict[str, Any]) -> Hall:
+    code = entry.get("department")
+    if code:
+        if "phone" in entry or "office_hours" in entry:
+            raise HallError(f"{entry.get('name')}：由部门{code}管理的大厅，电话和办公时间只写在 departments.yml")
+        dept = facts.departments().get(str(code))
+        if dept is None:
+            raise HallError(f"{entry.get('name')}：部门{code}不在 departments.yml 中")
+        entry = {**entry, "phone": dept["consult_phone"], "office_hours": dept["office_hours"]}
+    return Hall(**{**entry, "areas": tuple(entry.get("areas") or ())})
+
+
 @lru_cache(maxsize=4)
 def _load(path: Path) -> Tuple[Hall, ...]:
     raw = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
-    entries = (raw or {}).get("halls", [])
-    return tuple(Hall(**{**entry, "areas": tuple(entry.get("areas") or ())}) for entry in entries)
+    return tuple(_hall(entry) for entry in (raw or {}).get("halls", []))
 
 
 def halls() -> List[Hall]:
     """Every hall, in file order."""
     return list(_load(config.KNOWLEDGE_BASE / "halls.yml"))
+
+
+def hall_named(name: str) -> Optional[Hall]:
+    """The hall with this exact name, or None."""
+    return next((hall for hall in halls() if hall.name == name), None)
 
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

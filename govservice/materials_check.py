@@ -154,15 +154,18 @@ def check_materials(
     today: Optional[datetime.date] = None,
     *,
     actor: str = "智能助手",
+    holder_kind: str = "person",
 ) -> MaterialsCheck:
-    """Check every material of ``item`` against the citizen's certificate library.
+    """Check every material of ``item`` against the applicant's certificate library.
 
     Args:
         session: the database session (the caller commits; the 用证记录 are flushed).
         item: the service item.
-        person_id: the citizen's ID number.
+        person_id: the citizen's ID number, or the credit code when ``holder_kind="company"``.
         today: the reference date for validity; ``date.today()`` by default.
         actor: the channel recorded in the 用证记录.
+        holder_kind: "person", or "company" for an application made in a company login (the
+            company's library only: the representative's own certificates are not its).
 
     Returns:
         The check, one :class:`MaterialStatus` per material in catalog order: "held" (a valid
@@ -176,7 +179,7 @@ def check_materials(
     certs: List[Certificate] = []
     if types:
         purpose = f"办理{item.name}：材料核验"
-        certs = find_certificates(session, person_id, types, "citizen", actor, purpose, today)
+        certs = find_certificates(session, person_id, types, "citizen", actor, purpose, today, holder_kind=holder_kind)
     best = _best(certs, today)
     result = MaterialsCheck(item_key=str(item.key), item_name=str(item.name))
     renewals: Dict[str, Optional[ServiceItem]] = {}

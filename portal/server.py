@@ -20,6 +20,8 @@ from sanic.exceptions import NotFound
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from govservice import facts
+
 PORTAL_DIR = Path(__file__).resolve().parent
 STATIC_DIR = PORTAL_DIR / "static"
 INDEX_FILE = PORTAL_DIR / "index.html"
@@ -43,6 +45,8 @@ SECURITY_HEADERS: Dict[str, str] = {
     "Referrer-Policy": "strict-origin-when-cross-origin",
 }
 DATA_SERVER = re.compile(r'data-server="[^"]*"')
+ITEM_CARD = re.compile(r'<li data-item="([\w-]+)"(?: data-note="([^"]*)")?></li>')
+"""A card the catalog fills in: ``<li data-item="id_card_lost"></li>``, optionally with a note."""
 
 
 def check_public_url(url: str) -> str:
@@ -76,9 +80,26 @@ def content_security_policy(rasa_url: str) -> str:
     )
 
 
+def item_card(key: str, note: str = "") -> str:
+    """One card from the catalog: the item's name, department, online or not, promised time limit.
+
+    Raises:
+        KeyError: no item with this key in the catalog.
+    """
+    item = facts.items()[key]
+    department = facts.departments()[item["department"]]["name"]
+    handling = "可网办" if item["handling"] in ("online", "both") else "窗口办理"
+    parts = [department, handling, f"承诺{facts.fact('promised', key)}", *([note] if note else [])]
+    return (
+        f'<li data-item="{html.escape(key)}"><h3>{html.escape(str(item["name"]))}</h3>'
+        f"<p>{html.escape(' · '.join(parts))}</p></li>"
+    )
+
+
 def render_index(rasa_url: str) -> str:
-    """``index.html`` with the widget pointed at ``rasa_url``."""
+    """``index.html`` with the widget pointed at ``rasa_url`` and the item cards filled from the catalog."""
     page = INDEX_FILE.read_text(encoding="utf-8")
+    page = ITEM_CARD.sub(lambda m: item_card(m.group(1), html.unescape(m.group(2) or "")), page)
     return DATA_SERVER.sub(f'data-server="{html.escape(rasa_url, quote=True)}"', page, count=1)
 
 

@@ -9,13 +9,17 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions.application_answers import interrupting_question, read_material, said_no, said_yes, wants_to_stop
-from bot.actions.session import channel_and_sender, current_subject
-from govservice.application_forms import material_specs, next_field, next_material
+from bot.actions.session import channel_and_sender, current_subject, library_of
+from govservice.application_forms import FormField, material_specs, next_field, next_material, submission_form_data
 from govservice.application_models import ApplicationError
 from govservice.applications import submit_application
+from govservice.auth import Subject
+from govservice.db import session_scope
+from govservice.delivery import LIBRARY_ADDRESS, looks_like_address
 
 DONE = "done"
 STOPPED = "好的，本次申请已取消，没有提交任何内容。需要时可以随时重新申请。"
+LOGIN_CHANGED = "登录身份已变化（个人与企业登录不同），本次申请已取消，未提交任何内容。请以新的身份重新申请。"
 MATERIAL_HINT = "请点击对话框的📎按钮上传（PDF、JPG、PNG，10MB以内），在微信中可直接发送图片。"
 
 
@@ -114,11 +118,19 @@ class ValidateApplicationForm(FormValidationAction):
         if interrupting_question(dispatcher, tracker, plan):
             return {"app_field": None}
         try:
-            answers[field.key] = field.parse(str(value))
+            answers[field.key] = self._answer(tracker, plan, field, str(value))
         except ApplicationError as error:
             dispatcher.utter_message(text=str(error))
             return {"app_field": None}
         return {"app_field": None if next_field(plan, answers) else DONE, "app_answers": answers}
+
+    @staticmethod
+    def _answer(tracker: Tracker, plan: Dict[str, Any], field: FormField, text: str) -> str:
+        """The field's value; a yes to the address offered from the library stands for that address."""
+        offered = field.prefill == "library_address" and plan.get("address")
+        if offered and said_yes(tracker) and not looks_like_address(text):
+            return LIBRARY_ADDRESS
+        return field.parse(text)
 
     async def validate_app_material(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -165,24 +177,29 @@ class ValidateApplicationForm(FormValidationAction):
         if subject is None:
             dispatcher.utter_message(text="您的登录已超时，请说“登录”重新登录后再确认提交（已填写内容会保留）。")
             return {"app_confirm": None}
-        number = self._submit(dispatcher, tracker, plan, subject.person_id)
+        if (plan.get("applicant") == "company") != (subject.company_code is not None):
+            dispatcher.utter_message(text=LOGIN_CHANGED)
+            return {"app_confirm": "no", "app_cancelled": True}
+        number = self._submit(dispatcher, tracker, plan, subject)
         return {"app_confirm": DONE if number else None, "app_number": number}
 
     def _submit(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, plan: Dict[str, Any], person: str
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, plan: Dict[str, Any], subject: Subject
     ) -> Optional[str]:
         channel, sender = channel_and_sender(tracker)
-        answers = dict_slot(tracker, "app_answers")
-        labels = {f["key"]: f["label"] for f in plan.get("fields", [])}
+        holder, kind = library_of(subject)
         try:
+            with session_scope() as session:
+                form_data = submission_form_data(session, plan, dict_slot(tracker, "app_answers"), holder, kind)
             app = submit_application(
                 None,
                 idempotency_key=f"chat:{channel}:{sender}:{tracker.get_slot('app_key')}",
                 item_key=plan["item_key"],
-                person_id=person,
+                person_id=subject.person_id,
+                company_code=subject.company_code,
                 channel=channel,
                 sender=sender,
-                form_data={labels.get(k, k): v for k, v in answers.items()},
+                form_data=form_data,
                 materials=material_specs(plan, dict_slot(tracker, "app_provided")),
             )
         except ApplicationError as error:

@@ -77,6 +77,13 @@ class ActionAskAppField(AskAction):
         field = next_field(plan, dict_slot(tracker, "app_answers"))
         if field is None:
             return {"text": "信息已填写完整。"}
+        address = plan.get("address")
+        if field.prefill == "library_address" and address:
+            text = (
+                f"将寄到您{address['source']}上登记的地址：{address['masked']}。"
+                f"地址无误请回复“地址无误”；要寄到其他地方，请直接输入新的{field.label}。"
+            )
+            return {"text": text, "buttons": choices("地址无误")}
         return {"text": field.ask, "buttons": choices(*field.choices) or None}
 
 

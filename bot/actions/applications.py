@@ -19,10 +19,12 @@ from bot.actions.service_guide import resolve_service, service_button
 from bot.actions.session import current_subject
 from govservice import guide
 from govservice.application_forms import plan_application
+from govservice.application_models import ApplicationError
 from govservice.db import session_scope
 from govservice.ids import opaque_id
 from govservice.materials_check import render_check
 from govservice.models import ServiceItem
+from govservice.newborn_materials import BUNDLE_ONLY_ITEM
 
 FORM_SLOTS = ("app_eligible", "app_prefill_ok", "app_field", "app_material", "app_confirm")
 START_NOTE = "现在开始在线申请，大约需要1～3分钟。中途有问题可以直接问我，说“不办了”可随时取消。"
@@ -52,6 +54,9 @@ class ActionStartApplication(Action):
             dispatcher.utter_message(text=text, buttons=buttons or None)
             return [SlotSet("service_topic", resolution.topic)]
         key = item_view.key
+        if key == BUNDLE_ONLY_ITEM:
+            dispatcher.utter_message(text=f"{item_view.name}通过“新生儿出生一件事”办理，可同时办理医保参保和社保卡。")
+            return [SlotSet("service_item", key), FollowupAction("action_start_newborn")]
         subject = current_subject(tracker)
         if subject is None:
             dispatcher.utter_message(text=f"在线申请{item_view.name}需要先登录，以便调取您的电子证照、免交材料。")
@@ -61,10 +66,16 @@ class ActionStartApplication(Action):
             if item is None:
                 dispatcher.utter_message(text="该事项暂时无法在线申请，请咨询12345政务服务便民热线。")
                 return []
-            plan = plan_application(session, item, subject.person_id)
-            check_text = render_check(plan.check)
             location = guide.answer(item, "location")
+            try:
+                plan = plan_application(session, item, subject.person_id, company_code=subject.company_code)
+            except ApplicationError as error:
+                plan, refusal = None, str(error)
         events: List[Dict[str, Any]] = [SlotSet("service_item", key), SlotSet("service_topic", item_view.topic)]
+        if plan is None:
+            dispatcher.utter_message(text=refusal)
+            return events
+        check_text = render_check(plan.check)
         if not plan.online:
             dispatcher.utter_message(text=f"{plan.item_name}暂不支持网上申请，需要到窗口办理。\n{location}")
             return events

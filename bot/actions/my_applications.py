@@ -65,7 +65,9 @@ class ActionMyApplications(Action):
             dispatcher.utter_message(text="查询办件进度需要先登录。")
             return login_first("query_applications")
         with session_scope() as session:
-            apps = application_queries.applications_for_person(session, subject.person_id)
+            apps = application_queries.applications_for_person(
+                session, subject.person_id, company_code=subject.company_code
+            )
             if number:
                 apps = [a for a in apps if a.number == number] or apps
             dispatcher.utter_message(text=application_queries.render_applications(apps))
@@ -87,7 +89,9 @@ class ActionWithdrawApplication(Action):
             return login_first("withdraw_application")
         number = entity(tracker, "application_no")
         with session_scope() as session:
-            apps = application_queries.applications_for_person(session, subject.person_id)
+            apps = application_queries.applications_for_person(
+                session, subject.person_id, company_code=subject.company_code
+            )
             target = next((a for a in apps if a.number == number), None) if number else None
             target = target or next((a for a in apps if a.status == SUBMITTED), None)
             if target is None:
@@ -118,7 +122,9 @@ class ActionUploadOutsideForm(Action):
             dispatcher.utter_message(text="上传材料需要先登录，请说“登录”。")
             return []
         with session_scope() as session:
-            apps = application_queries.applications_for_person(session, subject.person_id)
+            apps = application_queries.applications_for_person(
+                session, subject.person_id, company_code=subject.company_code
+            )
             target = next((a for a in apps if a.status == CORRECTION), None)
             if target is None:
                 dispatcher.utter_message(

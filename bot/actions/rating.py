@@ -42,7 +42,9 @@ class ActionStartRating(Action):
             return login_first("rate_service")
         number = entity(tracker, "application_no")
         with session_scope() as session:
-            apps = application_queries.applications_for_person(session, subject.person_id)
+            apps = application_queries.applications_for_person(
+                session, subject.person_id, company_code=subject.company_code
+            )
             open_apps = [a for a in apps if a.status in RATABLE_STATUSES and a.rating is None]
             target = next((a for a in open_apps if a.number == number), None) or next(iter(open_apps), None)
             if target is None:

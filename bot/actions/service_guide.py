@@ -9,7 +9,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.backoffice import catalog
-from bot.actions.session import current_subject
+from bot.actions.session import current_subject, library_of
 from govservice import guide
 from govservice.catalog import Resolution
 from govservice.db import session_scope
@@ -70,7 +70,10 @@ def personal_check(tracker: Tracker, item_key: str) -> Optional[str]:
         return None
     with session_scope() as session:
         item = session.get(ServiceItem, item_key)
-        return render_check(check_materials(session, item, subject.person_id)) if item is not None else None
+        if item is None:
+            return None
+        holder, kind = library_of(subject)
+        return render_check(check_materials(session, item, holder, holder_kind=kind))
 
 
 def service_button(intent: str, key: str, title: str) -> Dict[str, str]:

@@ -21,3 +21,14 @@ def current_subject(tracker: Tracker) -> Optional[auth.Subject]:
     channel, sender = channel_and_sender(tracker)
     with session_scope() as session:
         return auth.current_subject(session, channel, sender, datetime.now())
+
+
+def library_of(subject: auth.Subject) -> Tuple[str, str]:
+    """Whose certificate library a login sees, as ``(holder_id, holder_kind)``.
+
+    A company login (法人) sees the company's library only; the representative's own
+    certificates need the representative's own (person) login.
+    """
+    if subject.company_code:
+        return subject.company_code, "company"
+    return subject.person_id, "person"

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 import pytest
 from rasa_sdk.events import FollowupAction, SlotSet
 
 from bot.actions.application_form import ValidateApplicationForm
+from bot.actions.application_questions import ActionAskAppConfirm, ActionAskAppField
 from bot.actions.applications import ActionApplicationDone, ActionStartApplication, reset_application
 from bot.actions.login import LOGIN_SLOTS
+from bot.actions.my_applications import ActionMyApplications
+from govservice.application_forms import summary_text
 from govservice.application_models import Application, Attachment
 from govservice.db import session_scope
+from govservice.delivery import LIBRARY_ADDRESS
+from govservice.demo_data import FIXED_COMPANY_CODE
 from govservice.materials_check import store_attachment
 from govservice.models import Binding
 from tests.actions.conftest import make_tracker, service
@@ -27,11 +32,20 @@ DOMAIN: Dict[str, Any] = {
 }
 
 
-def bind(sender: str, person_id: str = ZHANG) -> None:
-    """Log ``sender`` in on the REST channel (the login itself is tested in test_login.py)."""
+def bind(sender: str, person_id: str = ZHANG, company_code: Optional[str] = None) -> None:
+    """Log ``sender`` in on the REST channel, as the person or their company (login: test_login.py)."""
     now = datetime.now()
     with session_scope() as session:
-        session.merge(Binding(channel="rest", sender=sender, person_id=person_id, created_at=now, last_seen=now))
+        session.merge(
+            Binding(
+                channel="rest",
+                sender=sender,
+                person_id=person_id,
+                company_code=company_code,
+                created_at=now,
+                last_seen=now,
+            )
+        )
 
 
 def upload(person_id: str = ZHANG) -> str:
@@ -186,3 +200,109 @@ async def test_someone_elses_upload_is_not_accepted(dispatcher, catalog) -> None
     entity = [{"entity": "attachment_id", "value": foreign}]
     _, said = await answer(slots, sender, "app_material", "/upload_material", "upload_material", entity)
     assert slots["app_material"] is None and slots["app_provided"] == {} and "没有找到" in said[0]
+
+
+async def test_a_company_login_applies_in_the_company_s_name_with_the_company_s_library(dispatcher, catalog) -> None:
+    sender = f"app-{uuid.uuid4().hex}"
+    bind(sender, ZHANG, FIXED_COMPANY_CODE)
+    tracker = make_tracker(
+        "我们公司要办有限公司设立登记", "apply_service", [service("有限公司设立登记")], sender_id=sender
+    )
+    events = await ActionStartApplication().run(dispatcher, tracker, {})
+    slots = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+    plan = slots["app_plan"]
+    assert events[-1] == FollowupAction("application_form") and plan["applicant"] == "company"
+    assert plan["prefill"] == {
+        "申请单位": "示范市张三商贸有限公司",
+        "统一社会信用代码": "913501********0Y43",
+        "法定代表人": "张三",
+        "联系电话": "138****8000",
+        "单位地址": "示范市示范大道100号2楼",
+        "法人股东主体资格证明": "已调用电子证照（免提交）",
+    }
+    check = dispatcher.messages[0]["text"]
+    assert "法人股东主体资格证明 —— ✅ 免提交" in check  # the company's 营业执照
+    assert "自然人股东身份证明 —— 📎 需上传" in check  # the representative's ID card is not the company's
+    provided = {
+        str(m["id"]): ["commitment", None] if m["commitment"] else ["upload", upload()] for m in plan["collect"]
+    }
+    slots.update(app_provided=provided, app_answers={})
+    await answer(slots, sender, "app_confirm", "确认提交", "affirm")
+    assert slots["app_confirm"] == "done"
+    with session_scope() as session:
+        app = session.query(Application).filter(Application.number == slots["app_number"]).one()
+        assert (app.person_id, app.company_code) == (ZHANG, FIXED_COMPANY_CODE)
+    dispatcher.messages.clear()
+    await ActionMyApplications().run(dispatcher, make_tracker("进度", "query_applications", sender_id=sender), {})
+    assert slots["app_number"] in dispatcher.messages[0]["text"]
+    person = f"app-{uuid.uuid4().hex}"
+    bind(person, ZHANG)
+    await ActionMyApplications().run(dispatcher, make_tracker("进度", "query_applications", sender_id=person), {})
+    assert slots["app_number"] not in dispatcher.messages[-1]["text"]  # the person's own list is the person's
+
+
+async def test_a_company_login_cannot_apply_for_a_personal_item_nor_switch_before_confirming(
+    dispatcher, catalog
+) -> None:
+    sender = f"app-{uuid.uuid4().hex}"
+    bind(sender, ZHANG, FIXED_COMPANY_CODE)
+    tracker = make_tracker("我要办居住证", "apply_service", [service("居住证")], sender_id=sender)
+    events = await ActionStartApplication().run(dispatcher, tracker, {})
+    assert events == [SlotSet("service_item", "residence_permit"), SlotSet("service_topic", "居住证")]
+    assert dispatcher.messages[-1]["text"].startswith("当前为企业登录，居住证申领是面向个人的事项。")
+    person = f"app-{uuid.uuid4().hex}"
+    bind(person, ZHANG)
+    slots = await start(dispatcher, person)
+    slots.pop("_events")
+    bind(person, ZHANG, FIXED_COMPANY_CODE)  # logged out and in again as the company mid-application
+    _, said = await answer(slots, person, "app_confirm", "确认提交", "affirm")
+    assert slots["app_cancelled"] is True and slots.get("app_number") is None and "登录身份已变化" in said[0]
+
+
+async def test_postal_delivery_asks_for_the_address_prefilled_from_the_library(dispatcher, catalog) -> None:
+    sender = f"app-{uuid.uuid4().hex}"
+    bind(sender)
+    tracker = make_tracker("我要换身份证", "apply_service", [service("身份证换领")], sender_id=sender)
+    events = await ActionStartApplication().run(dispatcher, tracker, {})
+    slots = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+    assert slots["app_plan"]["address"]["masked"] == "示范市示范大道***号"  # the raw address is not in the tracker
+    assert "示范大道100号" not in str(events)
+    _, said = await answer(slots, sender, "app_field", "邮寄到家")
+    assert slots["app_answers"] == {"delivery": "邮寄到家"} and slots["app_field"] is None
+    ask = ActionAskAppField().question(form_turn("", "inform", "app_field", slots, sender), slots["app_plan"])
+    assert ask == {
+        "text": "将寄到您居民户口簿上登记的地址：示范市示范大道***号。"
+        "地址无误请回复“地址无误”；要寄到其他地方，请直接输入新的收件地址。",
+        "buttons": [{"title": "地址无误", "payload": "地址无误"}],
+    }
+    _, said = await answer(slots, sender, "app_field", "还没想好")
+    assert "请输入详细的收件地址" in said[0] and "delivery_address" not in slots["app_answers"]
+    await answer(slots, sender, "app_field", "地址无误", "affirm")
+    assert slots["app_field"] == "done" and slots["app_answers"]["delivery_address"] == LIBRARY_ADDRESS
+    provided = {str(m["id"]): ["upload", upload()] for m in slots["app_plan"]["collect"]}
+    slots.update(app_provided=provided)
+    summary = ActionAskAppConfirm().question(form_turn("", "inform", "app_confirm", slots, sender), slots["app_plan"])
+    assert "· 收件地址：示范市示范大道***号（居民户口簿登记地址）" in summary["text"]
+    await answer(slots, sender, "app_confirm", "确认提交", "affirm")
+    with session_scope() as session:
+        app = session.query(Application).filter(Application.number == slots["app_number"]).one()
+        assert app.form_data == {"领取方式": "邮寄到家", "收件地址": "示范市示范大道100号"}
+
+
+async def test_a_new_postal_address_is_taken_and_shown_masked(dispatcher, catalog) -> None:
+    sender = f"app-{uuid.uuid4().hex}"
+    bind(sender)
+    tracker = make_tracker("驾照到期换证", "apply_service", [service("驾驶证期满换证")], sender_id=sender)
+    slots = {
+        e["name"]: e["value"]
+        for e in await ActionStartApplication().run(dispatcher, tracker, {})
+        if e["event"] == "slot"
+    }
+    await answer(slots, sender, "app_field", "邮寄到家")
+    await answer(slots, sender, "app_field", "寄到示范市民生路88号3栋502室吧")
+    assert slots["app_answers"]["delivery_address"] == "寄到示范市民生路88号3栋502室吧"
+    text = summary_text(slots["app_plan"], slots["app_answers"], {})
+    assert "· 收件地址：寄到示范市民生路**号*栋***室吧" in text and "88号" not in text
+    pickup = {"app_plan": slots["app_plan"], "app_answers": {}}
+    await answer(pickup, sender, "app_field", "窗口自取")
+    assert pickup["app_field"] == "done" and pickup["app_answers"] == {"delivery": "窗口自取"}

@@ -35,5 +35,5 @@ async def test_a_named_area_gets_its_hall(dispatcher) -> None:
     assert events == []
     assert [m["text"] for m in dispatcher.messages] == [
         "您所在区域的办事大厅：\n榕城区便民服务中心\n地址：榕城路200号\n"
-        "办公时间：周一至周五 8:30-12:00，14:00-17:30；周六 9:00-12:00\n咨询电话：0599-83300002"
+        "办公时间：周一至周五 8:30-12:00，14:00-17:30；周六 9:00-12:00\n咨询电话：0999-83300002"
     ]

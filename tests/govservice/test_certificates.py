@@ -8,8 +8,10 @@ from typing import Iterator, List
 
 import pytest
 from sqlalchemy.orm import Session
+from stdnum.cn import ric
 
 from govservice import certificate_text as text
+from govservice.certificate_uses import use_history
 from govservice.certificates import (
     effective_status,
     expiring_certificates,
@@ -19,6 +21,7 @@ from govservice.certificates import (
     issue_certificate,
     licence_identifier,
     list_certificates,
+    renewal_due,
     resolve_certificate_type,
     uses_for_holder,
 )
@@ -172,7 +175,7 @@ def _all_texts(session: Session, holder: str) -> List[str]:
     certs = list_certificates(session, holder, **WHO)
     texts = [text.render_list(certs, TODAY)] + [text.render_detail(c, TODAY) for c in certs]
     texts.append(text.render_expiring(expiring_certificates(session, holder, 60, TODAY, **WHO), TODAY))
-    texts.append(text.render_uses(uses_for_holder(session, holder)))
+    texts.append(text.render_uses(use_history(session, holder)))
     return texts
 
 
@@ -195,14 +198,11 @@ def test_rendered_texts_content(session: Session) -> None:
     assert "社会保障号码：110105********002X" in text.render_detail(social, TODAY)
     assert text.render_expiring([], TODAY) == "暂无60天内到期的证照。"
     assert "还剩45天" in text.render_expiring([licence], TODAY)
-    uses = uses_for_holder(session, ZHANG)
-    rendered = text.render_uses(uses)
-    assert "本人通过智能助手查询" in rendered
     find_certificates(session, ZHANG, ["户口本"], "application", "SQ2025061500002", "户籍业务调用")
     find_certificates(session, ZHANG, ["户口本"], "officer", "工号0371", "窗口核验")
-    rendered = text.render_uses(uses_for_holder(session, ZHANG, limit=2))
+    rendered = text.render_uses(use_history(session, ZHANG, limit=2))
     assert "工作人员工号0371查看" in rendered and "办件SQ2025061500002调用" in rendered
-    assert text.render_uses([]) == "暂无用证记录。"
+    assert "另有本人通过智能助手查询" in rendered
     assert text.render_list([], TODAY) == "您的电子证照库中暂无证照。"
 
 
@@ -249,3 +249,32 @@ def test_demo_data_on_postgresql(postgres_url: str, monkeypatch: pytest.MonkeyPa
         assert [c.valid_until for c in soon] == [today + datetime.timedelta(days=45)]
         assert len(uses_for_holder(session, ZHANG, limit=100)) == len(certs) + 1
         assert ZHANG not in text.render_list(certs, today)
+
+
+def _new_person(session: Session, body: str, name: str) -> str:
+    """A synthetic person with a checksum-valid ID number and an empty library."""
+    id_number = body + ric.calc_check_digit(body + "0")
+    session.add(Person(id_number=id_number, name=name, phone="13700000000"))
+    session.flush()
+    return id_number
+
+
+def test_only_current_certificates_need_renewing(session: Session) -> None:
+    holder = _new_person(session, "35010219900101123", "周测")
+    six_years_ago = TODAY.replace(year=TODAY.year - 6) + datetime.timedelta(days=30)
+    old = issue_certificate(session, holder, "驾照", holder, None, 6, None, six_years_ago)
+    assert old.valid_until == TODAY + datetime.timedelta(days=30)
+    assert renewal_due(session, [old], 60, TODAY) == [old]
+    assert expiring_certificates(session, holder, 60, TODAY, **WHO) == [old]
+    # Renewed elsewhere: the new licence arrives without the old one being marked 已注销.
+    new = issue_certificate(session, holder, "驾照", holder, None, 10, None, TODAY)
+    assert renewal_due(session, [old, new], 60, TODAY) == []
+    assert expiring_certificates(session, holder, 60, TODAY, **WHO) == []
+    assert renewal_due(session, [new], 60, TODAY.replace(year=TODAY.year + 10)) == [new]
+    expired = issue_certificate(
+        session, holder, "护照", "E11223344", None, 10, None, TODAY.replace(year=TODAY.year - 11)
+    )
+    assert renewal_due(session, [expired], 60, TODAY) == [expired]  # expired and not replaced: renew it
+    expired.status = "已注销"
+    assert renewal_due(session, [expired], 60, TODAY) == []
+    assert renewal_due(session, [issue_certificate(session, holder, "结婚证", "J1", None, None, None, TODAY)]) == []
