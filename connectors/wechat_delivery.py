@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import secrets
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -23,7 +22,7 @@ from wechatpy import WeChatClient
 from wechatpy.session import SessionStorage
 
 from connectors.wechat_store import Store, get_store, session_storage
-from govservice.config import VAR_DIR
+from govservice.secrets import WECHAT_TOKEN, stored_secret
 
 logger = logging.getLogger(__name__)
 
@@ -49,19 +48,7 @@ def channel_token() -> str:
     A server without a configured token still starts, and the local simulator can sign with the
     same token; a real official account configured with another token just gets 403s.
     """
-    token = os.environ.get("WECHAT_TOKEN")
-    if token:
-        return token
-    path = VAR_DIR / "wechat_token"
-    if not path.exists():
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process created it first
-            return path.read_text().strip()
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(16))
-    return path.read_text().strip()
+    return stored_secret(WECHAT_TOKEN)
 
 
 # --- WeChat API ---------------------------------------------------------------------------

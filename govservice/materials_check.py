@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime
 import hashlib
 import re
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
@@ -22,6 +21,7 @@ from govservice.application_models import ApplicationError, Attachment
 from govservice.certificates import effective_status, find_certificates
 from govservice.ids import opaque_id
 from govservice.models import Certificate, Material, ServiceItem
+from govservice.secrets import write_private
 
 HELD = "held"
 EXPIRED = "expired"
@@ -270,10 +270,7 @@ def store_attachment(
     digest = hashlib.sha256(data).hexdigest()
     path = Path(config.VAR_DIR) / "uploads" / digest[:2] / digest
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temp = path.with_name(f"{digest}.{uuid.uuid4().hex}.tmp")
-        temp.write_bytes(data)
-        temp.replace(path)  # atomic: a concurrent identical upload writes the same bytes
+        write_private(path, data)  # atomic: a concurrent identical upload writes the same bytes
     name = Path((filename or "").replace("\\", "/")).name[:200] or "upload"
     attachment = Attachment(
         id=opaque_id(),

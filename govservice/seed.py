@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+import sys
 from datetime import date
 from decimal import Decimal
-from typing import List
+from typing import Callable, List
 
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
@@ -17,23 +18,31 @@ import govservice.notifications  # noqa: F401  (the notification outbox table)
 import govservice.officer_lockout  # noqa: F401  (console login failures)
 from govservice.db import get_engine, session_scope
 from govservice.demo_data import maybe_seed_demo_data
+from govservice.demo_officers import demo_accounts_text, seed_officers
 from govservice.faq_io import seed_faq
 from govservice.knowledge import KnowledgeBase, load_knowledge_base
 from govservice.models import Base, CertificateType, Department, Material, Meta, ServiceItem, Topic
-from govservice.officers import seed_officers
+from govservice.officers import OfficerError
 
 logger = logging.getLogger(__name__)
 
 CATALOG_FINGERPRINT = "catalog_fingerprint"
 
 
-def init_db(url: str | None = None, kb: KnowledgeBase | None = None, *, faq: bool = True) -> bool:
+def init_db(
+    url: str | None = None,
+    kb: KnowledgeBase | None = None,
+    *,
+    faq: bool = True,
+    announce: Callable[[str], None] | None = None,
+) -> bool:
     """Create tables and seed the catalog if the knowledge base changed since last time.
 
     Args:
         url: database URL; the configured one when omitted.
         kb: an already loaded knowledge base (tests pass their own).
         faq: also insert the seed FAQ entries missing from the store.
+        announce: shown the demo staff accounts (with passwords) this call created or re-keyed.
 
     Returns:
         True when the catalog was (re)seeded.
@@ -58,6 +67,8 @@ def init_db(url: str | None = None, kb: KnowledgeBase | None = None, *, faq: boo
         created = seed_officers(session)  # demo staff accounts, once (DEMO_DATA=0: never)
         if created:
             logger.info("demo staff accounts created: %s", ", ".join(created))
+            if announce is not None:
+                announce(demo_accounts_text(session, created))
     if faq:
         with session_scope(url) as session:
             seed_faq(session)  # FAQ entries from knowledge_base/faq missing in the store (staff edits are kept)
@@ -114,6 +125,16 @@ def seed_catalog(session: Session, kb: KnowledgeBase) -> None:
         session.add(Topic(name=topic["topic"], synonyms=topic["synonyms"], item_keys=topic["items"]))
 
 
-if __name__ == "__main__":
+def main() -> int:
+    """Seed at start (scripts/run.sh); the demo accounts' passwords are printed the first time."""
     logging.basicConfig(level=logging.INFO)
-    print("catalog reseeded" if init_db() else "catalog up to date")
+    try:
+        print("catalog reseeded" if init_db(announce=print) else "catalog up to date")
+    except OfficerError as error:
+        print(error, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

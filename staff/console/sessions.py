@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime
 import hashlib
 import hmac
-import os
 import secrets
 from functools import cache
 from typing import Optional, Tuple
@@ -23,13 +22,12 @@ from typing import Optional, Tuple
 from sqlalchemy import Column, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Session
 
-from govservice.config import VAR_DIR
 from govservice.models import Base
 from govservice.officers import Officer
+from govservice.secrets import STAFF_SECRET, stored_secret
 
 COOKIE_NAME = "staff_session"
 SESSION_HOURS = 8
-SECRET_FILE = "staff_secret.key"
 
 
 class ConsoleSession(Base):
@@ -47,19 +45,7 @@ class ConsoleSession(Base):
 @cache
 def console_secret() -> bytes:
     """``STAFF_SECRET``, else the random key in ``var/staff_secret.key`` (created on first use)."""
-    value = os.environ.get("STAFF_SECRET")
-    if value:
-        return value.encode("utf-8")
-    path = VAR_DIR / SECRET_FILE
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass  # another process (or an earlier start) created it: use that one
-    else:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(32))
-    return path.read_text().strip().encode("utf-8")
+    return stored_secret(STAFF_SECRET).encode("utf-8")
 
 
 def _mac(purpose: str, value: str) -> str:

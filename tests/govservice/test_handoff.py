@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from govservice import handoff
 from govservice.db import session_scope
+from govservice.demo_officers import seed_officers
 from govservice.faq_models import AuditLog
 from govservice.handoff_hours import OfficeHours, office_hours, parse_office_hours
-from govservice.officers import seed_officers
 from govservice.seed import init_db
 
 T0 = datetime.datetime(2026, 3, 2, 10, 0)  # a Monday

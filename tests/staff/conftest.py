@@ -13,9 +13,9 @@ from sanic import Sanic
 from govservice import notifications
 from govservice.applications import submit_application
 from govservice.db import session_scope
+from govservice.demo_officers import demo_token, seed_officers
 from govservice.models import Certificate, ServiceItem
 from govservice.notifications import OutgoingNotification
-from govservice.officers import demo_token, seed_officers
 from govservice.seed import init_db
 from staff.app import create_app
 
