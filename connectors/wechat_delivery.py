@@ -22,6 +22,7 @@ from wechatpy import WeChatClient
 from wechatpy.session import SessionStorage
 
 from connectors.wechat_store import Store, get_store, session_storage
+from govservice.clock import office_text
 from govservice.secrets import WECHAT_TOKEN, stored_secret
 
 logger = logging.getLogger(__name__)
@@ -110,7 +111,7 @@ class DeliveryResult:
 
 def cut_field(value: object, limit: int = TEMPLATE_FIELD_CHARS) -> str:
     """A template field value of at most ``limit`` characters (WeChat would cut it silently)."""
-    text = value.strftime("%Y-%m-%d %H:%M") if isinstance(value, datetime) else str(value).strip()
+    text = office_text(value) if isinstance(value, datetime) else str(value).strip()
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

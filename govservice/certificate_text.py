@@ -10,6 +10,7 @@ import datetime
 from typing import Any, List, Optional, Sequence
 
 from govservice.certificates import effective_status
+from govservice.clock import office_date, office_text
 from govservice.masking import mask_identifier, redact_text
 from govservice.models import Certificate, CertificateUse
 
@@ -76,9 +77,9 @@ def render_list(certs: Sequence[Certificate], today: Optional[datetime.date] = N
 
     Args:
         certs: the certificates, in display order.
-        today: the reference date; ``date.today()`` by default.
+        today: the reference date; the office's today by default.
     """
-    today = today or datetime.date.today()
+    today = today or office_date()
     if not certs:
         return "您的电子证照库中暂无证照。"
     blocks = [
@@ -107,9 +108,9 @@ def render_detail(cert: Certificate, today: Optional[datetime.date] = None) -> s
 
     Args:
         cert: the certificate.
-        today: the reference date; ``date.today()`` by default.
+        today: the reference date; the office's today by default.
     """
-    today = today or datetime.date.today()
+    today = today or office_date()
     status = effective_status(cert, today)
     note = expiry_note(cert, today)
     if cert.valid_until is None:
@@ -138,10 +139,10 @@ def render_expiring(
 
     Args:
         certs: the expiring certificates, e.g. from ``certificates.expiring_certificates``.
-        today: the reference date; ``date.today()`` by default.
+        today: the reference date; the office's today by default.
         within_days: the window the list was built with.
     """
-    today = today or datetime.date.today()
+    today = today or office_date()
     if not certs:
         return f"暂无{within_days}天内到期的证照。"
     blocks: List[str] = []
@@ -171,7 +172,7 @@ def render_uses(uses: Sequence[CertificateUse]) -> str:
     blocks = [
         "\n".join(
             [
-                f"{i}. {use.used_at:%Y-%m-%d %H:%M} {use.certificate.type_name}",
+                f"{i}. {office_text(use.used_at)} {use.certificate.type_name}",
                 f"   {actor_text(use)}，用途：{use.purpose}",
             ]
         )

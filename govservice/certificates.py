@@ -23,6 +23,7 @@ from sqlalchemy import or_
 from sqlalchemy.orm import Query, Session, joinedload
 from stdnum.iso7064 import mod_11_2
 
+from govservice.clock import office_date, utc_now
 from govservice.models import Certificate, CertificateType, CertificateUse, Department
 
 ACTOR_TYPES = ("citizen", "application", "officer")
@@ -40,11 +41,11 @@ def effective_status(cert: Certificate, today: Optional[datetime.date] = None) -
 
     Args:
         cert: the certificate.
-        today: the reference date; ``date.today()`` by default.
+        today: the reference date; the office's today by default.
     """
     if cert.status in INACTIVE_STATUSES:
         return str(cert.status)
-    today = today or datetime.date.today()
+    today = today or office_date()
     if cert.valid_until is not None and cert.valid_until < today:
         return "已过期"
     return "有效"
@@ -95,7 +96,7 @@ def _record_uses(session: Session, certs: Sequence[Certificate], actor_type: str
         raise ValueError(f"actor_type must be one of {ACTOR_TYPES}, not {actor_type!r}")
     if not (actor or "").strip() or not (purpose or "").strip():
         raise ValueError("every certificate read needs an actor and a purpose")
-    now = datetime.datetime.now()
+    now = utc_now()
     for cert in certs:
         session.add(
             CertificateUse(certificate_id=cert.id, actor_type=actor_type, actor=actor, purpose=purpose, used_at=now)
@@ -169,7 +170,7 @@ def expiring_certificates(
     A certificate expiring today is still valid and included; expired, cancelled, lost or
     long-term (长期) certificates are not. Records a use for each one returned.
     """
-    today = today or datetime.date.today()
+    today = today or office_date()
     limit = today + datetime.timedelta(days=within_days)
     certs = (
         _holder_query(session, holder_id, holder_kind)
@@ -270,7 +271,7 @@ def issue_certificate(
         issuer_department_code: the issuing department; the type's issuer by default.
         valid_years: years of validity from ``today``; None for 长期.
         attributes: extra fields shown in the detail view (Chinese labels).
-        today: the issue date; ``date.today()`` by default.
+        today: the issue date; the office's today by default.
         holder_company: the company's credit code for company certificates.
 
     Returns:
@@ -288,7 +289,7 @@ def issue_certificate(
     dept = session.get(Department, issuer_department_code or ctype.issuer_department)
     if dept is None:
         raise ValueError(f"unknown issuing department for {type_name!r}")
-    today = today or datetime.date.today()
+    today = today or office_date()
     until = None
     if valid_years is not None:
         try:

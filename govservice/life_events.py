@@ -19,6 +19,7 @@ from govservice.application_materials import MaterialSpec
 from govservice.application_models import Application, ApplicationError
 from govservice.application_store import Target, create_application, run_idempotent
 from govservice.certificates import effective_status, find_certificates
+from govservice.clock import office_date, stored
 from govservice.materials_check import HELD, UPLOAD, MaterialStatus, fit_message
 from govservice.models import Certificate, Person, ServiceItem
 
@@ -65,7 +66,7 @@ def newborn_shared_fields(data: Mapping[str, Any], today: Optional[datetime.date
         born = datetime.date.fromisoformat(fields["birth_date"])
     except ValueError:
         raise ApplicationError("出生日期格式应为YYYY-MM-DD，例如2026-01-05") from None
-    if born > (today or datetime.date.today()):
+    if born > (today or office_date()):
         raise ApplicationError("出生日期不能晚于今天")
     fields["birth_certificate_number"] = fields["birth_certificate_number"].upper()
     if not _CERT_NUMBER.match(fields["birth_certificate_number"]):
@@ -108,7 +109,7 @@ def check_newborn(
     actor: str = "智能助手",
 ) -> MaterialStatus:
     """Check whether the newborn's 出生医学证明 is in the parent's library ("held") or must be uploaded."""
-    today = today or datetime.date.today()
+    today = today or office_date()
     library = _library(session, person_id, [BIRTH_CERTIFICATE], today, actor)
     return _birth_status(library, (birth_certificate_number or "").strip().upper())
 
@@ -145,7 +146,7 @@ def submit_newborn_bundle(
         channel: the channel to notify on.
         sender: the sender id on that channel.
         shared_data: see :func:`newborn_shared_fields`; guardian defaults to the applicant's name.
-        now: the submission time; ``datetime.now()`` by default.
+        now: the submission time; now (UTC, as stored) by default.
         birth_certificate_attachment_id: the uploaded 出生医学证明, when the parent's library
             does not hold it.
 
@@ -155,16 +156,16 @@ def submit_newborn_bundle(
     Raises:
         ApplicationError: invalid shared data, or no 出生医学证明 in the library and none uploaded.
     """
-    moment = now or datetime.datetime.now()
+    moment = stored(now)
     keys = [f"{idempotency_key}#{key}" for key in NEWBORN_ITEMS]
 
     def create(session: Session) -> List[Application]:
         person = session.get(Person, person_id)
         if person is None:
             raise ApplicationError("未找到申请人信息，请先登录")
-        fields = newborn_shared_fields({"guardian": person.name, **dict(shared_data)}, moment.date())
+        fields = newborn_shared_fields({"guardian": person.name, **dict(shared_data)}, office_date(moment))
         library = _library(
-            session, person_id, [BIRTH_CERTIFICATE, "居民身份证", "居民户口簿", "结婚证"], moment.date(), channel
+            session, person_id, [BIRTH_CERTIFICATE, "居民身份证", "居民户口簿", "结婚证"], office_date(moment), channel
         )
         birth = _birth_status(library, fields["birth_certificate_number"])
         if birth.status == HELD:
@@ -175,7 +176,7 @@ def submit_newborn_bundle(
             raise ApplicationError(
                 "未在您的电子证照库中找到该新生儿的出生医学证明，请先上传出生医学证明（可向出生医院申请首次签发）"
             )
-        bundle_id = f"NB{moment:%Y%m%d}{uuid.uuid4().hex[:12]}"
+        bundle_id = f"NB{office_date(moment):%Y%m%d}{uuid.uuid4().hex[:12]}"
         form = {**fields, "life_event": NEWBORN_EVENT, "on_behalf_of": fields["child_name"]}
         apps = []
         for item_key, key in zip(NEWBORN_ITEMS, keys, strict=True):
@@ -231,7 +232,7 @@ def bundle_applications(session: Session, bundle_id: str) -> List[Application]:
 
 def newborn_prefill(session: Session, person_id: str, today: Optional[datetime.date] = None) -> Dict[str, str]:
     """Shared fields known from the parent's newest valid 出生医学证明 (empty without one)."""
-    today = today or datetime.date.today()
+    today = today or office_date()
     certs = [
         c
         for c in find_certificates(

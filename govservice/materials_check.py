@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from govservice import config
 from govservice.application_models import ApplicationError, Attachment
 from govservice.certificates import effective_status, find_certificates
+from govservice.clock import office_date, stored
 from govservice.ids import opaque_id
 from govservice.models import Certificate, Material, ServiceItem
 from govservice.secrets import write_private
@@ -161,7 +162,7 @@ def check_materials(
         session: the database session (the caller commits; the 用证记录 are flushed).
         item: the service item.
         person_id: the citizen's ID number.
-        today: the reference date for validity; ``date.today()`` by default.
+        today: the reference date for validity; the office's today by default.
         actor: the channel recorded in the 用证记录.
 
     Returns:
@@ -170,7 +171,7 @@ def check_materials(
         certificate), "expired" (only an expired certificate, with the renewal item if any) or
         "upload".
     """
-    today = today or datetime.date.today()
+    today = today or office_date()
     materials = sorted(item.materials, key=lambda m: m.position)
     types = sorted({str(m.certificate_type) for m in materials if m.certificate_type})
     certs: List[Certificate] = []
@@ -255,7 +256,7 @@ def store_attachment(
         content_type: the declared type; PDF, JPEG, PNG and OFD are accepted and checked
             against the content's leading bytes.
         uploaded_by: the uploader's ID number.
-        now: the upload time; ``datetime.now()`` by default.
+        now: the upload time; now (UTC, as stored) by default.
 
     Raises:
         ApplicationError: empty, too large or unsupported file.
@@ -280,7 +281,7 @@ def store_attachment(
         size=len(data),
         stored_path=str(path),
         uploaded_by=uploaded_by,
-        created_at=now or datetime.datetime.now(),
+        created_at=stored(now),
     )
     session.add(attachment)
     session.flush()

@@ -31,6 +31,7 @@ from typing import Optional, Sequence
 from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Session, relationship
 
+from govservice.clock import stored
 from govservice.config import database_url
 from govservice.db import get_engine, session_scope
 from govservice.models import Base, Department
@@ -114,7 +115,7 @@ def create_officer(
         role: ``faq_editor``, ``dept_officer`` or ``admin``.
         password: at least 8 characters.
         department_code: required for a ``dept_officer`` (its scope), not allowed for other roles.
-        now: the creation time; ``datetime.now()`` by default.
+        now: the creation time; now (UTC, as stored) by default.
 
     Raises:
         OfficerError: invalid or taken username, unknown role or department, short password.
@@ -138,7 +139,7 @@ def create_officer(
         department_code=department_code or None,
         password_hash=hash_password(password),
         active=True,
-        created_at=now or datetime.datetime.now(),
+        created_at=stored(now),
     )
     session.add(officer)
     session.flush()
@@ -158,7 +159,7 @@ def issue_token(
     """Give ``officer`` a new API token (a random one by default) and return it; the old one stops working."""
     token = token or secrets.token_urlsafe(32)
     officer.token_hash = hash_token(token)
-    officer.token_issued_at = now or datetime.datetime.now()
+    officer.token_issued_at = stored(now)
     session.flush()
     return token
 

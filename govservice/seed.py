@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import sys
-from datetime import date
 from decimal import Decimal
 from typing import Callable, List
 
@@ -16,6 +15,7 @@ import govservice.application_models  # noqa: F401  (registers the back-office t
 import govservice.faq_models  # noqa: F401  (the FAQ store and the unanswered-questions queue)
 import govservice.notifications  # noqa: F401  (the notification outbox table)
 import govservice.officer_lockout  # noqa: F401  (console login failures)
+from govservice.clock import office_date
 from govservice.db import get_engine, session_scope
 from govservice.demo_data import maybe_seed_demo_data
 from govservice.demo_officers import demo_accounts_text, seed_officers
@@ -61,7 +61,7 @@ def init_db(
         logger.info("catalog seeded: %d items", len(kb.items))
     with session_scope(url) as session:
         # Demo citizens/companies/certificates when the persons table is empty (DEMO_DATA=0: never).
-        if maybe_seed_demo_data(session, date.today()):
+        if maybe_seed_demo_data(session, office_date()):
             logger.info("demo citizens, companies and certificates seeded")
     with session_scope(url) as session:
         created = seed_officers(session)  # demo staff accounts, once (DEMO_DATA=0: never)

@@ -14,6 +14,7 @@ from bot.actions.backoffice import catalog
 from bot.actions.service_guide import service_button
 from bot.actions.session import current_subject
 from govservice import auth, certificate_text, certificates
+from govservice.clock import office_date
 from govservice.db import session_scope
 
 PERSONAL_INTENTS = (
@@ -64,7 +65,7 @@ def answer_personal_request(
     dispatcher: CollectingDispatcher, tracker: Tracker, intent: str, words: List[str], subject: auth.Subject
 ) -> None:
     """Answer one personal request for ``subject`` only; other people's data is never read."""
-    today = date.today()
+    today = office_date()
     holder = subject.person_id
     with session_scope() as session:
         if intent == "certificate_uses":

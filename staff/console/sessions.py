@@ -22,6 +22,7 @@ from typing import Optional, Tuple
 from sqlalchemy import Column, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Session
 
+from govservice.clock import stored
 from govservice.models import Base
 from govservice.officers import Officer
 from govservice.secrets import STAFF_SECRET, stored_secret
@@ -81,7 +82,7 @@ def csrf_matches(session_token: str, submitted: Optional[str]) -> bool:
 
 def start_session(session: Session, username: str, now: Optional[datetime.datetime] = None) -> str:
     """Open a session for ``username`` and return its token (expired sessions are purged on the way)."""
-    moment = now or datetime.datetime.now()
+    moment = stored(now)
     session.query(ConsoleSession).filter(ConsoleSession.expires_at < moment).delete(synchronize_session=False)
     token = secrets.token_urlsafe(32)
     session.add(
@@ -99,7 +100,7 @@ def session_officer(
 ) -> Optional[Tuple[Officer, ConsoleSession]]:
     """The active officer of an unexpired session, else None."""
     row = session.query(ConsoleSession).filter_by(token_hash=_hash(token)).one_or_none()
-    if row is None or row.expires_at < (now or datetime.datetime.now()):
+    if row is None or row.expires_at < stored(now):
         return None
     officer = session.query(Officer).filter_by(username=row.username).one_or_none()
     return (officer, row) if officer is not None and officer.active else None

@@ -12,6 +12,7 @@ from govservice import application_store, config
 from govservice.application_models import Application, ApplicationError, ApplicationMaterial
 from govservice.applications import accept, approve, start_review
 from govservice.certificates import issue_certificate
+from govservice.clock import office_date, utc_now
 from govservice.db import session_scope
 from govservice.life_events import (
     NEWBORN_ITEMS,
@@ -28,7 +29,7 @@ from govservice.seed import init_db
 
 ZHANG = "11010519491231002X"
 LI = "440308199901101512"
-NOW = datetime.datetime.now().replace(microsecond=0)
+NOW = utc_now().replace(microsecond=0)
 BIRTH = (NOW.date() - datetime.timedelta(days=10)).isoformat()
 
 
@@ -62,7 +63,7 @@ def test_shared_fields_are_validated() -> None:
         newborn_shared_fields({**_child("", "Q350100123"), "guardian": "张三"})
     with pytest.raises(ApplicationError, match="性别"):
         newborn_shared_fields({**_child("张小花", "Q350100123"), "child_gender": "未知", "guardian": "张三"})
-    tomorrow = (datetime.date.today() + datetime.timedelta(days=1)).isoformat()
+    tomorrow = (office_date() + datetime.timedelta(days=1)).isoformat()
     with pytest.raises(ApplicationError, match="不能晚于今天"):
         newborn_shared_fields({**_child("张小花", "Q350100123"), "birth_date": tomorrow, "guardian": "张三"})
 
