@@ -10,7 +10,7 @@ CATALOG_FILES := knowledge_base/departments.yml knowledge_base/certificate_types
 	$(wildcard knowledge_base/catalog/*.yml)
 TRAINING_INPUTS := config.yml $(CATALOG_FILES) $(shell find bot/domain bot/nlu_data bot/stories -type f \( -name '*.yml' -o -name '*.yaml' \) ! -name 'generated_*' 2>/dev/null)
 
-.PHONY: setup generate train run shell test lint unit validate story-test bench clean
+.PHONY: setup generate train run shell test lint unit validate story-test bench clean demo-accounts
 
 setup: $(VENV)/.installed
 
@@ -39,6 +39,10 @@ run: $(MODEL)
 
 shell: $(MODEL)
 	scripts/run.sh --shell
+
+# The demo staff accounts of this installation, with passwords and API tokens (docs/console.md).
+demo-accounts: setup
+	$(PY) -m govservice.officers demo-accounts
 
 lint: setup
 	$(VENV)/bin/ruff check govservice bot connectors staff portal tests scripts bench

@@ -166,7 +166,7 @@ def server_pids(servers: Servers) -> Dict[str, int]:
     """Find the Rasa server ("rasa") and the action server ("actions") among run.sh's processes."""
     pids: Dict[str, int] = {}
     for pid, cmdline in sorted(group_processes(servers.pgid).items()):
-        if "run actions" in cmdline:
+        if "bot.action_server" in cmdline:
             pids.setdefault("actions", pid)
         elif "rasa run" in cmdline and "--model" in cmdline:
             pids.setdefault("rasa", pid)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import secrets
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -23,7 +22,8 @@ from wechatpy import WeChatClient
 from wechatpy.session import SessionStorage
 
 from connectors.wechat_store import Store, get_store, session_storage
-from govservice.config import VAR_DIR
+from govservice.clock import office_text
+from govservice.secrets import WECHAT_TOKEN, stored_secret
 
 logger = logging.getLogger(__name__)
 
@@ -49,19 +49,7 @@ def channel_token() -> str:
     A server without a configured token still starts, and the local simulator can sign with the
     same token; a real official account configured with another token just gets 403s.
     """
-    token = os.environ.get("WECHAT_TOKEN")
-    if token:
-        return token
-    path = VAR_DIR / "wechat_token"
-    if not path.exists():
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process created it first
-            return path.read_text().strip()
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(16))
-    return path.read_text().strip()
+    return stored_secret(WECHAT_TOKEN)
 
 
 # --- WeChat API ---------------------------------------------------------------------------
@@ -123,7 +111,7 @@ class DeliveryResult:
 
 def cut_field(value: object, limit: int = TEMPLATE_FIELD_CHARS) -> str:
     """A template field value of at most ``limit`` characters (WeChat would cut it silently)."""
-    text = value.strftime("%Y-%m-%d %H:%M") if isinstance(value, datetime) else str(value).strip()
+    text = office_text(value) if isinstance(value, datetime) else str(value).strip()
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -21,6 +21,7 @@ from govservice.application_models import (
     WITHDRAWN,
     Application,
 )
+from govservice.clock import office_text
 from govservice.materials_check import fit_message
 
 
@@ -107,6 +108,6 @@ def render_applications(apps: Sequence[Application]) -> str:
         return "您暂无办件记录。"
     lines = [f"您共有{len(apps)}件办件（最新的在前）："]
     for index, app in enumerate(apps, start=1):
-        lines.append(f"{index}. {app.item_name}｜{app.number}｜{app.created_at:%Y-%m-%d}")
+        lines.append(f"{index}. {app.item_name}｜{app.number}｜{office_text(app.created_at, '%Y-%m-%d')}")
         lines.append(f"   状态：{app.status}；{next_step_text(app)}")
     return fit_message(lines)

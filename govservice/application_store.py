@@ -31,6 +31,7 @@ from govservice.application_models import (
     StatusChange,
     TransitionError,
 )
+from govservice.clock import office_date
 from govservice.db import get_engine
 from govservice.models import Base, Company, Person, ServiceItem
 
@@ -193,9 +194,9 @@ def create_application(
             raise ScopeError("只能以本人担任法定代表人的企业名义申请")
     if not (idempotency_key or "").strip() or len(idempotency_key) > 160 or not channel or not sender:
         raise ApplicationError("提交信息不完整，请重新确认提交")
-    resolved = resolve_materials(session, item, person_id, company_code, materials, now.date())
+    resolved = resolve_materials(session, item, person_id, company_code, materials, office_date(now))
     app = Application(
-        number=next_number(session, str(item.department_code), now.date()),
+        number=next_number(session, str(item.department_code), office_date(now)),
         item_key=item.key,
         item_name=item.name,
         department_code=item.department_code,

@@ -46,6 +46,7 @@ from govservice.application_store import (
 from govservice.application_store import create_application as create_application
 from govservice.application_store import next_number as next_number
 from govservice.certificates import issue_certificate
+from govservice.clock import office_date, stored
 from govservice.models import Certificate, Person, ServiceItem
 from govservice.notifications import enqueue_status_change
 
@@ -84,7 +85,7 @@ def submit_application(
         materials: ``(material_id, source, ref)`` with source "certificate" (ref: certificate id;
             records a 用证记录 and 用证授权), "upload" (ref: attachment id) or "commitment" (告知承诺).
         bundle_id: links the applications of one life event.
-        now: the submission time; ``datetime.now()`` by default.
+        now: the submission time; now (UTC, as stored) by default.
 
     Returns:
         The application (status 已提交), detached, with item, materials and history loaded.
@@ -93,7 +94,7 @@ def submit_application(
         ApplicationError: unknown item or applicant, or invalid materials (Chinese message).
         ScopeError: a company the applicant does not represent.
     """
-    moment = now or datetime.datetime.now()
+    moment = stored(now)
 
     def create(session: Session) -> List[Application]:
         app = create_application(
@@ -144,7 +145,7 @@ def _step(
 ) -> StatusEvent:
     if from_status is not None and app.status != from_status:
         raise TransitionError(f"办件{app.number}当前状态为「{app.status}」，不能变更为「{to_status}」")
-    moment = now or datetime.datetime.now()
+    moment = stored(now)
     transition(session, app, to_status, actor[0], actor[1], reason, moment)
     event = _event(app, moment)
     if actor[0] == "officer":
@@ -198,8 +199,8 @@ def resubmit(
     if not attachments or item is None:
         raise ApplicationError("请先上传补正材料，再重新提交" if item else "该事项已调整，请联系窗口办理")
     specs = [(material_id, "upload", attachment_id) for material_id, attachment_id in attachments]
-    moment = now or datetime.datetime.now()
-    resolved = resolve_materials(session, item, person_id, app.company_code, specs, moment.date())
+    moment = stored(now)
+    resolved = resolve_materials(session, item, person_id, app.company_code, specs, office_date(moment))
     event = _step(session, app, REVIEWING, ("citizen", person_id), "补正材料后重新提交", moment, CORRECTION)
     app.submission_round = (app.submission_round or 1) + 1
     add_materials(session, app, resolved, event.at)
@@ -249,7 +250,7 @@ def approve(
     """审核中 → 已办结; an item that outputs a certificate issues it into the applicant's library."""
     app = load_application(session, number, department_code=department_code)
     event = _step(session, app, APPROVED, ("officer", officer), reason or "审核通过", now)
-    issue_output(session, app, event.at.date())
+    issue_output(session, app, office_date(event.at))
     return event
 
 

@@ -7,6 +7,7 @@ from typing import List, Optional
 
 from sqlalchemy.orm import Session
 
+from govservice.clock import stored
 from govservice.faq_models import AuditLog
 
 
@@ -21,7 +22,7 @@ def record_audit(
 ) -> AuditLog:
     """Append one audit row; the console uses it too (logins, role changes)."""
     row = AuditLog(
-        at=now or datetime.datetime.now(),
+        at=stored(now),
         actor=actor,
         action=action,
         target_type=target_type,

@@ -11,6 +11,7 @@ from typing import Any, List, Optional, Sequence
 
 from govservice.certificate_uses import UseHistory
 from govservice.certificates import effective_status
+from govservice.clock import office_date, office_text
 from govservice.masking import mask_identifier, redact_text
 from govservice.models import Certificate, CertificateUse
 
@@ -82,10 +83,10 @@ def render_list(certs: Sequence[Certificate], today: Optional[datetime.date] = N
 
     Args:
         certs: the certificates, in display order.
-        today: the reference date; ``date.today()`` by default.
+        today: the reference date; the office's today by default.
         company: the library is a company's (本单位), not the person's.
     """
-    today = today or datetime.date.today()
+    today = today or office_date()
     owner = owner_word(company)
     if not certs:
         return f"{owner}的电子证照库中暂无证照。"
@@ -115,9 +116,9 @@ def render_detail(cert: Certificate, today: Optional[datetime.date] = None) -> s
 
     Args:
         cert: the certificate.
-        today: the reference date; ``date.today()`` by default.
+        today: the reference date; the office's today by default.
     """
-    today = today or datetime.date.today()
+    today = today or office_date()
     status = effective_status(cert, today)
     note = expiry_note(cert, today)
     if cert.valid_until is None:
@@ -148,11 +149,11 @@ def render_expiring(
 
     Args:
         certs: the expiring certificates, e.g. from ``certificates.expiring_certificates``.
-        today: the reference date; ``date.today()`` by default.
+        today: the reference date; the office's today by default.
         within_days: the window the list was built with.
         company: the library is a company's (本单位), not the person's.
     """
-    today = today or datetime.date.today()
+    today = today or office_date()
     if not certs:
         return f"暂无{within_days}天内到期的证照。"
     blocks: List[str] = []
@@ -171,10 +172,6 @@ def actor_text(use: CertificateUse) -> str:
     return template.format(actor=use.actor)
 
 
-def _time(moment: datetime.datetime) -> str:
-    return f"{moment:%Y-%m-%d %H:%M}"
-
-
 def render_uses(history: UseHistory, *, company: bool = False) -> str:
     """Render the 用证记录: uses by departments and applications first, own lookups folded.
 
@@ -188,14 +185,14 @@ def render_uses(history: UseHistory, *, company: bool = False) -> str:
     own = ""
     if history.own_count:
         who = "本单位" if company else "本人"
-        latest = f"，最近一次{_time(history.own_latest)}" if history.own_latest else ""
+        latest = f"，最近一次{office_text(history.own_latest)}" if history.own_latest else ""
         own = f"另有{who}通过智能助手查询{history.own_count}次{latest}。"
     if not history.others:
         return redact_text(f"暂无部门或办件调用{owner_word(company)}的证照。\n{own}")
     blocks = [
         "\n".join(
             [
-                f"{i}. {_time(use.used_at)} {use.certificate.type_name}",
+                f"{i}. {office_text(use.used_at)} {use.certificate.type_name}",
                 f"   {actor_text(use)}，用途：{use.purpose}",
             ]
         )

@@ -22,6 +22,7 @@ from typing import List, Optional, Sequence
 from sqlalchemy import and_, exists, or_
 from sqlalchemy.orm import Query, Session, aliased, joinedload
 
+from govservice.clock import office_date, utc_now
 from govservice.licence_ids import LICENCE_ROOT as LICENCE_ROOT
 from govservice.licence_ids import is_valid_licence_identifier as is_valid_licence_identifier
 from govservice.licence_ids import licence_identifier
@@ -39,11 +40,11 @@ def effective_status(cert: Certificate, today: Optional[datetime.date] = None) -
 
     Args:
         cert: the certificate.
-        today: the reference date; ``date.today()`` by default.
+        today: the reference date; the office's today by default.
     """
     if cert.status in INACTIVE_STATUSES:
         return str(cert.status)
-    today = today or datetime.date.today()
+    today = today or office_date()
     if cert.valid_until is not None and cert.valid_until < today:
         return "已过期"
     return "有效"
@@ -118,7 +119,7 @@ def renewal_due(
     (the old card after a renewal). 长期 certificates never need renewing. Reads no new
     certificate, so no 用证记录 is added.
     """
-    today = today or datetime.date.today()
+    today = today or office_date()
     limit = today + datetime.timedelta(days=within_days)
     candidates = [
         c for c in certs if c.valid_until is not None and c.valid_until <= limit and c.status not in INACTIVE_STATUSES
@@ -135,7 +136,7 @@ def _record_uses(session: Session, certs: Sequence[Certificate], actor_type: str
         raise ValueError(f"actor_type must be one of {ACTOR_TYPES}, not {actor_type!r}")
     if not (actor or "").strip() or not (purpose or "").strip():
         raise ValueError("every certificate read needs an actor and a purpose")
-    now = datetime.datetime.now()
+    now = utc_now()
     for cert in certs:
         session.add(
             CertificateUse(certificate_id=cert.id, actor_type=actor_type, actor=actor, purpose=purpose, used_at=now)
@@ -210,7 +211,7 @@ def expiring_certificates(
     replaced (see :func:`renewal_due`) or long-term (长期) certificates are not. Records a use
     for each one returned.
     """
-    today = today or datetime.date.today()
+    today = today or office_date()
     limit = today + datetime.timedelta(days=within_days)
     certs = (
         _not_superseded(_holder_query(session, holder_id, holder_kind))
@@ -289,7 +290,7 @@ def issue_certificate(
         issuer_department_code: the issuing department; the type's issuer by default.
         valid_years: years of validity from ``today``; None for 长期.
         attributes: extra fields shown in the detail view (Chinese labels).
-        today: the issue date; ``date.today()`` by default.
+        today: the issue date; the office's today by default.
         holder_company: the company's credit code for company certificates.
 
     Returns:
@@ -307,7 +308,7 @@ def issue_certificate(
     dept = session.get(Department, issuer_department_code or ctype.issuer_department)
     if dept is None:
         raise ValueError(f"unknown issuing department for {type_name!r}")
-    today = today or datetime.date.today()
+    today = today or office_date()
     until = None
     if valid_years is not None:
         try:

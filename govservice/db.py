@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from functools import cache
+from pathlib import Path
 from typing import Iterator
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from govservice.config import database_url
+from govservice.secrets import make_private, write_private
 
 
 @cache
@@ -18,6 +20,7 @@ def get_engine(url: str | None = None) -> Engine:
     """Return the (cached) engine for ``url`` or the configured database."""
     url = url or database_url()
     if url.startswith("sqlite"):
+        _private_sqlite_file(url)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
@@ -30,6 +33,20 @@ def get_engine(url: str | None = None) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True, future=True)
+
+
+def _private_sqlite_file(url: str) -> None:
+    """Create the SQLite file as mode 0600 before SQLite does (it would follow the umask).
+
+    SQLite gives its -wal and -shm files the database file's mode, so they are private too.
+    """
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    write_private(path, b"", replace=False)
+    for companion in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        make_private(companion)
 
 
 @cache

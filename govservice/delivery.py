@@ -18,6 +18,7 @@ from typing import Any, Dict, Optional
 from sqlalchemy.orm import Session
 
 from govservice.certificates import effective_status, find_certificates, get_certificate
+from govservice.clock import office_date
 from govservice.models import Certificate
 
 ADDRESS_SOURCES = (("居住证", "居住地址"), ("居民户口簿", "住址"), ("居民身份证", "住址"))
@@ -76,7 +77,7 @@ def library_address(
 
     Records a 用证记录 for each certificate read.
     """
-    today = today or datetime.date.today()
+    today = today or office_date()
     types = [name for name, _ in ADDRESS_SOURCES]
     certs = find_certificates(session, holder_id, types, "citizen", "智能助手", purpose, today, holder_kind=holder_kind)
     usable = [c for c in certs if effective_status(c, today) == "有效" and _address(c)]

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from stdnum.cn import ric, uscc
 
 from govservice.certificates import licence_identifier
+from govservice.clock import office_date
 from govservice.identity import gender
 from govservice.models import Certificate, CertificateType, Company, Department, Person
 
@@ -272,12 +273,12 @@ def seed_demo_data(session: Session, today: Optional[datetime.date] = None) -> D
 
     Args:
         session: the database session (the caller commits).
-        today: the reference date for validity dates; ``date.today()`` by default.
+        today: the reference date for validity dates; the office's today by default.
 
     Returns:
         Counts of persons, companies and certificates added.
     """
-    today = today or datetime.date.today()
+    today = today or office_date()
     rng = random.Random(DEMO_SEED)
     loader = _Loader(session)
     _add_fixed(loader, today)
@@ -311,7 +312,7 @@ def maybe_seed_demo_data(session: Session, today: Optional[datetime.date] = None
     """
     if os.environ.get("DEMO_DATA", "1").strip() == "0" or session.query(Person).first() is not None:
         return False
-    seed_demo_data(session, today or datetime.date.today())
+    seed_demo_data(session, today or office_date())
     return True
 
 

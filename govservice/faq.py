@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from govservice.audit import list_audit as list_audit  # re-exported for the console
 from govservice.audit import record_audit
+from govservice.clock import stored
 from govservice.faq_fields import FIELD_LABELS, EntryFields, FaqError, validate_fields
 from govservice.faq_fields import clean_questions as clean_questions  # re-exported
 from govservice.faq_models import DRAFT, ENTRY_STATUSES, PUBLISHED, RETIRED, STATUS_LABELS, FaqEntry, FaqVersion
@@ -65,7 +66,7 @@ def _save(
     note: str = "",
 ) -> FaqEntry:
     """Stamp the entry, then append its version and the audit row."""
-    moment = now or datetime.datetime.now()
+    moment = stored(now)
     if entry.id is not None:
         entry.version += 1
     entry.updated_at, entry.updated_by = moment, _actor(actor)
@@ -115,7 +116,7 @@ def create_entry(
     if status not in ENTRY_STATUSES:
         raise FaqError(f"未知状态：{status}")
     entry = FaqEntry(key=key, status=status, version=1, **vars(clean))
-    moment = now or datetime.datetime.now()
+    moment = stored(now)
     entry.created_at = moment
     session.add(entry)
     return _save(session, entry, actor, action, list(FIELD_LABELS), moment)

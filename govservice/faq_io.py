@@ -19,6 +19,7 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy.orm import Session
 
 from govservice import facts
+from govservice.clock import office_text
 from govservice.config import KNOWLEDGE_BASE
 from govservice.faq import EntryFields, FaqError, create_entry, set_status, update_entry, validate_fields
 from govservice.faq_models import ENTRY_STATUSES, PUBLISHED, STATUS_LABELS, FaqEntry
@@ -72,7 +73,7 @@ def _row(entry: FaqEntry) -> List[str]:
         "similar_questions": "\n".join(entry.similar_questions),
         "item_keys": ",".join(entry.item_keys),
         "status": STATUS_LABELS.get(entry.status, entry.status),
-        "updated_at": entry.updated_at.strftime("%Y-%m-%d %H:%M:%S"),
+        "updated_at": office_text(entry.updated_at, "%Y-%m-%d %H:%M:%S"),
     }
     return ["" if values[name] is None else str(values[name]) for name, _ in COLUMNS]
 

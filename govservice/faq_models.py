@@ -14,6 +14,7 @@ from typing import Dict, List
 from sqlalchemy import JSON, Column, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import relationship
 
+from govservice.clock import utc_now
 from govservice.models import Base
 
 DRAFT, PUBLISHED, RETIRED = "draft", "published", "retired"
@@ -28,7 +29,7 @@ QUEUE_STATUS_LABELS: Dict[str, str] = {OPEN: "待处理", RESOLVED: "已转为�
 
 
 def _now() -> datetime.datetime:
-    return datetime.datetime.now()
+    return utc_now()
 
 
 class FaqEntry(Base):

@@ -20,6 +20,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from sqlalchemy import func, or_
 from sqlalchemy.orm import Session
 
+from govservice.clock import office_date
 from govservice.faq_models import PUBLISHED, FaqEntry
 from govservice.faq_text import answer_terms, normalize, terms
 
@@ -190,14 +191,14 @@ def _build(session: Session, today: datetime.date, key: str) -> FaqIndex:
         cache[stamp] = cached
         questions.extend((row.id, doc) for doc in cached[0])
         answers.append((row.id, cached[1]))
-        entries.append(_Entry(row.id, row.key, row.question, row.answer, row.updated_at.date()))
+        entries.append(_Entry(row.id, row.key, row.question, row.answer, office_date(row.updated_at)))
     _terms[key] = cache  # only live entries' tokens: the cache never outgrows the FAQ
     return FaqIndex(entries, questions, answers)
 
 
 def current_index(session: Session, today: Optional[datetime.date] = None) -> FaqIndex:
     """The index of the entries effective ``today``, rebuilt only when the FAQ changed."""
-    day = today or datetime.date.today()
+    day = today or office_date()
     key = str(session.get_bind().url)
     stamp = _stamp(session, day)
     cached = _indexes.get(key)

@@ -22,6 +22,7 @@ from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, T
 from sqlalchemy.orm import Session
 
 import govservice.officers  # noqa: F401  (handoff_agents refers to the officers table)
+from govservice.clock import stored
 from govservice.db import get_engine
 from govservice.faq import record_audit
 from govservice.handoff_hours import OfficeHours, office_hours
@@ -116,7 +117,7 @@ def clean_contact(text: str) -> Optional[str]:
 
 
 def _now(now: Optional[datetime.datetime]) -> datetime.datetime:
-    return (now or datetime.datetime.now()).replace(tzinfo=None)
+    return stored(now)
 
 
 def set_on_duty(

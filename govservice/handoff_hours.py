@@ -1,8 +1,8 @@
 """Office hours of the human handoff (转人工), configurable through the environment.
 
 ``HANDOFF_DAYS`` ("1-5", or a list such as "1,2,3,4,5,6"; 1 = Monday), ``HANDOFF_HOURS``
-("09:00-17:00") and ``HANDOFF_TZ`` ("Asia/Shanghai") are read on every call, so a change takes
-effect without a restart of the action server.
+("09:00-17:00") and ``HANDOFF_TZ`` (the office's zone, :data:`govservice.clock.OFFICE_TZ`) are
+read on every call, so a change takes effect without a restart of the action server.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import FrozenSet, Optional
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from govservice.clock import OFFICE_TZ, stored
+
 logger = logging.getLogger(__name__)
 
 
@@ -24,19 +26,16 @@ class OfficeHours:
     days: FrozenSet[int] = frozenset(range(1, 6))
     opens: datetime.time = datetime.time(9, 0)
     closes: datetime.time = datetime.time(17, 0)
-    zone: str = "Asia/Shanghai"
+    zone: str = OFFICE_TZ
 
     def is_open(self, moment: Optional[datetime.datetime] = None) -> bool:
-        """True when ``moment`` (now by default; a naive one counts as local to the zone) is in hours."""
+        """True when ``moment`` (now by default; a naive one is UTC, as stored) is in hours."""
         local = self.local(moment)
         return local.isoweekday() in self.days and self.opens <= local.time() < self.closes
 
     def local(self, moment: Optional[datetime.datetime] = None) -> datetime.datetime:
-        """``moment`` in the office's zone."""
-        zone = ZoneInfo(self.zone)
-        if moment is None:
-            return datetime.datetime.now(zone)
-        return moment.astimezone(zone) if moment.tzinfo else moment.replace(tzinfo=zone)
+        """``moment`` (now by default; a naive one is UTC, as stored) in the hours' zone."""
+        return stored(moment).replace(tzinfo=datetime.timezone.utc).astimezone(ZoneInfo(self.zone))
 
     def describe(self) -> str:
         """E.g. ``周一至周五 9:00-17:00``."""
@@ -76,7 +75,7 @@ def parse_office_hours(days: str, hours: str, zone: str) -> OfficeHours:
 
 
 def office_hours() -> OfficeHours:
-    """The configured office hours (environment, read on every call); Mon-Fri 9:00-17:00 Asia/Shanghai by default.
+    """The configured office hours (environment, read on every call); Mon-Fri 9:00-17:00, office zone, by default.
 
     A malformed setting is logged and the default used: a typo must not break the handoff action.
     """
@@ -84,8 +83,8 @@ def office_hours() -> OfficeHours:
         return parse_office_hours(
             os.environ.get("HANDOFF_DAYS", "1-5"),
             os.environ.get("HANDOFF_HOURS", "09:00-17:00"),
-            os.environ.get("HANDOFF_TZ", "Asia/Shanghai"),
+            os.environ.get("HANDOFF_TZ", OFFICE_TZ),
         )
     except ValueError as error:
-        logger.warning("handoff office hours: %s; using Mon-Fri 09:00-17:00 Asia/Shanghai", error)
+        logger.warning("handoff office hours: %s; using Mon-Fri 09:00-17:00 %s", error, OFFICE_TZ)
         return OfficeHours()

@@ -34,6 +34,8 @@ from stdnum import numdb
 from stdnum.cn import ric, uscc
 from stdnum.exceptions import InvalidComponent, ValidationError
 
+from govservice.clock import office_date
+
 PROVINCE_CODES = frozenset(
     [f"{n}" for n in range(11, 16)]
     + [f"{n}" for n in range(21, 24)]
@@ -133,7 +135,7 @@ def normalize_citizen_id(raw: str, *, today: Optional[datetime.date] = None) -> 
 
     Args:
         raw: what the person typed (may contain spaces, hyphens, full-width digits, a lowercase x).
-        today: the reference date for "birth date in the future"; ``date.today()`` by default.
+        today: the reference date for "birth date in the future"; the office's today by default.
 
     Returns:
         The 18-character number with an upper-case ``X``.
@@ -154,7 +156,7 @@ def normalize_citizen_id(raw: str, *, today: Optional[datetime.date] = None) -> 
         born = ric.get_birth_date(number)
     except ValidationError:
         raise _id_error("date") from None
-    if born > (today or datetime.date.today()):
+    if born > (today or office_date()):
         raise _id_error("date")
     address, province = number[:6], number[:2]
     if address not in RESIDENCE_PERMIT_CODES:

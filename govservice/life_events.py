@@ -24,6 +24,7 @@ from govservice.application_materials import MaterialSpec
 from govservice.application_models import Application, ApplicationError
 from govservice.application_store import Target, create_application, run_idempotent
 from govservice.certificates import effective_status, find_certificates
+from govservice.clock import office_date, stored
 from govservice.identity import gender
 from govservice.masking import mask_certificate_number
 from govservice.materials_check import fit_message, is_form_material
@@ -88,7 +89,7 @@ def newborn_shared_fields(data: Mapping[str, Any], today: Optional[datetime.date
         born = datetime.date.fromisoformat(fields["birth_date"])
     except ValueError:
         raise ApplicationError("出生日期格式应为YYYY-MM-DD，例如2026-01-05") from None
-    if born > (today or datetime.date.today()):
+    if born > (today or office_date()):
         raise ApplicationError("出生日期不能晚于今天")
     fields["birth_certificate_number"] = fields["birth_certificate_number"].upper()
     if not _CERT_NUMBER.match(fields["birth_certificate_number"]):
@@ -166,7 +167,7 @@ def start_newborn(
     The shared data known from the 出生医学证明 and the applicant (names) is prefilled; the
     certificate's number is only masked here.
     """
-    today = today or datetime.date.today()
+    today = today or office_date()
     person, role = _applicant(session, person_id)
     library = _library(session, person_id, today, actor)
     births = library.get(BIRTH_CERTIFICATE, [])
@@ -248,7 +249,7 @@ def submit_newborn_bundle(
         shared_data: see :func:`newborn_shared_fields`; the applicant's own name and the guardian
             default to the applicant's. Instead of ``birth_certificate_number`` a conversation
             passes ``birth_certificate_id``, a certificate of the applicant's library.
-        now: the submission time; ``datetime.now()`` by default.
+        now: the submission time; now (UTC, as stored) by default.
         birth_certificate_attachment_id: the uploaded 出生医学证明, when the library does not hold it.
         provided: need key (see :func:`newborn_materials.newborn_needs`) → attachment id of an
             upload, or :data:`SIGNED` for the signed 《非婚生育说明》.
@@ -259,7 +260,7 @@ def submit_newborn_bundle(
     Raises:
         ApplicationError: invalid shared data, or a material neither held nor provided.
     """
-    moment = now or datetime.datetime.now()
+    moment = stored(now)
     keys = [f"{idempotency_key}#{key}" for key in NEWBORN_ITEMS]
     given = dict(provided or {})
     if birth_certificate_attachment_id:
@@ -268,15 +269,15 @@ def submit_newborn_bundle(
     def create(session: Session) -> List[Application]:
         person, role = _applicant(session, person_id)
         data = {name_field(role): str(person.name), "guardian": str(person.name), **dict(shared_data)}
-        library = _library(session, person_id, moment.date(), channel)
+        library = _library(session, person_id, office_date(moment), channel)
         birth = _birth(library, cert_id=data.get("birth_certificate_id"))
         if birth is not None:
             data["birth_certificate_number"] = str(birth.number)
-        fields = newborn_shared_fields(data, moment.date())
+        fields = newborn_shared_fields(data, office_date(moment))
         birth = birth or _birth(library, number=fields["birth_certificate_number"])
         needs = newborn_needs(role, _held(library, birth), fields)
         specs = _specs(needs, given, statement_text(str(person.name), fields, role))
-        bundle_id = f"NB{moment:%Y%m%d}{uuid.uuid4().hex[:12]}"
+        bundle_id = f"NB{office_date(moment):%Y%m%d}{uuid.uuid4().hex[:12]}"
         form = {**fields, "life_event": NEWBORN_EVENT, "on_behalf_of": fields["child_name"]}
         apps = []
         for item_key, key in zip(NEWBORN_ITEMS, keys, strict=True):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime
 import hashlib
 import re
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
@@ -20,8 +19,10 @@ from sqlalchemy.orm import Session
 from govservice import config
 from govservice.application_models import ApplicationError, Attachment
 from govservice.certificates import effective_status, find_certificates
+from govservice.clock import office_date, stored
 from govservice.ids import opaque_id
 from govservice.models import Certificate, Material, ServiceItem
+from govservice.secrets import write_private
 
 HELD = "held"
 EXPIRED = "expired"
@@ -162,7 +163,7 @@ def check_materials(
         session: the database session (the caller commits; the 用证记录 are flushed).
         item: the service item.
         person_id: the citizen's ID number, or the credit code when ``holder_kind="company"``.
-        today: the reference date for validity; ``date.today()`` by default.
+        today: the reference date for validity; the office's today by default.
         actor: the channel recorded in the 用证记录.
         holder_kind: "person", or "company" for an application made in a company login (the
             company's library only: the representative's own certificates are not its).
@@ -173,7 +174,7 @@ def check_materials(
         certificate), "expired" (only an expired certificate, with the renewal item if any) or
         "upload".
     """
-    today = today or datetime.date.today()
+    today = today or office_date()
     materials = sorted(item.materials, key=lambda m: m.position)
     types = sorted({str(m.certificate_type) for m in materials if m.certificate_type})
     certs: List[Certificate] = []
@@ -258,7 +259,7 @@ def store_attachment(
         content_type: the declared type; PDF, JPEG, PNG and OFD are accepted and checked
             against the content's leading bytes.
         uploaded_by: the uploader's ID number.
-        now: the upload time; ``datetime.now()`` by default.
+        now: the upload time; now (UTC, as stored) by default.
 
     Raises:
         ApplicationError: empty, too large or unsupported file.
@@ -273,10 +274,7 @@ def store_attachment(
     digest = hashlib.sha256(data).hexdigest()
     path = Path(config.VAR_DIR) / "uploads" / digest[:2] / digest
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temp = path.with_name(f"{digest}.{uuid.uuid4().hex}.tmp")
-        temp.write_bytes(data)
-        temp.replace(path)  # atomic: a concurrent identical upload writes the same bytes
+        write_private(path, data)  # atomic: a concurrent identical upload writes the same bytes
     name = Path((filename or "").replace("\\", "/")).name[:200] or "upload"
     attachment = Attachment(
         id=opaque_id(),
@@ -286,7 +284,7 @@ def store_attachment(
         size=len(data),
         stored_path=str(path),
         uploaded_by=uploaded_by,
-        created_at=now or datetime.datetime.now(),
+        created_at=stored(now),
     )
     session.add(attachment)
     session.flush()

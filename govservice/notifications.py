@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from govservice.application_models import Application, StatusEvent
 from govservice.application_store import Target, open_session
+from govservice.clock import stored
 from govservice.models import Base
 
 logger = logging.getLogger(__name__)
@@ -252,15 +253,15 @@ def deliver_pending(target: Target, now: Optional[datetime.datetime] = None, lim
 
     Args:
         target: a database URL (None: the configured one) or a session factory.
-        now: the current time; ``datetime.now()`` by default.
+        now: the current time; now (UTC, as stored) by default.
         limit: at most this many notifications per run.
 
     Returns:
         How many were delivered, will be retried, or failed for good.
     """
-    moment = now or datetime.datetime.now()
+    moment = stored(now)
     counts = {DELIVERED: 0, PENDING: 0, FAILED: 0}
     for message in _claim(target, moment, limit):
-        state = _finish(target, message, _send(message), now or datetime.datetime.now())
+        state = _finish(target, message, _send(message), stored(now))
         counts[state] = counts.get(state, 0) + 1
     return DeliveryReport(delivered=counts[DELIVERED], retrying=counts[PENDING], failed=counts[FAILED])

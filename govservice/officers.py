@@ -5,15 +5,13 @@ their SHA-256 is stored: a token carries 256 random bits, so a fast hash cannot 
 and lets each request find its officer with one indexed lookup. Issuing a token replaces the
 previous one.
 
-Demo officers (one ``dept_officer`` per department such as ``ga_officer``, ``faq_editor`` and
-``admin``) get a password and a token derived from ``DEMO_OFFICER_SECRET``. Its default,
-:data:`DEMO_SECRET_DEFAULT`, is public and meant only for the local demo; ``DEMO_DATA=0`` seeds no
-demo officers at all.
+Demo officers, derived from the installation's demo secret, are in :mod:`govservice.demo_officers`.
 
 Command line::
 
     python -m govservice.officers token ga_officer   # issue a new token and print it (the old one stops working)
     python -m govservice.officers seed               # create the missing demo officers
+    python -m govservice.officers demo-accounts      # print the demo accounts' passwords and tokens
     python -m govservice.officers list               # list the accounts
     python -m govservice.officers create NAME ROLE [--department GA] [--display-name 张三]   # password on stdin
 """
@@ -24,27 +22,23 @@ import argparse
 import datetime
 import hashlib
 import hmac
-import logging
 import os
 import re
 import secrets
 import sys
-from typing import List, Optional, Sequence
+from typing import Optional, Sequence
 
 from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Session, relationship
 
+from govservice.clock import stored
 from govservice.config import database_url
 from govservice.db import get_engine, session_scope
 from govservice.models import Base, Department
 
-logger = logging.getLogger(__name__)
-
 FAQ_EDITOR, DEPT_OFFICER, ADMIN = "faq_editor", "dept_officer", "admin"
 ROLES = (FAQ_EDITOR, DEPT_OFFICER, ADMIN)
 ROLE_LABELS = {FAQ_EDITOR: "知识库编辑", DEPT_OFFICER: "部门办件人员", ADMIN: "系统管理员"}
-DEMO_SECRET_DEFAULT = "shifan-local-demo-only"
-"""Public default of ``DEMO_OFFICER_SECRET``: anyone can derive the demo credentials from it."""
 MIN_PASSWORD_CHARS = 8
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 _USERNAME = re.compile(r"^[a-z][a-z0-9_]{2,39}$")
@@ -121,7 +115,7 @@ def create_officer(
         role: ``faq_editor``, ``dept_officer`` or ``admin``.
         password: at least 8 characters.
         department_code: required for a ``dept_officer`` (its scope), not allowed for other roles.
-        now: the creation time; ``datetime.now()`` by default.
+        now: the creation time; now (UTC, as stored) by default.
 
     Raises:
         OfficerError: invalid or taken username, unknown role or department, short password.
@@ -145,7 +139,7 @@ def create_officer(
         department_code=department_code or None,
         password_hash=hash_password(password),
         active=True,
-        created_at=now or datetime.datetime.now(),
+        created_at=stored(now),
     )
     session.add(officer)
     session.flush()
@@ -165,7 +159,7 @@ def issue_token(
     """Give ``officer`` a new API token (a random one by default) and return it; the old one stops working."""
     token = token or secrets.token_urlsafe(32)
     officer.token_hash = hash_token(token)
-    officer.token_issued_at = now or datetime.datetime.now()
+    officer.token_issued_at = stored(now)
     session.flush()
     return token
 
@@ -178,67 +172,13 @@ def authenticate_token(session: Session, token: Optional[str]) -> Optional[Offic
     return officer if officer is not None and officer.active else None
 
 
-def _demo_credential(username: str, purpose: str) -> str:
-    secret = os.environ.get("DEMO_OFFICER_SECRET") or DEMO_SECRET_DEFAULT
-    return hmac.new(secret.encode("utf-8"), f"{purpose}:{username}".encode(), hashlib.sha256).hexdigest()
-
-
-def demo_password(username: str) -> str:
-    """The demo officer's password, derived from ``DEMO_OFFICER_SECRET``."""
-    return "demo-" + _demo_credential(username, "password")[:12]
-
-
-def demo_token(username: str) -> str:
-    """The demo officer's initial API token, derived from ``DEMO_OFFICER_SECRET``."""
-    return _demo_credential(username, "token")
-
-
-def demo_officer_specs(session: Session) -> List[dict]:
-    """The demo accounts: a ``<code>_officer`` per department in the catalog, an editor and an admin."""
-    specs = [
-        {
-            "username": f"{str(dept.code).lower()}_officer",
-            "display_name": f"{dept.name}办件员（演示）"[:60],
-            "role": DEPT_OFFICER,
-            "department_code": dept.code,
-        }
-        for dept in session.query(Department).order_by(Department.code)
-    ]
-    specs.append({"username": "faq_editor", "display_name": "知识库编辑（演示）", "role": FAQ_EDITOR})
-    specs.append({"username": "admin", "display_name": "系统管理员（演示）", "role": ADMIN})
-    return specs
-
-
-def seed_officers(session: Session) -> List[str]:
-    """Create the demo officers that do not exist yet (idempotent; existing accounts are untouched).
-
-    Departments come from the seeded catalog (``knowledge_base/departments.yml``), so call this
-    after the catalog is seeded. Nothing is created when ``DEMO_DATA`` is "0".
-
-    Returns:
-        The usernames created by this call.
-    """
-    if os.environ.get("DEMO_DATA", "1").strip() == "0":
-        return []
-    if not os.environ.get("DEMO_OFFICER_SECRET"):
-        logger.warning("demo officers use the public default DEMO_OFFICER_SECRET: for local demos only")
-    created = []
-    existing = {name for (name,) in session.query(Officer.username)}
-    for spec in demo_officer_specs(session):
-        if spec["username"] in existing:
-            continue
-        officer = create_officer(session, password=demo_password(spec["username"]), **spec)
-        issue_token(session, officer, demo_token(spec["username"]))
-        created.append(spec["username"])
-    return created
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m govservice.officers", description="工作人员账号管理")
     commands = parser.add_subparsers(dest="command", required=True)
     token = commands.add_parser("token", help="签发新的访问令牌并打印（旧令牌随即失效）")
     token.add_argument("username")
     commands.add_parser("seed", help="创建缺少的演示账号")
+    commands.add_parser("demo-accounts", help="列出演示账号的密码和令牌")
     commands.add_parser("list", help="列出账号")
     create = commands.add_parser("create", help="创建账号，密码从标准输入读取")
     create.add_argument("username")
@@ -250,6 +190,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the command line; return the exit status."""
+    from govservice.demo_officers import demo_accounts_text, seed_officers  # it imports this module
+
     args = _parser().parse_args(argv)
     url = database_url()  # resolved now: the engine cache would keep the first URL it saw
     Base.metadata.create_all(get_engine(url))  # missing tables only: usable before the first full seed
@@ -262,6 +204,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 print(issue_token(session, officer))
             elif args.command == "seed":
                 print("已创建：" + ("、".join(seed_officers(session)) or "无（演示账号均已存在）"))
+            elif args.command == "demo-accounts":
+                print(demo_accounts_text(session, tokens=True))
             elif args.command == "list":
                 for officer in session.query(Officer).order_by(Officer.username):
                     state = "启用" if officer.active else "停用"

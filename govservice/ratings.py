@@ -23,6 +23,7 @@ from govservice.application_models import (
     ScopeError,
 )
 from govservice.application_store import load_application
+from govservice.clock import office_date, stored
 
 FOLLOW_UP_WORKING_DAYS = 15
 """A 差评 must be followed up within this many working days."""
@@ -90,7 +91,7 @@ def rate(
         person_id: the rater, who must be the applicant.
         level: one of 非常满意/满意/基本满意/不满意/非常不满意.
         comment: the citizen's comment (optional, up to 500 characters).
-        now: the rating time; ``datetime.now()`` by default.
+        now: the rating time; now (UTC, as stored) by default.
 
     Returns:
         The rating; a 差评 has its ``follow_up`` for the department.
@@ -109,7 +110,7 @@ def rate(
     if session.query(Rating).filter(Rating.application_id == app.id).first() is not None:
         raise RatingError(f"办件{app.number}已评价过，每件办件只能评价一次")
     text = (comment or "").strip()[:MAX_COMMENT_CHARS] or None
-    moment = now or datetime.datetime.now()
+    moment = stored(now)
     rating = Rating(application_id=app.id, person_id=person_id, level=level, comment=text, at=moment)
     session.add(rating)
     try:
@@ -123,7 +124,7 @@ def rate(
                 rating_id=rating.id,
                 application_id=app.id,
                 department_code=app.department_code,
-                deadline=add_working_days(moment.date(), FOLLOW_UP_WORKING_DAYS),
+                deadline=add_working_days(office_date(moment), FOLLOW_UP_WORKING_DAYS),
                 status="open",
                 note=note,
                 created_at=moment,
@@ -158,7 +159,7 @@ def close_followup(
         raise RatingError("该差评回访已办结")
     if not (note or "").strip():
         raise RatingError("请填写整改或回访情况")
-    follow_up.status, follow_up.closed_at = "closed", now or datetime.datetime.now()
+    follow_up.status, follow_up.closed_at = "closed", stored(now)
     follow_up.note = f"{follow_up.note or ''}\n处理情况：{note.strip()}".strip()
     session.flush()
     return follow_up

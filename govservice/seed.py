@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
-from datetime import date
+import sys
 from decimal import Decimal
-from typing import List
+from typing import Callable, List
 
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
@@ -15,25 +15,34 @@ import govservice.application_models  # noqa: F401  (registers the back-office t
 import govservice.faq_models  # noqa: F401  (the FAQ store and the unanswered-questions queue)
 import govservice.notifications  # noqa: F401  (the notification outbox table)
 import govservice.officer_lockout  # noqa: F401  (console login failures)
+from govservice.clock import office_date
 from govservice.db import get_engine, session_scope
 from govservice.demo_data import maybe_seed_demo_data
+from govservice.demo_officers import demo_accounts_text, seed_officers
 from govservice.faq_io import seed_faq
 from govservice.knowledge import KnowledgeBase, load_knowledge_base
 from govservice.models import Base, CertificateType, Department, Material, Meta, ServiceItem, Topic
-from govservice.officers import seed_officers
+from govservice.officers import OfficerError
 
 logger = logging.getLogger(__name__)
 
 CATALOG_FINGERPRINT = "catalog_fingerprint"
 
 
-def init_db(url: str | None = None, kb: KnowledgeBase | None = None, *, faq: bool = True) -> bool:
+def init_db(
+    url: str | None = None,
+    kb: KnowledgeBase | None = None,
+    *,
+    faq: bool = True,
+    announce: Callable[[str], None] | None = None,
+) -> bool:
     """Create tables and seed the catalog if the knowledge base changed since last time.
 
     Args:
         url: database URL; the configured one when omitted.
         kb: an already loaded knowledge base (tests pass their own).
         faq: also insert the seed FAQ entries missing from the store.
+        announce: shown the demo staff accounts (with passwords) this call created or re-keyed.
 
     Returns:
         True when the catalog was (re)seeded.
@@ -52,12 +61,14 @@ def init_db(url: str | None = None, kb: KnowledgeBase | None = None, *, faq: boo
         logger.info("catalog seeded: %d items", len(kb.items))
     with session_scope(url) as session:
         # Demo citizens/companies/certificates when the persons table is empty (DEMO_DATA=0: never).
-        if maybe_seed_demo_data(session, date.today()):
+        if maybe_seed_demo_data(session, office_date()):
             logger.info("demo citizens, companies and certificates seeded")
     with session_scope(url) as session:
         created = seed_officers(session)  # demo staff accounts, once (DEMO_DATA=0: never)
         if created:
             logger.info("demo staff accounts created: %s", ", ".join(created))
+            if announce is not None:
+                announce(demo_accounts_text(session, created))
     if faq:
         with session_scope(url) as session:
             seed_faq(session)  # FAQ entries from knowledge_base/faq missing in the store (staff edits are kept)
@@ -114,6 +125,16 @@ def seed_catalog(session: Session, kb: KnowledgeBase) -> None:
         session.add(Topic(name=topic["topic"], synonyms=topic["synonyms"], item_keys=topic["items"]))
 
 
-if __name__ == "__main__":
+def main() -> int:
+    """Seed at start (scripts/run.sh); the demo accounts' passwords are printed the first time."""
     logging.basicConfig(level=logging.INFO)
-    print("catalog reseeded" if init_db() else "catalog up to date")
+    try:
+        print("catalog reseeded" if init_db(announce=print) else "catalog up to date")
+    except OfficerError as error:
+        print(error, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -10,11 +10,12 @@ import importlib
 import json
 import os
 import threading
-from datetime import datetime
 from pathlib import Path
 from typing import Optional, Protocol
 
+from govservice.clock import office_iso, utc_now
 from govservice.config import VAR_DIR
+from govservice.secrets import append_private
 
 
 class SmsGateway(Protocol):
@@ -35,13 +36,12 @@ class FileOutboxGateway:
 
     def send(self, phone: str, text: str) -> None:
         """Append the message to the outbox file."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         line = json.dumps(
-            {"phone": phone, "text": text, "time": datetime.now().isoformat(timespec="seconds")},
+            {"phone": phone, "text": text, "time": office_iso(utc_now())},
             ensure_ascii=False,
         )
-        with self._lock, self.path.open("a", encoding="utf-8") as handle:
-            handle.write(line + "\n")
+        with self._lock:  # the codes in it are secrets: mode 0600
+            append_private(self.path, line + "\n")
 
 
 def get_gateway() -> SmsGateway:

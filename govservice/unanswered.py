@@ -16,6 +16,7 @@ from typing import FrozenSet, Iterable, List, Optional, Sequence
 from sqlalchemy.orm import Session
 
 from govservice.audit import record_audit
+from govservice.clock import stored
 from govservice.faq import create_entry, get_entry, update_entry
 from govservice.faq_fields import EntryFields, FaqError
 from govservice.faq_models import DISMISSED, OPEN, PUBLISHED, RESOLVED, FaqEntry, UnansweredQuestion
@@ -95,7 +96,7 @@ def enqueue(
     key = cluster_key(redacted)
     if len(key) < 2:
         return None
-    moment = now or datetime.datetime.now()
+    moment = stored(now)
     cluster = _best_cluster(session, key)
     if cluster is None:
         cluster = UnansweredQuestion(
@@ -150,7 +151,7 @@ def _close(
 ) -> None:
     if not (actor or "").strip():
         raise FaqError("缺少操作人")
-    moment = now or datetime.datetime.now()
+    moment = stored(now)
     cluster.status, cluster.resolved_by, cluster.resolved_at = status, actor, moment
     cluster.resolved_entry_id = entry.id if entry is not None else None
     detail = (f"转为 FAQ#{entry.id}" if entry is not None else "忽略") + f"：{cluster.text[:40]}"

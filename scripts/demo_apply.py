@@ -24,7 +24,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from govservice.officers import demo_token  # noqa: E402
+from govservice.demo_officers import demo_token  # noqa: E402
 from tests.rest_client import BASE, VAR_DIR, ZHANG, ZHANG_PHONE, latest_code, say  # noqa: E402
 
 STAFF = os.environ.get("STAFF_URL", f"http://localhost:{os.environ.get('STAFF_PORT', '5080')}")

@@ -3,6 +3,8 @@
 #   scripts/run.sh          action server + Rasa server (REST and socket.io)
 #   scripts/run.sh --shell  action server + a terminal chat
 set -euo pipefail
+# Everything written under var/ (databases, logs, SMS outbox, tokens) is for this user only.
+umask 077
 cd "$(dirname "$0")/.."
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 PY=.venv/bin/python
@@ -15,17 +17,17 @@ RASA_PORT=${RASA_PORT:-5005}
 export STAFF_PORT=${STAFF_PORT:-5080} PORTAL_PORT=${PORTAL_PORT:-8080}
 export ACTION_SERVER_URL=${ACTION_SERVER_URL:-http://localhost:$ACTION_PORT/webhook}
 export RASA_URL=${RASA_URL:-http://localhost:$RASA_PORT}
-LOG_DIR=${VAR_DIR:-var}/log
+VAR=${VAR_DIR:-var}
+LOG_DIR=$VAR/log
 mkdir -p "$LOG_DIR"
-# Rasa's HTTP API (trigger_intent for notifications, trackers for human handoff) needs a token;
-# without RASA_TOKEN a random one is kept under var/, never in git.
-if [ -z "${RASA_TOKEN:-}" ]; then
-  TOKEN_FILE=${VAR_DIR:-var}/rasa_token
-  [ -s "$TOKEN_FILE" ] || $PY -c 'import secrets; print(secrets.token_hex(24))' >"$TOKEN_FILE"
-  RASA_TOKEN=$(cat "$TOKEN_FILE")
-fi
-export RASA_TOKEN
+chmod -R go-rwx "$VAR"  # files an older version wrote readable by all
+# Rasa's HTTP API token (trigger_intent for notifications, trackers for human handoff) and the
+# secret the Rasa server shows the action server: RASA_TOKEN and ACTION_SERVER_TOKEN, else random
+# ones kept under var/ (mode 0600), never in git.
+secret_exports=$($PY -m govservice.secrets rasa_token action_token)
+eval "$secret_exports"
 
+# Prints the demo staff accounts' passwords the first time (make demo-accounts shows them again).
 $PY -m govservice.seed
 
 pids=()
@@ -47,7 +49,8 @@ supervise() {  # name, command...: restart a server that crashed; its restart is
 
 # The action server holds no conversation state, so a crash costs only the turn in flight.
 # ACTIONS_WARM_UP: load jieba, the catalog and the FAQ index at start, not in the first turn.
-ACTIONS_WARM_UP=1 supervise "action server" $RASA run actions --actions bot.actions --port "$ACTION_PORT" >>"$LOG_DIR/actions.log" 2>&1 &
+# It listens on ACTION_HOST (default 127.0.0.1) and answers only requests with the shared secret.
+ACTIONS_WARM_UP=1 supervise "action server" $PY -m bot.action_server --port "$ACTION_PORT" >>"$LOG_DIR/actions.log" 2>&1 &
 pids+=($!)
 
 wait_for() {  # url, name, seconds
@@ -84,7 +87,7 @@ cat <<MSG
   Socket.IO:   ws://localhost:$RASA_PORT/socket.io
   动作服务器:  http://localhost:$ACTION_PORT/health
   门户网页:    http://localhost:$PORTAL_PORT/ （网页聊天组件，docs/widget.md）
-  工作台:      http://localhost:$STAFF_PORT/console/ （docs/console.md）
+  工作台:      http://localhost:$STAFF_PORT/console/ （docs/console.md；演示账号: make demo-accounts）
   部门接口:    http://localhost:$STAFF_PORT/api/v1 （docs/department_api.md）
   微信公众号:  http://localhost:$RASA_PORT/webhooks/wechat/webhook （docs/wechat.md）
   日志:        $LOG_DIR/

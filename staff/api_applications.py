@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from govservice.application_models import TRANSITIONS, Application, ApplicationNotFound, StatusEvent
 from govservice.application_queries import applications_for_department, get_for_department
 from govservice.applications import accept, approve, reject, request_correction, start_review
+from govservice.clock import office_date
 from govservice.officers import DEPT_OFFICER
 from staff.auth import current_user, requires
 from staff.serializers import applicant_names, application_detail, application_summary, event_json
@@ -48,12 +49,9 @@ def _filters(request: Request) -> Dict[str, Any]:
 def _in_range(
     apps: List[Application], first: Optional[datetime.date], last: Optional[datetime.date]
 ) -> List[Application]:
-    """Applications submitted on ``first`` … ``last`` (inclusive; None: open-ended)."""
-    return [
-        app
-        for app in apps
-        if (first is None or app.created_at.date() >= first) and (last is None or app.created_at.date() <= last)
-    ]
+    """Applications submitted on ``first`` … ``last`` (office days, inclusive; None: open-ended)."""
+    days = [(app, office_date(app.created_at)) for app in apps]
+    return [app for app, day in days if (first is None or day >= first) and (last is None or day <= last)]
 
 
 @requires(DEPT_OFFICER, department=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 from typing import Any, Dict
 
 from sanic import Blueprint
@@ -11,6 +10,7 @@ from sanic.response import HTTPResponse
 from sqlalchemy.orm import Session
 
 from govservice.application_models import ScopeError
+from govservice.clock import office_date
 from govservice.officers import DEPT_OFFICER
 from govservice.ratings import close_followup, followups_for_department
 from staff.auth import current_user, requires
@@ -30,7 +30,7 @@ async def list_followups(request: Request) -> HTTPResponse:
     department = str(current_user(request).department_code)
 
     def work(session: Session) -> Dict[str, Any]:
-        today = datetime.date.today()
+        today = office_date()
         rows = followups_for_department(session, department, STATUS_FILTERS[wanted])
         return {"items": [followup_json(row, today) for row in rows], "total": len(rows)}
 
@@ -47,7 +47,7 @@ async def close(request: Request, followup_id: int) -> HTTPResponse:
         if not 0 < followup_id <= MAX_ID:
             raise ScopeError("该差评回访不存在或不属于本部门")
         row = close_followup(session, followup_id, department, note)
-        return followup_json(row, datetime.date.today())
+        return followup_json(row, office_date())
 
     return reply(await in_transaction(request, work))
 

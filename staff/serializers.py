@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from govservice.application_models import Application, ApplicationMaterial, FollowUp, StatusChange, StatusEvent
 from govservice.application_queries import next_step_text
+from govservice.clock import office_iso
 from govservice.masking import mask_id_number, mask_phone
 from govservice.models import Certificate, Person
 from govservice.notifications import notifications_for_application
@@ -22,11 +23,11 @@ FOLLOW_UP_LABELS = {"open": "待处理", "closed": "已办结"}
 
 
 def iso(value: Optional[datetime.date]) -> Optional[str]:
-    """ISO 8601 text of a date or time (seconds precision), or None."""
+    """ISO 8601 text of a date, or of a time in the office's zone with its offset (``…T08:05:00+08:00``), or None."""
     if value is None:
         return None
     if isinstance(value, datetime.datetime):
-        return value.isoformat(timespec="seconds")
+        return office_iso(value)
     return value.isoformat()
 
 

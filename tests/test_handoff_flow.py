@@ -8,9 +8,9 @@
    socket gets the agent's words, the bot stays silent while paused, and after the hand-back
    the bot answers again. Rasa's tracker shows the ``pause`` and the ``resume``.
 
-Needs the stack of ``scripts/run.sh`` with ``HANDOFF_DAYS=1-7 HANDOFF_HOURS=00:00-24:00`` and
-the public default ``DEMO_OFFICER_SECRET`` (``RASA_URL``, ``STAFF_URL``, ``VAR_DIR``,
-``DATABASE_URL`` as ``scripts/test.sh`` sets them).
+Needs the stack of ``scripts/run.sh`` with ``HANDOFF_DAYS=1-7 HANDOFF_HOURS=00:00-24:00``
+(``RASA_URL``, ``STAFF_URL``, ``VAR_DIR``, ``DATABASE_URL`` as ``scripts/test.sh`` sets them); the
+agent's token derives from that installation's demo secret in ``VAR_DIR``.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import requests
 import socketio
 import sqlalchemy
 
-from govservice.officers import demo_token
+from govservice.demo_officers import demo_token
 from tests.rest_client import say
 
 pytestmark = pytest.mark.server

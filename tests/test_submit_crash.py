@@ -28,7 +28,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 def action_server_pid() -> int:
     port = os.environ.get("ACTION_PORT", "5055")
-    found = subprocess.run(["pgrep", "-f", f"rasa run actions --actions bot.actions --port {port}"],
+    found = subprocess.run(["pgrep", "-f", f"bot.action_server --port {port}"],
                            capture_output=True, text=True).stdout.split()
     assert found, "the action server is not running"
     return int(found[0])

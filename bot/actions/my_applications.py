@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
@@ -22,6 +21,7 @@ from govservice.application_models import (
     ApplicationError,
     TransitionError,
 )
+from govservice.clock import utc_now
 from govservice.db import session_scope
 
 
@@ -100,7 +100,7 @@ class ActionWithdrawApplication(Action):
                 )
                 return []
             try:
-                event = applications.withdraw(session, target.number, subject.person_id, now=datetime.now())
+                event = applications.withdraw(session, target.number, subject.person_id, now=utc_now())
             except (TransitionError, ApplicationError) as error:
                 dispatcher.utter_message(text=str(error))
                 return []

@@ -15,6 +15,7 @@ from bot.actions.backoffice import catalog
 from bot.actions.service_guide import service_button
 from bot.actions.session import current_subject, library_of
 from govservice import auth, certificate_text, certificate_uses, certificates
+from govservice.clock import office_date
 from govservice.db import session_scope
 from govservice.models import Company
 
@@ -90,7 +91,7 @@ def answer_personal_request(
     A company login sees the company's library; a person login the person's own. A request for
     the other library gets the way to it (log out and log in as the other) instead.
     """
-    today = date.today()
+    today = office_date()
     holder, kind = library_of(subject)
     company = kind == "company"
     owner = certificate_text.owner_word(company)

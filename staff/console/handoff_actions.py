@@ -15,6 +15,7 @@ from sanic.request import Request
 from sqlalchemy.orm import Session
 
 from govservice import handoff
+from govservice.clock import office_iso
 from govservice.handoff import ACTIVE, LEFT_MESSAGE, LIVE, MESSAGE, WAITING, HandoffError, HandoffTicket
 from govservice.handoff_hours import office_hours
 from govservice.officers import ADMIN
@@ -42,9 +43,9 @@ def ticket_json(ticket: HandoffTicket, ahead: Optional[int] = None, *, full_cont
         "agent_name": ticket.agent_name,
         "contact": ticket.contact if full_contact else ticket.masked_contact,
         "message": ticket.message,
-        "created_at": ticket.created_at.isoformat(timespec="seconds"),
-        "taken_at": ticket.taken_at.isoformat(timespec="seconds") if ticket.taken_at else None,
-        "closed_at": ticket.closed_at.isoformat(timespec="seconds") if ticket.closed_at else None,
+        "created_at": office_iso(ticket.created_at),
+        "taken_at": office_iso(ticket.taken_at),
+        "closed_at": office_iso(ticket.closed_at),
     }
 
 

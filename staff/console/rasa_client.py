@@ -23,6 +23,7 @@ from functools import partial
 from typing import Any, Dict, List, Optional
 from urllib.parse import quote, urlencode
 
+from govservice.clock import office_text
 from govservice.notifications import DEFAULT_RASA_URL
 
 TIMEOUT_SECONDS = 10.0
@@ -81,7 +82,7 @@ def _line(event: Dict[str, Any]) -> Optional[Dict[str, str]]:
     stamp = event.get("timestamp")
     moment = ""
     if isinstance(stamp, (int, float)):
-        moment = datetime.datetime.fromtimestamp(stamp).strftime("%m-%d %H:%M:%S")
+        moment = office_text(datetime.datetime.fromtimestamp(stamp, datetime.timezone.utc), "%m-%d %H:%M:%S")
     return {"who": who, "text": text, "time": moment}
 
 

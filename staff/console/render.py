@@ -11,13 +11,14 @@ from __future__ import annotations
 import datetime
 from functools import cache
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Union
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from govservice.clock import office_text
 from govservice.officers import ADMIN, DEPT_OFFICER, FAQ_EDITOR, ROLE_LABELS
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -45,8 +46,8 @@ def _date(value: Optional[datetime.date]) -> str:
     return value.isoformat() if value else ""
 
 
-def _time(value: Optional[datetime.datetime]) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value else ""
+def _time(value: Union[datetime.datetime, str, None]) -> str:
+    return office_text(value)  # a stored time, or ISO text from the JSON API
 
 
 @cache

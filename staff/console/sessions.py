@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime
 import hashlib
 import hmac
-import os
 import secrets
 from functools import cache
 from typing import Optional, Tuple
@@ -23,13 +22,13 @@ from typing import Optional, Tuple
 from sqlalchemy import Column, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Session
 
-from govservice.config import VAR_DIR
+from govservice.clock import stored
 from govservice.models import Base
 from govservice.officers import Officer
+from govservice.secrets import STAFF_SECRET, stored_secret
 
 COOKIE_NAME = "staff_session"
 SESSION_HOURS = 8
-SECRET_FILE = "staff_secret.key"
 
 
 class ConsoleSession(Base):
@@ -47,19 +46,7 @@ class ConsoleSession(Base):
 @cache
 def console_secret() -> bytes:
     """``STAFF_SECRET``, else the random key in ``var/staff_secret.key`` (created on first use)."""
-    value = os.environ.get("STAFF_SECRET")
-    if value:
-        return value.encode("utf-8")
-    path = VAR_DIR / SECRET_FILE
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass  # another process (or an earlier start) created it: use that one
-    else:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(32))
-    return path.read_text().strip().encode("utf-8")
+    return stored_secret(STAFF_SECRET).encode("utf-8")
 
 
 def _mac(purpose: str, value: str) -> str:
@@ -95,7 +82,7 @@ def csrf_matches(session_token: str, submitted: Optional[str]) -> bool:
 
 def start_session(session: Session, username: str, now: Optional[datetime.datetime] = None) -> str:
     """Open a session for ``username`` and return its token (expired sessions are purged on the way)."""
-    moment = now or datetime.datetime.now()
+    moment = stored(now)
     session.query(ConsoleSession).filter(ConsoleSession.expires_at < moment).delete(synchronize_session=False)
     token = secrets.token_urlsafe(32)
     session.add(
@@ -113,7 +100,7 @@ def session_officer(
 ) -> Optional[Tuple[Officer, ConsoleSession]]:
     """The active officer of an unexpired session, else None."""
     row = session.query(ConsoleSession).filter_by(token_hash=_hash(token)).one_or_none()
-    if row is None or row.expires_at < (now or datetime.datetime.now()):
+    if row is None or row.expires_at < stored(now):
         return None
     officer = session.query(Officer).filter_by(username=row.username).one_or_none()
     return (officer, row) if officer is not None and officer.active else None

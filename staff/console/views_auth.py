@@ -8,7 +8,6 @@ five within fifteen minutes the username's logins are refused, so passwords cann
 
 from __future__ import annotations
 
-import datetime
 import secrets
 from functools import partial
 from typing import Optional, Tuple
@@ -19,6 +18,7 @@ from sanic.response import HTTPResponse
 from sqlalchemy.orm import Session
 
 from govservice import officer_lockout
+from govservice.clock import utc_now
 from govservice.faq import record_audit
 from govservice.officers import DEPT_OFFICER, authenticate_password
 from staff.console.guard import LOGIN_PATH, session_user, staff_user
@@ -68,7 +68,7 @@ async def login_form(request: Request) -> HTTPResponse:
 
 def _login(username: str, password: str, session: Session) -> Tuple[Optional[str], str]:
     """A session token, or None and the Chinese reason; a lock is checked before the password."""
-    now = datetime.datetime.now()
+    now = utc_now()
     if officer_lockout.is_locked(session, username, now):
         return None, LOCKED
     officer = authenticate_password(session, username, password) if username and password else None

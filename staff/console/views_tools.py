@@ -6,7 +6,6 @@ The applications page is a read-only list of the officer's own department; the d
 
 from __future__ import annotations
 
-import datetime
 from functools import partial
 from typing import Any, Dict, Optional
 from urllib.parse import quote
@@ -17,6 +16,7 @@ from sanic.response import HTTPResponse
 from sqlalchemy.orm import Session
 
 from govservice.application_queries import applications_for_department
+from govservice.clock import office_date
 from govservice.faq import FaqError, list_audit
 from govservice.faq_io import ImportReport, export_csv, export_excel, import_csv, import_excel
 from govservice.faq_search import ANSWER, SUGGEST, answer_question, search
@@ -67,7 +67,7 @@ async def preview_api(request: Request) -> HTTPResponse:
 
 
 def _download(body: bytes, name: str, content_type: str) -> HTTPResponse:
-    stamp = datetime.date.today().strftime("%Y%m%d")
+    stamp = office_date().strftime("%Y%m%d")
     filename = f"常见问题_{stamp}.{name}"
     disposition = f"attachment; filename=faq_{stamp}.{name}; filename*=UTF-8''{quote(filename)}"
     return response.raw(body, content_type=content_type, headers={"Content-Disposition": disposition})

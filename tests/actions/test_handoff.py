@@ -16,8 +16,8 @@ from bot.actions.handoff import (
 )
 from govservice import handoff
 from govservice.db import session_scope
+from govservice.demo_officers import seed_officers
 from govservice.handoff_hours import office_hours
-from govservice.officers import seed_officers
 from tests.actions.conftest import make_tracker
 
 FORM_SLOTS = ["handoff_message", "handoff_contact"]

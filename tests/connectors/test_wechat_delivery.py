@@ -123,12 +123,13 @@ def test_connection_errors_are_reported_not_raised(sender: WeChatSender, wechat_
 
 def test_template_fields_are_cut_to_20_characters(sender: WeChatSender, wechat_api: FakeWeChatAPI) -> None:
     long_item = "不动产登记（国有建设用地使用权及房屋所有权首次登记）"
-    result = sender.send_status(OPENID, "BJ2026112800001", long_item, "已受理", datetime(2026, 11, 28, 9, 30))
+    stored = datetime(2026, 11, 28, 9, 30)  # UTC, as stored: 17:30 in Shanghai
+    result = sender.send_status(OPENID, "BJ2026112800001", long_item, "已受理", stored)
     assert (result.delivered, result.via) == (True, "template")
     (body,) = wechat_api.sent("message/template/send")
     assert body["template_id"] == "TPL_STATUS" and body["touser"] == OPENID
     values = [body["data"][f"keyword{i}"]["value"] for i in range(1, 5)]
-    assert values == ["BJ2026112800001", long_item[:19] + "…", "已受理", "2026-11-28 09:30"]
+    assert values == ["BJ2026112800001", long_item[:19] + "…", "已受理", "2026-11-28 17:30"]
     assert all(len(v) <= 20 for v in values)
     assert cut_field("x" * 20) == "x" * 20
 

@@ -41,6 +41,7 @@ from govservice.applications import (
     submit_application,
     withdraw,
 )
+from govservice.clock import office_date, utc_now
 from govservice.db import session_scope
 from govservice.materials_check import store_attachment
 from govservice.models import Certificate, CertificateUse, ServiceItem
@@ -48,8 +49,8 @@ from govservice.seed import init_db
 
 ZHANG = "11010519491231002X"
 LI = "440308199901101512"
-NOW = datetime.datetime.now().replace(microsecond=0)
-NUMBER = re.compile(rf"^{NOW:%Y%m%d}GA\d{{6}}$")
+NOW = utc_now().replace(microsecond=0)
+NUMBER = re.compile(rf"^{office_date(NOW):%Y%m%d}GA\d{{6}}$")  # the Shanghai day
 
 
 @pytest.fixture(scope="module")

@@ -25,6 +25,7 @@ from govservice.certificates import (
     resolve_certificate_type,
     uses_for_holder,
 )
+from govservice.clock import office_date
 from govservice.db import session_scope
 from govservice.demo_data import seed_demo_data
 from govservice.models import Certificate, CertificateUse, Person
@@ -240,7 +241,7 @@ def test_issue_certificate_then_list(session: Session) -> None:
 def test_demo_data_on_postgresql(postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("DEMO_DATA", raising=False)
     init_db(postgres_url)
-    today = datetime.date.today()
+    today = office_date()  # the day the demo data was dated from
     with session_scope(postgres_url) as session:
         certs = list_certificates(session, ZHANG, **WHO)
         names = {c.type_name for c in certs}

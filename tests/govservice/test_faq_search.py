@@ -8,6 +8,7 @@ import re
 import pytest
 from sqlalchemy import text
 
+from govservice.clock import office_date
 from govservice.db import session_scope
 from govservice.faq import create_entry, publish_entry, retire_entry, update_entry
 from govservice.faq_models import FaqEntry
@@ -33,7 +34,7 @@ def test_a_clear_question_is_answered_with_its_source_and_date(seeded: str) -> N
         entry = session.query(FaqEntry).filter_by(key="hall_hours").one()
     assert reply.kind == ANSWER and reply.entry_ids == [entry.id]
     assert reply.text.startswith(entry.answer)
-    source = f"（来源：FAQ#{entry.id}《{entry.question}》，更新于{entry.updated_at.date().isoformat()}）"
+    source = f"（来源：FAQ#{entry.id}《{entry.question}》，更新于{office_date(entry.updated_at).isoformat()}）"
     assert reply.text.endswith(source)
 
 

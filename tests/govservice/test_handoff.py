@@ -10,12 +10,12 @@ from sqlalchemy.orm import Session
 
 from govservice import handoff
 from govservice.db import session_scope
+from govservice.demo_officers import seed_officers
 from govservice.faq_models import AuditLog
 from govservice.handoff_hours import OfficeHours, office_hours, parse_office_hours
-from govservice.officers import seed_officers
 from govservice.seed import init_db
 
-T0 = datetime.datetime(2026, 3, 2, 10, 0)  # a Monday
+T0 = datetime.datetime(2026, 3, 2, 2, 0)  # stored (UTC): Monday 10:00 in Shanghai
 
 
 def _seed(url: str) -> str:
@@ -136,7 +136,7 @@ def test_office_hours_in_the_offices_time_zone() -> None:
     assert not hours.is_open(datetime.datetime(2026, 3, 2, 9, 30, tzinfo=datetime.timezone.utc))  # 17:30 there
     assert hours.describe() == "周一至周五 9:00-17:00"
     weekend = parse_office_hours("6,7", "10:00-24:00", "Asia/Shanghai")
-    assert weekend.is_open(datetime.datetime(2026, 3, 7, 23, 59)) and not weekend.is_open(T0)
+    assert weekend.is_open(datetime.datetime(2026, 3, 7, 15, 59)) and not weekend.is_open(T0)  # Sat 23:59 there
     assert weekend.describe() == "周六至周日 10:00-24:00"
     for days, span in (("0-5", "09:00-17:00"), ("1-5", "17:00-09:00"), ("x", "09:00-17:00")):
         with pytest.raises(ValueError):

@@ -12,6 +12,7 @@ from govservice import application_store, config
 from govservice.application_models import Application, ApplicationError, ApplicationMaterial
 from govservice.applications import accept, approve, start_review
 from govservice.certificates import issue_certificate
+from govservice.clock import office_date
 from govservice.db import session_scope
 from govservice.life_events import (
     NEWBORN_ITEMS,
@@ -83,7 +84,7 @@ def test_shared_fields_are_validated() -> None:
         newborn_shared_fields(
             {**_child("张小花", "Q350100123"), "child_gender": "未知", "guardian": "张三", "mother_name": "张三"}
         )
-    tomorrow = (datetime.date.today() + datetime.timedelta(days=1)).isoformat()
+    tomorrow = (office_date() + datetime.timedelta(days=1)).isoformat()
     with pytest.raises(ApplicationError, match="不能晚于今天"):
         newborn_shared_fields(
             {**_child("张小花", "Q350100123"), "birth_date": tomorrow, "guardian": "张三", "mother_name": "张三"}

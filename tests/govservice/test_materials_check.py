@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from govservice import config
 from govservice.application_models import ApplicationError, Attachment
 from govservice.certificates import issue_certificate
+from govservice.clock import office_date
 from govservice.db import session_scope
 from govservice.materials_check import (
     COMMITMENT,
@@ -28,7 +29,7 @@ from govservice.materials_check import (
 from govservice.models import Certificate, CertificateUse, Person, ServiceItem
 from govservice.seed import init_db
 
-TODAY = datetime.date.today()  # the demo certificates are dated relative to today
+TODAY = office_date()  # the demo certificates are dated relative to the office's today
 ZHANG = "11010519491231002X"
 WANG = "350102199001011234"
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from govservice import officers
 from govservice.db import session_scope
+from govservice.demo_officers import demo_password, demo_token, seed_officers
 from govservice.models import Department
 from govservice.officers import (
     Officer,
@@ -17,11 +18,8 @@ from govservice.officers import (
     authenticate_password,
     authenticate_token,
     create_officer,
-    demo_password,
-    demo_token,
     hash_token,
     issue_token,
-    seed_officers,
     verify_password,
 )
 from govservice.seed import init_db

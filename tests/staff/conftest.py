@@ -12,10 +12,11 @@ from sanic import Sanic
 
 from govservice import notifications
 from govservice.applications import submit_application
+from govservice.clock import utc_now
 from govservice.db import session_scope
+from govservice.demo_officers import demo_token, seed_officers
 from govservice.models import Certificate, ServiceItem
 from govservice.notifications import OutgoingNotification
-from govservice.officers import demo_token, seed_officers
 from govservice.seed import init_db
 from staff.app import create_app
 
@@ -79,7 +80,7 @@ def residence_permit(url: str, now: Optional[datetime.datetime] = None, person: 
         sender=f"web-{person[-4:]}",
         form_data={"居住地址": "示范市新港路1号"},
         materials=materials,
-        now=now or datetime.datetime.now(),
+        now=now or utc_now(),
     )
     return str(app.number)
 

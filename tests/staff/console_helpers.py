@@ -8,7 +8,7 @@ from typing import Any, Dict, Optional
 
 from sanic import Sanic
 
-from govservice.officers import demo_password
+from govservice.demo_officers import demo_password
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]*)"')
 SCRIPT = "<script>alert(1)</script>"

@@ -7,8 +7,8 @@ from sanic import Sanic
 
 from govservice import officer_lockout
 from govservice.db import session_scope
+from govservice.demo_officers import demo_password
 from govservice.officer_lockout import OfficerLoginFailure
-from govservice.officers import demo_password
 from tests.staff.conftest import bearer, make_app
 from tests.staff.console_helpers import Console, csrf_of
 
