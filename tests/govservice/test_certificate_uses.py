@@ -66,12 +66,12 @@ def test_uses_by_others_come_first_and_own_lookups_are_folded(session: Session) 
         ("application", "20261101GA000001"),
     ]
     assert history.own_count == own > 20 and history.own_latest == datetime.datetime(2026, 11, 10, 11, 0)
-    rendered = text.render_uses(history)
+    rendered = text.render_uses(history)  # stored times are UTC, shown in Asia/Shanghai (+8)
     lines = rendered.splitlines()
     assert lines[0] == "最近2条部门和办件用证记录（最新在前）："
-    assert lines[1] == "1. 2026-11-02 09:00 机动车驾驶证" and lines[2] == "   工作人员工号0371查看，用途：窗口核验"
-    assert lines[3] == "2. 2026-11-01 09:00 居民户口簿"
-    assert lines[-1] == f"另有本人通过智能助手查询{own}次，最近一次2026-11-10 11:00。"
+    assert lines[1] == "1. 2026-11-02 17:00 机动车驾驶证" and lines[2] == "   工作人员工号0371查看，用途：窗口核验"
+    assert lines[3] == "2. 2026-11-01 17:00 居民户口簿"
+    assert lines[-1] == f"另有本人通过智能助手查询{own}次，最近一次2026-11-10 19:00。"
     assert rendered.count("本人") == 1
 
 
@@ -83,7 +83,7 @@ def test_only_own_lookups_or_none(session: Session) -> None:
     assert history.others == [] and history.own_count == 5
     assert (
         text.render_uses(history)
-        == "暂无部门或办件调用您的证照。\n另有本人通过智能助手查询5次，最近一次2026-11-19 08:30。"
+        == "暂无部门或办件调用您的证照。\n另有本人通过智能助手查询5次，最近一次2026-11-19 16:30。"
     )
 
 
