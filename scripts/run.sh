@@ -15,6 +15,8 @@ RASA_PORT=${RASA_PORT:-5005}
 export STAFF_PORT=${STAFF_PORT:-5080} PORTAL_PORT=${PORTAL_PORT:-8080}
 export ACTION_SERVER_URL=${ACTION_SERVER_URL:-http://localhost:$ACTION_PORT/webhook}
 export RASA_URL=${RASA_URL:-http://localhost:$RASA_PORT}
+# Where citizens reach the Rasa server: the portal's widget and the "导出我的数据" download link.
+export RASA_PUBLIC_URL=${RASA_PUBLIC_URL:-http://localhost:$RASA_PORT}
 LOG_DIR=${VAR_DIR:-var}/log
 mkdir -p "$LOG_DIR"
 # Rasa's HTTP API (trigger_intent for notifications, trackers for human handoff) needs a token;
@@ -27,6 +29,8 @@ fi
 export RASA_TOKEN
 
 $PY -m govservice.seed
+# Retention (docs: govservice/retention.py): once now; then hourly inside the Rasa server.
+$PY -m govservice.retention --endpoints "$ENDPOINTS"
 
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
