@@ -46,10 +46,23 @@ class SweepReport:
     erased_on_request: int = 0
 
 
+# Wrappers and where they keep the store they wrap: Rasa's FailSafeTrackerStore, our redacting one.
+_WRAPPED = ("_tracker_store", "_inner")
+
+
+def _wrapped(store: TrackerStore) -> Optional[TrackerStore]:
+    for attribute in _WRAPPED:
+        inner = getattr(store, attribute, None)
+        if isinstance(inner, TrackerStore):
+            return inner
+    return None
+
+
 def _backing_store(store: TrackerStore) -> TrackerStore:
-    """The store that holds the data: our redacting wrapper keeps the real one as ``_inner``."""
-    while isinstance(getattr(store, "_inner", None), TrackerStore):
-        store = store._inner
+    """The store that holds the data, under Rasa's fail-safe wrapper and our redacting one."""
+    inner = _wrapped(store)
+    while inner is not None:
+        store, inner = inner, _wrapped(inner)
     return store
 
 

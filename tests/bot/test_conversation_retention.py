@@ -9,7 +9,7 @@ from typing import Any, Dict
 
 import pytest
 from rasa.core.lock_store import InMemoryLockStore
-from rasa.core.tracker_store import InMemoryTrackerStore, TrackerStore
+from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore, TrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -48,10 +48,16 @@ def _stores(tmp_path: Path) -> Dict[str, Any]:
         "in-memory": lambda: InMemoryTrackerStore(DOMAIN),
         "redacting over in-memory": lambda: RedactingTrackerStore(domain=DOMAIN),
         "redacting over SQL": lambda: RedactingTrackerStore(domain=DOMAIN, inner=sql),
+        # What the Rasa server holds: its fail-safe wrapper around the configured store.
+        "fail-safe over redacting over SQL": lambda: FailSafeTrackerStore(
+            RedactingTrackerStore(domain=DOMAIN, inner=sql)
+        ),
     }
 
 
-@pytest.mark.parametrize("kind", ["in-memory", "redacting over in-memory", "redacting over SQL"])
+@pytest.mark.parametrize(
+    "kind", ["in-memory", "redacting over in-memory", "redacting over SQL", "fail-safe over redacting over SQL"]
+)
 async def test_expired_conversations_go_with_a_shorter_limit_for_logged_in_ones(kind: str, tmp_path: Path) -> None:
     store: TrackerStore = _stores(tmp_path)[kind]()
     ages = {"anon-old": (181, False), "anon-mid": (40, False), "login-old": (31, True), "login-new": (29, True)}
