@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from govservice.application_models import ApplicationMaterial, Attachment, FollowUp, Rating
 from govservice.handoff import CLOSED, HandoffTicket
-from govservice.models import Binding, Certificate, CertificateUse, LoginAttempt
+from govservice.models import Binding, Certificate, CertificateUse, LoginAttempt, OtpCode
 from govservice.privacy_models import ConversationErasure, ExportLink
 
 OWN_LOOKUP = "citizen"
@@ -78,10 +78,17 @@ def request_erasure(session: Session, senders: Iterable[str], now: datetime.date
 
 
 def _senders(session: Session, person_id: str, sender: str) -> Set[str]:
-    """The conversation ids the person used: this one, bound ones and those of their logins."""
+    """The conversation ids the person used: this one, bound ones and those of their logins.
+
+    Only logins whose code was used count: anyone may type someone's ID number, and their
+    conversation is not the citizen's to delete.
+    """
     found = {sender}
     found.update(s for (s,) in session.query(Binding.sender).filter(Binding.person_id == person_id))
-    attempts = session.query(LoginAttempt.sender).filter(LoginAttempt.subject_id == person_id)
+    succeeded = session.query(OtpCode.ref).filter(OtpCode.used_at.isnot(None))
+    attempts = session.query(LoginAttempt.sender).filter(
+        LoginAttempt.subject_id == person_id, LoginAttempt.ref.in_(succeeded.scalar_subquery())
+    )
     found.update(s for (s,) in attempts)
     return found
 

@@ -14,7 +14,7 @@ from govservice.data_deletion import KEPT_TEXT, delete_person_data
 from govservice.db import session_scope
 from govservice.handoff import CLOSED, WAITING, HandoffTicket
 from govservice.materials_check import store_attachment
-from govservice.models import Binding, Certificate, CertificateUse, LoginAttempt
+from govservice.models import Binding, Certificate, CertificateUse, LoginAttempt, OtpCode
 from govservice.personal_data import create_export_link
 from govservice.privacy_models import ConversationErasure, ExportLink
 from govservice.ratings import rate
@@ -58,8 +58,11 @@ def test_deletion_removes_what_may_go_and_keeps_what_the_law_keeps(url: str) -> 
         rate(s, li_app, LI, "满意", "李四的意见")
         for who, sender in ((ZHANG, "zhang-web"), (ZHANG, "zhang-wx"), (LI, "li-web")):
             s.add(Binding(channel="rest", sender=sender, person_id=who, created_at=NOW, last_seen=NOW))
-        s.add(LoginAttempt(ref="r-zhang", subject_kind="person", subject_id=ZHANG, channel="wechat",
-                           sender="zhang-old", proof="张三", created_at=NOW))
+        for ref, sender, used in (("r-zhang", "zhang-old", NOW), ("r-stranger", "stranger", None)):
+            s.add(LoginAttempt(ref=ref, subject_kind="person", subject_id=ZHANG, channel="wechat",
+                               sender=sender, proof="张三", created_at=NOW))
+            s.add(OtpCode(ref=ref, subject_id=ZHANG, code_hash="x" * 64, created_at=NOW,
+                          expires_at=NOW, used_at=used))
         certificates.list_certificates(s, ZHANG, "citizen", "本人（智能助手）", "本人查询证照列表", NOW.date())
         certificates.list_certificates(s, ZHANG, "officer", "人社小陈", "窗口核验", NOW.date())
         certificates.list_certificates(s, LI, "citizen", "本人（智能助手）", "本人查询证照列表", NOW.date())
@@ -83,7 +86,7 @@ def test_deletion_removes_what_may_go_and_keeps_what_the_law_keeps(url: str) -> 
     assert "保留" in report.text and KEPT_TEXT in report.text and "个人信息保护法" in report.text
     with session_scope(url) as s:
         assert {b.sender for b in s.query(Binding)} == {"li-web"}
-        assert s.get(LoginAttempt, "r-zhang").proof is None
+        assert s.get(LoginAttempt, "r-zhang").proof is None and s.get(LoginAttempt, "r-stranger").proof is None
         uses = s.query(CertificateUse).join(Certificate).filter(Certificate.holder_id == ZHANG).all()
         assert uses and {u.actor_type for u in uses} == {"officer"}  # others' uses stay
         assert s.query(CertificateUse).join(Certificate).filter(Certificate.holder_id == LI).count() >= 4

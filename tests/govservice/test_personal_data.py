@@ -80,7 +80,8 @@ def test_a_link_expires_after_ten_minutes_and_a_made_up_one_never_works(session:
     token = create_export_link(session, ZHANG, NOW)
     assert EXPORT_LINK_TTL == datetime.timedelta(minutes=10)
     assert redeem_export_link(session, token, NOW + EXPORT_LINK_TTL) is None
-    assert redeem_export_link(session, token[:-1] + "A", NOW) is None
+    other = token[:-1] + ("B" if token.endswith("A") else "A")
+    assert redeem_export_link(session, other, NOW) is None
     assert redeem_export_link(session, "", NOW) is None
     assert redeem_export_link(session, "x" * 5000, NOW) is None
 
