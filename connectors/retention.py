@@ -31,7 +31,6 @@ DEFAULT_POLL_SECONDS = 30.0
 
 async def retention_loop(app: Sanic, poll_seconds: float, interval_seconds: float) -> None:
     """Run until cancelled; a failed pass is logged and retried at the next tick."""
-    policy = retention.Policy.from_env()
     last_sweep = 0.0
     loop = asyncio.get_running_loop()
     while True:
@@ -43,6 +42,7 @@ async def retention_loop(app: Sanic, poll_seconds: float, interval_seconds: floa
                 await conversation_retention.erase_requested(store, now, agent.lock_store)
                 if loop.time() - last_sweep >= interval_seconds:
                     last_sweep = loop.time()
+                    policy = retention.Policy.from_env()  # a bad setting is logged, every interval
                     report = await conversation_retention.sweep(store, policy, now, agent.lock_store)
                     counts = retention.run_back_office(policy, now)
                     logger.info("retention pass: %s %s", report, counts)

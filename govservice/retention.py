@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import datetime
 import os
+import sys
 from dataclasses import asdict, dataclass
 from typing import Dict, List, Optional, Tuple
 
@@ -47,9 +48,9 @@ def _days(name: str, default: int) -> int:
     try:
         days = int(value) if value else default
     except ValueError:
-        raise SystemExit(f"{name} 必须是天数（正整数），现在是 {value!r}") from None
+        raise ValueError(f"{name} 必须是天数（正整数），现在是 {value!r}") from None
     if days < 1:
-        raise SystemExit(f"{name} 必须至少为 1 天，现在是 {days}")
+        raise ValueError(f"{name} 必须至少为 1 天，现在是 {days}")
     return days
 
 
@@ -62,7 +63,11 @@ class Policy:
 
     @classmethod
     def from_env(cls) -> Policy:
-        """``RETENTION_DAYS`` and ``RETENTION_LOGGED_IN_DAYS``, with the defaults above."""
+        """``RETENTION_DAYS`` and ``RETENTION_LOGGED_IN_DAYS``, with the defaults above.
+
+        Raises:
+            ValueError: a value that is not a whole number of days, at least 1 (Chinese message).
+        """
         return cls(_days("RETENTION_DAYS", DEFAULT_DAYS), _days("RETENTION_LOGGED_IN_DAYS", DEFAULT_LOGGED_IN_DAYS))
 
     def cutoff(self, now: datetime.datetime, logged_in: bool) -> datetime.datetime:
@@ -174,7 +179,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description="按保存期限删除过期的会话、登录记录和留言联系方式。")
     parser.add_argument("--endpoints", default=os.environ.get("ENDPOINTS", "endpoints.yml"))
     args = parser.parse_args(argv)
-    policy = Policy.from_env()
+    try:
+        policy = Policy.from_env()
+    except ValueError as error:
+        print(f"保存期限设置有误：{error}", file=sys.stderr)
+        return 2
     now = datetime.datetime.now()
     counts = run_back_office(policy, now)
     if not in_memory_store(args.endpoints):

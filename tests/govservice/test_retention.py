@@ -19,6 +19,7 @@ from govservice.retention import (
     DEFAULT_LOGGED_IN_DAYS,
     Policy,
     in_memory_store,
+    main,
     mark_erased,
     pending_erasures,
     purge_back_office,
@@ -99,7 +100,7 @@ def test_erasure_requests_are_pending_until_marked_done(url: str) -> None:
         assert [sender for _, sender in pending_erasures(s)] == ["c2"]
 
 
-def test_the_policy_reads_the_environment_with_a_shorter_default_for_logged_in(monkeypatch) -> None:
+def test_the_policy_reads_the_environment_with_a_shorter_default_for_logged_in(monkeypatch, capsys) -> None:
     monkeypatch.delenv("RETENTION_DAYS", raising=False)
     monkeypatch.delenv("RETENTION_LOGGED_IN_DAYS", raising=False)
     assert Policy.from_env() == Policy(DEFAULT_DAYS, DEFAULT_LOGGED_IN_DAYS) == Policy(180, 30)
@@ -110,10 +111,11 @@ def test_the_policy_reads_the_environment_with_a_shorter_default_for_logged_in(m
     assert policy.is_expired(NOW - datetime.timedelta(days=8), True, NOW)
     assert not policy.is_expired(NOW - datetime.timedelta(days=8), False, NOW)
     monkeypatch.setenv("RETENTION_DAYS", "半年")
-    with pytest.raises(SystemExit, match="RETENTION_DAYS"):
+    with pytest.raises(ValueError, match="RETENTION_DAYS"):
         Policy.from_env()
+    assert main([]) == 2 and "保存期限设置有误" in capsys.readouterr().err
     monkeypatch.setenv("RETENTION_DAYS", "0")
-    with pytest.raises(SystemExit, match="至少"):
+    with pytest.raises(ValueError, match="至少"):
         Policy.from_env()
 
 
