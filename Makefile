@@ -10,7 +10,7 @@ CATALOG_FILES := knowledge_base/departments.yml knowledge_base/certificate_types
 	$(wildcard knowledge_base/catalog/*.yml)
 TRAINING_INPUTS := config.yml $(CATALOG_FILES) $(shell find bot/domain bot/nlu_data bot/stories -type f \( -name '*.yml' -o -name '*.yaml' \) ! -name 'generated_*' 2>/dev/null)
 
-.PHONY: setup generate train run shell test lint unit validate story-test bench clean demo-accounts
+.PHONY: setup generate train run shell test lint unit validate story-test bench audit clean demo-accounts
 
 setup: $(VENV)/.installed
 
@@ -53,6 +53,10 @@ test: $(MODEL)
 
 bench: $(MODEL)
 	$(PY) -m bench.run
+
+# Known vulnerabilities in the installed packages (pip-audit; needs the network; docs/security.md).
+audit: $(VENV)/.installed
+	scripts/audit.sh
 
 clean:
 	rm -rf build models var/*.db results .pytest_cache

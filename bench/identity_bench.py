@@ -162,9 +162,7 @@ def validation(ctx: Context, bot: Bot) -> Dict[str, Any]:
 
 
 def vector_inputs(kind: str) -> List[str]:
-    """Inputs of the ``validate`` cases in ../shared/data/id_vectors.json (valid and invalid)."""
-    path = Path(__file__).resolve().parents[2] / "shared" / "data" / "id_vectors.json"
-    if not path.exists():
-        return []
+    """Inputs of the ``validate`` cases in tests/govservice/id_vectors.json (valid and invalid)."""
+    path = Path(__file__).resolve().parents[1] / "tests" / "govservice" / "id_vectors.json"
     cases = json.loads(path.read_text(encoding="utf-8")).get(kind, {}).get("python_stdnum_cases", [])
     return [c["input"] for c in cases if c.get("call") == "validate" and isinstance(c.get("input"), str)]

@@ -53,7 +53,7 @@ def render_validation(ctx: Context, bots: List[Bot]) -> List[str]:
     inputs = result.get("inputs", {})
     return [
         f"Single process, one core; inputs cycled: {inputs.get('id_numbers', '–')} ID numbers (demo citizens "
-        f"and the invalid vectors of `../shared/data/id_vectors.json`), {inputs.get('credit_codes', '–')} "
+        f"and the invalid vectors of `tests/govservice/id_vectors.json`), {inputs.get('credit_codes', '–')} "
         "credit codes. Invalid inputs raise and are counted too.",
         "",
     ] + table(["function", "calls/s", "µs per call"], rows)

@@ -1,5 +1,9 @@
 """Material uploads for the web widget and REST clients: ``POST /webhooks/upload/file``.
 
+The same channel serves "导出我的数据" downloads at ``/webhooks/upload/export/<token>``: opening
+the link shows a download button, and only pressing it (a POST) uses up the one-time link, so a
+chat app's link preview cannot spend it.
+
 A multipart form with ``sender``, ``channel`` (default ``rest``) and ``file``. The sender must be
 logged in on that channel: the file is stored for the bound person (by its SHA-256, see
 :func:`govservice.materials_check.store_attachment`) and the reply names the message the client
@@ -12,7 +16,7 @@ from __future__ import annotations
 import json
 import logging
 from datetime import datetime
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Optional, Tuple
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
@@ -20,7 +24,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from connectors.common import clean_sender
-from govservice import auth
+from govservice import auth, personal_data
 from govservice.application_models import ApplicationError
 from govservice.db import session_scope
 from govservice.materials_check import MAX_UPLOAD_BYTES, UPLOAD_SIGNATURES, store_attachment
@@ -46,6 +50,27 @@ def _content_type(declared: str, data: bytes) -> str:
         if data.startswith(signature):
             return kind
     return declared
+
+
+EXPORT_PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>导出我的数据</title></head>
+<body><h1>导出我的数据</h1><p>{body}</p></body></html>"""
+EXPORT_BUTTON = (
+    '点击下方按钮下载您的数据（JSON 文件）。链接10分钟内有效，只能下载一次。</p>'
+    '<form method="post"><button type="submit">下载我的数据</button></form><p>'
+)
+EXPORT_GONE = "下载链接无效、已过期或已使用（链接10分钟内有效，只能下载一次）。请在对话中重新说“导出我的数据”。"
+_NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff"}
+
+
+def open_export(token: str) -> Optional[Tuple[str, bytes]]:
+    """The export behind a one-time link as (file name, JSON bytes), using the link up; None if invalid."""
+    now = datetime.now()
+    with session_scope() as session:
+        export = personal_data.redeem_export_link(session, token, now)
+    if export is None:
+        return None
+    return personal_data.export_filename(now), json.dumps(export, ensure_ascii=False, indent=2).encode()
 
 
 def save_upload(channel: str, sender: str, filename: str, content_type: str, data: bytes) -> dict:
@@ -105,5 +130,22 @@ class UploadInput(InputChannel):
                 logger.exception("upload failed")
                 return _error(503, "上传暂时失败，请稍后重试。")
             return response.json(body)
+
+        @uploads.route("/export/<token:str>", methods=["GET"])
+        async def export_page(request: Request, token: str) -> HTTPResponse:
+            return response.html(EXPORT_PAGE.format(body=EXPORT_BUTTON), headers=_NO_STORE)
+
+        @uploads.route("/export/<token:str>", methods=["POST"])
+        async def export_download(request: Request, token: str) -> HTTPResponse:
+            try:
+                found = open_export(token)
+            except Exception:  # never a 500 page for the citizen; the log has the details
+                logger.exception("export failed")
+                return response.html(EXPORT_PAGE.format(body="导出暂时失败，请稍后在对话中重试。"), status=503)
+            if found is None:
+                return response.html(EXPORT_PAGE.format(body=EXPORT_GONE), status=404, headers=_NO_STORE)
+            filename, data = found
+            headers = {**_NO_STORE, "Content-Disposition": f'attachment; filename="{filename}"'}
+            return response.raw(data, content_type="application/json; charset=utf-8", headers=headers)
 
         return uploads

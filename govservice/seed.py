@@ -15,6 +15,7 @@ import govservice.application_models  # noqa: F401  (registers the back-office t
 import govservice.faq_models  # noqa: F401  (the FAQ store and the unanswered-questions queue)
 import govservice.notifications  # noqa: F401  (the notification outbox table)
 import govservice.officer_lockout  # noqa: F401  (console login failures)
+import govservice.privacy_models  # noqa: F401  (export links and conversation-erasure requests)
 from govservice.clock import office_date
 from govservice.db import get_engine, session_scope
 from govservice.demo_data import maybe_seed_demo_data

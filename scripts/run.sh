@@ -19,6 +19,8 @@ export ACTION_SERVER_URL=${ACTION_SERVER_URL:-http://localhost:$ACTION_PORT/webh
 export RASA_URL=${RASA_URL:-http://localhost:$RASA_PORT}
 VAR=${VAR_DIR:-var}
 LOG_DIR=$VAR/log
+# Where citizens reach the Rasa server: the portal's widget and the "导出我的数据" download link.
+export RASA_PUBLIC_URL=${RASA_PUBLIC_URL:-http://localhost:$RASA_PORT}
 mkdir -p "$LOG_DIR"
 chmod -R go-rwx "$VAR"  # files an older version wrote readable by all
 # Rasa's HTTP API token (trigger_intent for notifications, trackers for human handoff) and the
@@ -29,6 +31,8 @@ eval "$secret_exports"
 
 # Prints the demo staff accounts' passwords the first time (make demo-accounts shows them again).
 $PY -m govservice.seed
+# Retention (docs: govservice/retention.py): once now; then hourly inside the Rasa server.
+$PY -m govservice.retention --endpoints "$ENDPOINTS"
 
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }

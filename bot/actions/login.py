@@ -212,6 +212,8 @@ RESUME_ACTIONS = {
     "withdraw_application": "action_withdraw_application",
     "rate_service": "action_start_rating",
     "newborn_event": "action_start_newborn",
+    "export_my_data": "action_export_my_data",
+    "delete_my_data": "action_ask_delete_my_data",
 }
 """Requests that need login and continue with their own action once it succeeds."""
 

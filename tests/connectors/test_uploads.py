@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import uuid
+from datetime import datetime
 from typing import Any, Dict
 
 from sanic import Sanic
@@ -10,6 +12,7 @@ from sanic import Sanic
 from connectors.uploads import UploadInput, upload_message
 from govservice.application_models import Attachment
 from govservice.db import session_scope
+from govservice.personal_data import create_export_link
 from tests.actions.test_applications import ZHANG, bind
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
@@ -56,3 +59,24 @@ def test_bad_requests_get_a_clear_4xx(catalog) -> None:
     assert post({"sender": sender}, {}).status == 400  # no file
     wrong = post({"sender": sender}, {"file": ("a.exe", b"MZ\x90\x00", "application/octet-stream")})
     assert wrong.status == 400 and "PDF" in wrong.json["error"]
+
+
+def test_an_export_link_shows_a_button_and_only_the_button_downloads_once(catalog) -> None:
+    with session_scope() as session:
+        token = create_export_link(session, ZHANG, datetime.now())
+    server = app()
+    _, page = server.test_client.get(f"/webhooks/upload/export/{token}")  # a chat app's link preview
+    assert page.status == 200 and "下载我的数据" in page.text and 'method="post"' in page.text
+    assert page.headers["cache-control"] == "no-store"
+    _, download = server.test_client.post(f"/webhooks/upload/export/{token}")
+    assert download.status == 200 and download.headers["content-type"].startswith("application/json")
+    assert download.headers["content-disposition"].startswith('attachment; filename="my-data-')
+    export = json.loads(download.body)
+    assert export["个人信息"]["姓名"] == "张三" and ZHANG not in download.body.decode()
+    _, again = server.test_client.post(f"/webhooks/upload/export/{token}")
+    assert again.status == 404 and "已使用" in again.text
+
+
+def test_a_made_up_export_link_gets_a_clear_404(catalog) -> None:
+    _, response = app().test_client.post("/webhooks/upload/export/not-a-real-token")
+    assert response.status == 404 and "重新说“导出我的数据”" in response.text

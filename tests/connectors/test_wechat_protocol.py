@@ -11,7 +11,7 @@ import pytest
 
 from connectors import wechat_protocol as proto
 
-# A verbatim copy of ../shared/data/wechat_vectors.json (sources and licences inside the file).
+# A verbatim copy of public test vectors (sources and licences inside the file and in tests/VECTORS.md).
 VECTORS_PATH = Path(__file__).with_name("wechat_vectors.json")
 
 
