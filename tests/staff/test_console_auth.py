@@ -99,8 +99,9 @@ def staff_server(url: str) -> Iterator[str]:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     env = {**os.environ, "DATABASE_URL": url, "STAFF_PORT": str(port), "NOTIFY_RETRY_SECONDS": "0"}
-    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-    server = subprocess.Popen([sys.executable, "-m", "staff"], env=env, **quiet)  # type: ignore[call-overload]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "staff"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
