@@ -1,7 +1,9 @@
-"""The server-side secret used to hash one-time codes and derive decoy phone tails."""
+"""The server-side secret used to hash one-time codes and what a login keeps about the person."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets as _secrets
 from functools import lru_cache
@@ -25,3 +27,9 @@ def secret_key() -> bytes:
         with os.fdopen(fd, "w") as handle:
             handle.write(_secrets.token_hex(32))
     return path.read_text().strip().encode()
+
+
+def keyed_hash(*parts: str) -> str:
+    """HMAC-SHA256 of ``parts`` under :func:`secret_key`: stores what must be matched, never read back."""
+    message = "\x1f".join(parts).encode()
+    return hmac.new(secret_key(), message, hashlib.sha256).hexdigest()

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 import govservice.application_models  # noqa: F401  (registers the back-office tables for create_all)
 import govservice.faq_models  # noqa: F401  (the FAQ store and the unanswered-questions queue)
-import govservice.notifications  # noqa: F401  (the notification outbox table)
 import govservice.limits  # noqa: F401  (guess limits of citizen and console logins)
+import govservice.notifications  # noqa: F401  (the notification outbox table)
 from govservice.db import get_engine, session_scope
 from govservice.demo_data import maybe_seed_demo_data
 from govservice.faq_io import seed_faq
