@@ -37,7 +37,7 @@ SENT = "如信息匹配，验证码已发送至登记的手机，5分钟内有�
 
 @dataclass
 class CodeResult:
-    """Outcome of a code request: ``sent``, ``too_soon``, ``daily_limit`` or ``locked``."""
+    """Outcome of a code request: ``sent``, ``too_soon``, ``daily_limit``, ``locked`` or ``no_login``."""
 
     status: str
     message: str
@@ -131,7 +131,7 @@ def request_code(
         ref: the login reference from :func:`begin_login`.
         proof: the person's name, or for a company the representative's ID number;
             None to resend with the one given before.
-        gateway: SMS gateway.
+        gateway: SMS gateway (the one of :func:`govservice.sms.get_gateway` sends in the background).
         now: current time.
     """
     attempt = _live_attempt(session, ref, now)
