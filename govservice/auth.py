@@ -1,10 +1,12 @@
 """Login by ID number (or credit code) with a one-time SMS code, and sender binding.
 
-Rules: codes are 6 digits, valid 5 minutes, single use, stored as keyed hashes; at most
-one code a minute and ten a day per ID number; five wrong codes lock that number for 15
-minutes; a binding ends after 30 minutes idle. Replies never reveal whether an ID number
-exists: for an unknown or mismatched one the same message is given, with a decoy phone tail
-derived from the secret key, and the same limits apply.
+Rules: codes are 6 digits, valid 5 minutes, single use, stored as keyed hashes; send and guess
+limits (one code a minute, ten a day, five wrong codes lock for 15 minutes) apply per ID number
+with the name given, per sender and per source (:mod:`govservice.login_limits`); a binding ends
+after 30 minutes idle. Replies never reveal whether an ID number exists or whether the name
+matches: the reply, the work done before it (the SMS goes out through a background gateway)
+and the limits that follow are the same either way. A login keeps the number only until it
+ends, the name only as a keyed hash (:func:`purge_expired`).
 """
 
 from __future__ import annotations
@@ -17,25 +19,25 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Optional
 
+from sqlalchemy import or_
 from sqlalchemy.orm import Session
 
+from govservice import login_limits
 from govservice.ids import opaque_id
-from govservice.models import Binding, Company, LoginAttempt, LoginLock, OtpCode, Person
+from govservice.models import Binding, Company, LoginAttempt, OtpCode, Person
 from govservice.secrets import secret_key
 from govservice.sms import SmsGateway
 
 CODE_TTL = timedelta(minutes=5)
-RESEND_INTERVAL = timedelta(minutes=1)
-DAILY_WINDOW = timedelta(hours=24)
-DAILY_LIMIT = 10
-MAX_FAILURES = 5
-LOCK_TIME = timedelta(minutes=15)
 IDLE_TIMEOUT = timedelta(minutes=30)
+ATTEMPT_TTL = timedelta(minutes=30)
+"""A login not finished this long after it began has ended; its number is deleted."""
+SENT = "如信息匹配，验证码已发送至登记的手机，5分钟内有效。"
 
 
 @dataclass
 class CodeResult:
-    """Outcome of a code request: ``sent``, ``too_soon``, ``daily_limit`` or ``locked``."""
+    """Outcome of a code request: ``sent``, ``too_soon``, ``daily_limit``, ``locked`` or ``no_login``."""
 
     status: str
     message: str
@@ -61,15 +63,26 @@ def _hash(ref: str, code: str) -> str:
     return hmac.new(secret_key(), f"{ref}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
-def _decoy_tail(subject_id: str) -> str:
-    digest = hmac.new(secret_key(), f"tail:{subject_id}".encode(), hashlib.sha256).hexdigest()
-    return f"{int(digest[:8], 16) % 10000:04d}"
-
-
 def begin_login(
-    session: Session, kind: str, subject_id: str, channel: str, sender: str, now: datetime
+    session: Session,
+    kind: str,
+    subject_id: str,
+    channel: str,
+    sender: str,
+    now: datetime,
+    source: Optional[str] = None,
 ) -> str:
     """Start a login for a validated ID number (``person``) or credit code (``company``).
+
+    Args:
+        session: database session.
+        kind: ``person`` or ``company``.
+        subject_id: the validated ID number or credit code.
+        channel: the input channel.
+        sender: the channel's sender id.
+        now: current time.
+        source: the client as the channel saw it (metadata ``source``); the channel and sender
+            when the channel reports none. Limits apply per source too.
 
     Returns:
         An opaque reference for the conversation to keep instead of the number.
@@ -77,36 +90,35 @@ def begin_login(
     ref = opaque_id()
     session.add(
         LoginAttempt(
-            ref=ref, subject_kind=kind, subject_id=subject_id, channel=channel, sender=sender, created_at=now
+            ref=ref,
+            subject_kind=kind,
+            subject_id=subject_id,
+            channel=channel,
+            sender=sender,
+            source_key=login_limits.source_key(channel, sender, source),
+            created_at=now,
         )
     )
     return ref
 
 
-def _lock_message(lock: LoginLock, now: datetime) -> Optional[str]:
-    if lock.locked_until and lock.locked_until > now:
-        minutes = max(1, int((lock.locked_until - now).total_seconds() // 60) + 1)
-        return f"验证码错误次数过多，登录已锁定，请{minutes}分钟后再试。"
-    return None
+def _live_attempt(session: Session, ref: str, now: datetime) -> Optional[LoginAttempt]:
+    """The login ``ref`` while it lasts (:data:`ATTEMPT_TTL`), else None."""
+    attempt = session.get(LoginAttempt, ref)
+    return attempt if attempt is not None and attempt.created_at > now - ATTEMPT_TTL else None
 
 
-def _lock(session: Session, subject_id: str) -> LoginLock:
-    lock = session.get(LoginLock, subject_id)
-    if lock is None:
-        lock = LoginLock(subject_id=subject_id, failures=0)
-        session.add(lock)
-    return lock
-
-
-def _matching_phone(session: Session, attempt: LoginAttempt, proof: str) -> Optional[str]:
-    """The phone to send to when ``proof`` (name, or the representative's ID) matches."""
+def _phone_if_matching(session: Session, attempt: LoginAttempt) -> Optional[str]:
+    """The phone on file when the proof given matches; the same reads and hashing either way."""
     if attempt.subject_kind == "person":
         person = session.get(Person, attempt.subject_id)
-        return person.phone if person and person.name == proof else None
-    company = session.get(Company, attempt.subject_id)
-    if company is None or company.legal_rep_id != proof:
-        return None
-    return company.legal_rep.phone
+        expected = person.name if person else ""
+    else:
+        company = session.get(Company, attempt.subject_id)
+        expected = company.legal_rep_id if company else ""
+        person = session.get(Person, expected)
+    matches = hmac.compare_digest(login_limits.proof_hash(attempt, expected), attempt.proof_hash or "")
+    return person.phone if person is not None and expected and matches else None
 
 
 def request_code(
@@ -119,27 +131,21 @@ def request_code(
         ref: the login reference from :func:`begin_login`.
         proof: the person's name, or for a company the representative's ID number;
             None to resend with the one given before.
-        gateway: SMS gateway.
+        gateway: SMS gateway (the one of :func:`govservice.sms.get_gateway` sends in the background).
         now: current time.
     """
-    attempt = session.get(LoginAttempt, ref)
+    attempt = _live_attempt(session, ref, now)
     if attempt is None:
         return CodeResult("no_login", "登录信息已失效，请重新输入证件号码。")
-    if proof is not None:
-        attempt.proof = proof.strip()
-    locked = _lock_message(_lock(session, attempt.subject_id), now)
+    if proof is not None or attempt.proof_hash is None:
+        attempt.proof_hash = login_limits.proof_hash(attempt, (proof or "").strip())
+    locked = login_limits.lock_message(session, attempt, now)
     if locked:
         return CodeResult("locked", locked)
-    recent = session.query(OtpCode).filter(
-        OtpCode.subject_id == attempt.subject_id, OtpCode.created_at > now - DAILY_WINDOW
-    )
-    if recent.filter(OtpCode.created_at > now - RESEND_INTERVAL).count():
-        return CodeResult("too_soon", "验证码发送过于频繁，请1分钟后再输入一次获取验证码。")
-    if recent.count() >= DAILY_LIMIT:
-        return CodeResult(
-            "daily_limit", "该证件号码24小时内获取验证码已达10次上限，请明天再试或前往窗口办理。"
-        )
-    phone = _matching_phone(session, attempt, attempt.proof or "")
+    refused = login_limits.send_refusal(session, attempt, now)
+    if refused:
+        return CodeResult(*refused)
+    phone = _phone_if_matching(session, attempt)
     code = f"{secrets.randbelow(10**6):06d}"
     # A mismatch stores an unguessable hash, so it counts against the limits like a real send.
     stored = _hash(ref, code) if phone else secrets.token_hex(32)
@@ -152,10 +158,11 @@ def request_code(
             expires_at=now + CODE_TTL,
         )
     )
+    login_limits.record_send(session, attempt, now)
     if phone:
+        # The gateway sends off the request path (sms.get_gateway), so this costs no time.
         gateway.send(phone, f"【示范市政务服务】您的登录验证码为{code}，5分钟内有效。如非本人操作，请忽略。")
-    tail = phone[-4:] if phone else _decoy_tail(attempt.subject_id)
-    return CodeResult("sent", f"如信息匹配，验证码已发送至尾号{tail}的手机，5分钟内有效。")
+    return CodeResult("sent", SENT)
 
 
 _NAME = re.compile(r"^[\u4e00-\u9fff·•]{2,20}$|^[A-Za-z][A-Za-z .'-]{1,59}$")
@@ -170,15 +177,29 @@ def normalize_name(text: str) -> Optional[str]:
     return name
 
 
+def _check_guess(
+    session: Session, attempt: LoginAttempt, otp: OtpCode, code: str, now: datetime
+) -> Optional[VerifyResult]:
+    """None when ``code`` is right; a slot is taken before the check, so parallel guesses count too."""
+    left = login_limits.take_guess(session, attempt, now)
+    if left is None:
+        return VerifyResult("locked", login_limits.lock_message(session, attempt, now) or "登录已锁定，请稍后再试。")
+    if hmac.compare_digest(otp.code_hash, _hash(str(attempt.ref), code)):
+        login_limits.guess_was_right(session, attempt)
+        return None
+    if left == 0:
+        return VerifyResult("locked", "验证码错误次数过多，登录已锁定15分钟，请稍后再试。")
+    return VerifyResult("wrong", f"验证码不正确，请核对短信后重新输入（还可尝试{left}次）。")
+
+
 def verify_code(
     session: Session, ref: str, code: str, channel: str, sender: str, now: datetime
 ) -> VerifyResult:
     """Check a code; on success bind the sender to the person (and company)."""
-    attempt = session.get(LoginAttempt, ref)
+    attempt = _live_attempt(session, ref, now)
     if attempt is None:
         return VerifyResult("no_code", "登录信息已失效，请重新开始登录。")
-    lock = _lock(session, attempt.subject_id)
-    locked = _lock_message(lock, now)
+    locked = login_limits.lock_message(session, attempt, now)
     if locked:
         return VerifyResult("locked", locked)
     otp = session.query(OtpCode).filter(OtpCode.ref == ref).order_by(OtpCode.created_at.desc()).first()
@@ -188,16 +209,10 @@ def verify_code(
         return VerifyResult(
             "expired", "验证码已失效（5分钟内有效且只能使用一次），请说“重新发送”获取新的验证码。"
         )
-    if not hmac.compare_digest(otp.code_hash, _hash(ref, code)):
-        lock.failures += 1
-        if lock.failures >= MAX_FAILURES:
-            lock.failures = 0
-            lock.locked_until = now + LOCK_TIME
-            return VerifyResult("locked", "验证码连续错误5次，登录已锁定15分钟，请稍后再试。")
-        left = MAX_FAILURES - lock.failures
-        return VerifyResult("wrong", f"验证码不正确，请核对短信后重新输入（还可尝试{left}次）。")
+    refused = _check_guess(session, attempt, otp, code, now)
+    if refused is not None:
+        return refused
     otp.used_at = now
-    lock.failures = 0
     person_id, company_code = attempt.subject_id, None
     if attempt.subject_kind == "company":
         company = session.get(Company, attempt.subject_id)
@@ -231,3 +246,23 @@ def logout(session: Session, channel: str, sender: str) -> bool:
     session.delete(binding)
     session.flush()
     return True
+
+
+def purge_expired(session: Session, now: datetime) -> int:
+    """Delete what a login no longer needs; how many rows went (the retention job calls this).
+
+    Finished logins (a code was used) and logins past :data:`ATTEMPT_TTL` go with their codes,
+    so no ID number outlives its login; send records older than a day and limits whose window
+    has passed go too. Bindings are not touched: they end on their own (:func:`current_subject`).
+    """
+    used = session.query(OtpCode.ref).filter(OtpCode.used_at.isnot(None))
+    finished = session.query(LoginAttempt.ref).filter(
+        or_(LoginAttempt.created_at <= now - ATTEMPT_TTL, LoginAttempt.ref.in_(used.subquery().select()))
+    )
+    refs = [ref for (ref,) in finished]
+    deleted = 0
+    for start in range(0, len(refs), 500):
+        chunk = refs[start : start + 500]
+        deleted += session.query(OtpCode).filter(OtpCode.ref.in_(chunk)).delete(synchronize_session=False)
+        deleted += session.query(LoginAttempt).filter(LoginAttempt.ref.in_(chunk)).delete(synchronize_session=False)
+    return deleted + login_limits.purge(session, now)

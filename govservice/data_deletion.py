@@ -1,6 +1,6 @@
 """“删除我的数据”: delete what the law lets go, and say what is kept and why.
 
-Deleted at once: the logins (bindings) on every channel, the typed name of login attempts, the
+Deleted at once: the logins (bindings) on every channel, the typed name's hash on login attempts, the
 用证记录 of the citizen's own lookups, the free text of ratings whose 差评 follow-up is not open,
 uploaded files never attached to an application, pending export links, and the contact and message
 of closed handoff tickets. The conversations of the citizen's senders are queued for deletion from
@@ -116,7 +116,7 @@ def delete_person_data(session: Session, person_id: str, sender: str, now: datet
     senders = _senders(session, person_id, sender)
     report.bindings = session.query(Binding).filter(Binding.person_id == person_id).delete(synchronize_session=False)
     session.query(LoginAttempt).filter(LoginAttempt.subject_id == person_id).update(
-        {LoginAttempt.proof: None}, synchronize_session=False
+        {LoginAttempt.proof_hash: None}, synchronize_session=False
     )
     own = session.query(CertificateUse.id).join(Certificate, CertificateUse.certificate_id == Certificate.id)
     own = own.filter(Certificate.holder_id == person_id, CertificateUse.actor_type == OWN_LOOKUP)

@@ -215,7 +215,9 @@ class CertificateUse(Base):
 class LoginAttempt(Base):
     """A login in progress, referenced from the conversation by an opaque ``ref``.
 
-    The conversation keeps only the ref; the ID number stays here, out of the tracker.
+    The conversation keeps only the ref; the ID number stays here, out of the tracker, and only
+    until the login ends (:func:`govservice.auth.purge_expired`). The name (or representative's
+    ID) given is kept only as a keyed hash, so "重新发送" needs no retyping.
     """
 
     __tablename__ = "login_attempts"
@@ -225,13 +227,13 @@ class LoginAttempt(Base):
     subject_id = Column(String(18), nullable=False, index=True)
     channel = Column(String(40), nullable=False)
     sender = Column(String(128), nullable=False)
-    # The name (or representative's ID) given, kept so "重新发送" needs no retyping.
-    proof = Column(String(60))
+    proof_hash = Column(String(64))
+    source_key = Column(String(64))  # keyed hash of the client the channel saw
     created_at = Column(DateTime, nullable=False)
 
 
 class OtpCode(Base):
-    """A one-time code, stored only as a keyed hash; also the send-rate ledger."""
+    """A one-time code, stored only as a keyed hash; deleted with its login attempt."""
 
     __tablename__ = "otp_codes"
 
@@ -244,14 +246,14 @@ class OtpCode(Base):
     used_at = Column(DateTime)
 
 
-class LoginLock(Base):
-    """Wrong-code counter and lock per ID number or credit code."""
+class LoginSend(Base):
+    """One code request counted against a limit key (:mod:`govservice.login_limits`): the send ledger."""
 
-    __tablename__ = "login_locks"
+    __tablename__ = "login_sends"
 
-    subject_id = Column(String(18), primary_key=True)
-    failures = Column(Integer, nullable=False, default=0)
-    locked_until = Column(DateTime)
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    key = Column(String(100), nullable=False, index=True)
+    at = Column(DateTime, nullable=False, index=True)
 
 
 class Binding(Base):

@@ -33,7 +33,7 @@ from govservice import auth
 from govservice.db import get_engine, session_scope
 from govservice.faq_models import UnansweredQuestion
 from govservice.handoff import HandoffTicket
-from govservice.models import Base, Binding, LoginAttempt, OtpCode
+from govservice.models import Base, Binding
 from govservice.privacy_models import ConversationErasure, ExportLink
 
 DEFAULT_DAYS = 180
@@ -87,18 +87,11 @@ def interval_seconds() -> float:
 def purge_login_records(session: Session, now: datetime.datetime) -> Dict[str, int]:
     """Delete login records whose purpose has ended; counts per kind.
 
-    Codes count against the daily send limit for :data:`govservice.auth.DAILY_WINDOW`, so they and
-    their login attempts (which hold the ID number and the typed name) go after it. Bindings idle
-    past :data:`govservice.auth.IDLE_TIMEOUT` have already ended (``auth.current_subject``).
+    Logins, their codes and spent limits go by :func:`govservice.auth.purge_expired` (the rules
+    live with the login); bindings idle past :data:`govservice.auth.IDLE_TIMEOUT` have already
+    ended (``auth.current_subject``), and export links once they expired.
     """
-    window_start = now - auth.DAILY_WINDOW
-    codes = session.query(OtpCode).filter(OtpCode.created_at < window_start).delete(synchronize_session=False)
-    live = session.query(OtpCode.ref)
-    attempts = (
-        session.query(LoginAttempt)
-        .filter(LoginAttempt.created_at < window_start, LoginAttempt.ref.notin_(live.scalar_subquery()))
-        .delete(synchronize_session=False)
-    )
+    logins = auth.purge_expired(session, now)
     bindings = (
         session.query(Binding)
         .filter(Binding.last_seen < now - auth.IDLE_TIMEOUT)
@@ -106,7 +99,7 @@ def purge_login_records(session: Session, now: datetime.datetime) -> Dict[str, i
     )
     links = session.query(ExportLink).filter(ExportLink.expires_at < now).delete(synchronize_session=False)
     session.flush()
-    return {"otp_codes": codes, "login_attempts": attempts, "bindings": bindings, "export_links": links}
+    return {"login_records": logins, "bindings": bindings, "export_links": links}
 
 
 def purge_back_office(session: Session, policy: Policy, now: datetime.datetime) -> Dict[str, int]:

@@ -14,6 +14,8 @@ Command line (``scripts/run.sh`` exports the servers' shared secrets with it)::
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets as _secrets
 import shlex
@@ -152,6 +154,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         secret = BY_NAME[name]
         print(f"export {secret.env}={shlex.quote(stored_secret(secret))}")
     return 0
+
+
+
+def keyed_hash(*parts: str) -> str:
+    """HMAC-SHA256 of ``parts`` under :func:`secret_key`: stores what must be matched, never read back."""
+    message = "\x1f".join(parts).encode()
+    return hmac.new(secret_key(), message, hashlib.sha256).hexdigest()
 
 
 if __name__ == "__main__":

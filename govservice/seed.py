@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 import govservice.application_models  # noqa: F401  (registers the back-office tables for create_all)
 import govservice.faq_models  # noqa: F401  (the FAQ store and the unanswered-questions queue)
+import govservice.limits  # noqa: F401  (guess limits of citizen and console logins)
 import govservice.notifications  # noqa: F401  (the notification outbox table)
-import govservice.officer_lockout  # noqa: F401  (console login failures)
 import govservice.privacy_models  # noqa: F401  (export links and conversation-erasure requests)
 from govservice.clock import office_date
 from govservice.db import get_engine, session_scope

@@ -8,6 +8,7 @@ import uuid
 import pytest
 
 from tests.rest_client import LI, LI_PHONE, VAR_DIR, ZHANG, ZHANG_PHONE, login, say
+from tests.test_application_flow import demo_citizen
 
 pytestmark = pytest.mark.server
 
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.server
 def test_certificates_need_login_then_the_request_resumes(zhang) -> None:
     _, (asked, _, sent, done), _ = zhang
     assert "身份号码" in asked and "有效期" not in asked
-    assert re.search(r"如信息匹配，验证码已发送至尾号8000的手机", sent)
+    assert "如信息匹配，验证码已发送至登记的手机" in sent
     assert "登录成功" in done and "110105********002X" in done
     assert "机动车驾驶证" in done and "天后到期" in done  # listed, flagged as expiring soon
     assert ZHANG not in done
@@ -38,6 +39,16 @@ def test_a_logged_in_user_gets_nothing_of_another_persons() -> None:
     for text in (ZHANG, f"看看{ZHANG}的结婚证", "我的驾驶证什么时候到期", "看看我的结婚证"):
         reply = say(sender, text)
         assert "110105********002X" not in reply and ZHANG not in reply and "张三" not in reply
+
+
+def test_logout_inside_a_form_ends_the_login() -> None:
+    id_number, name, phone = demo_citizen(2)
+    sender = f"logout-{uuid.uuid4().hex[:8]}"
+    assert "现在开始在线申请" in login(sender, id_number, name, phone, first="我要办居住证")[-1]
+    stopped = say(sender, "退出登录")  # asked while the application form waits for an answer
+    assert "已停止当前的办理" in stopped and "已退出登录" in stopped
+    assert "身份号码" in say(sender, "我有哪些证照")  # the binding is gone: the login form starts again
+    assert "已取消登录" in say(sender, "退出账号")  # and logging out inside the login form stops it
 
 
 def test_wrong_code_brute_force_hits_the_lockout() -> None:

@@ -98,7 +98,7 @@ class LoginValidation(FormValidationAction, ABC):
             return {"login_code": None}
         match = _CODE.search(text)
         if match is None:
-            dispatcher.utter_message(text="验证码是短信中的6位数字，请直接输入这6位数字；说“取消”可退出登录。")
+            dispatcher.utter_message(text="验证码是短信中的6位数字，请直接输入这6位数字；说“取消”可停止登录。")
             return {"login_code": None}
         channel, sender = channel_and_sender(tracker)
         with session_scope() as session:
@@ -106,7 +106,8 @@ class LoginValidation(FormValidationAction, ABC):
         if result.status == "ok":
             return {"login_code": CODE_MASK, "logged_in": True}
         dispatcher.utter_message(text=result.message)
-        return {"login_code": NOT_LOGGED_IN if result.status == "locked" else None}
+        # Locked, or the login itself has ended: asking for the code again would go nowhere.
+        return {"login_code": NOT_LOGGED_IN if result.status in ("locked", "no_code") else None}
 
 
 def _parse_identifier(
@@ -120,10 +121,19 @@ def _parse_identifier(
         return None
 
 
+def client_source(tracker: Tracker) -> Optional[str]:
+    """The client as the channel saw it (metadata ``source``, set by the channel, never by the client)."""
+    metadata = tracker.latest_message.get("metadata")
+    source = metadata.get("source") if isinstance(metadata, dict) else None
+    return source if isinstance(source, str) and source else None
+
+
 def _begin_login(tracker: Tracker, kind: str, subject_id: str) -> str:
     channel, sender = channel_and_sender(tracker)
     with session_scope() as session:
-        return auth.begin_login(session, kind, subject_id, channel, sender, datetime.now())
+        return auth.begin_login(
+            session, kind, subject_id, channel, sender, datetime.now(), source=client_source(tracker)
+        )
 
 
 def _after_send(status: str, proof_slot: str, value: str) -> Dict[str, Any]:
@@ -276,21 +286,3 @@ class ActionLoginComplete(Action):
             intent, *words = pending.split("|")
             answer_personal_request(dispatcher, tracker, intent, words, subject)
         return done
-
-
-class ActionLogout(Action):
-    """End the login for this channel sender."""
-
-    def name(self) -> str:
-        """Name registered with Rasa."""
-        return "action_logout"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
-        """Unbind and confirm."""
-        channel, sender = channel_and_sender(tracker)
-        with session_scope() as session:
-            was_bound = auth.logout(session, channel, sender)
-        dispatcher.utter_message(
-            text="已退出登录，您的个人信息不会再在本会话中显示。" if was_bound else "您当前没有登录。"
-        )
-        return [SlotSet("logged_in", False), *_reset_login_slots()]

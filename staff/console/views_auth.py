@@ -2,15 +2,16 @@
 
 The login form is protected against CSRF before any session exists with a double-submit token:
 a random value in a short-lived cookie that the form must repeat. Wrong passwords count per
-username in the database (:mod:`govservice.officer_lockout`), shared by every instance: after
-five within fifteen minutes the username's logins are refused, so passwords cannot be guessed at speed.
+username in the database (:mod:`govservice.officer_lockout`), shared by every instance: a login
+takes a slot in its own transaction before the password is checked, so even parallel guesses get
+five checks; then the username's logins are refused for fifteen minutes.
 """
 
 from __future__ import annotations
 
 import secrets
 from functools import partial
-from typing import Optional, Tuple
+from typing import Optional
 
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -66,18 +67,15 @@ async def login_form(request: Request) -> HTTPResponse:
     return _login_page(request)
 
 
-def _login(username: str, password: str, session: Session) -> Tuple[Optional[str], str]:
-    """A session token, or None and the Chinese reason; a lock is checked before the password."""
-    now = utc_now()
-    if officer_lockout.is_locked(session, username, now):
-        return None, LOCKED
+def _login(username: str, password: str, session: Session) -> Optional[str]:
+    """A session token, or None for a wrong password; its slot was taken by the caller."""
     officer = authenticate_password(session, username, password) if username and password else None
     if officer is None:
-        officer_lockout.record_failure(session, username, now)
-        return None, BAD_LOGIN
+        return None  # the slot stays taken: it is this failure
+    officer_lockout.release(session, username)
     user = staff_user(officer)
     record_audit(session, user.actor, "console_login", "officer", user.username, "登录控制台")
-    return start_session(session, user.username), ""
+    return start_session(session, user.username)
 
 
 async def login(request: Request) -> HTTPResponse:
@@ -88,9 +86,12 @@ async def login(request: Request) -> HTTPResponse:
         return _login_page(request, "页面已过期，请重新登录", status=403)
     username = (form.get("username") or "").strip()[:40]
     password = (form.get("password") or "")[:200]
-    token, error = await in_transaction(request, partial(_login, username, password))
+    reserve = partial(officer_lockout.reserve, username=username, now=utc_now())
+    if not await in_transaction(request, reserve):  # committed before the check: parallel guesses see it
+        return _login_page(request, LOCKED, status=429)
+    token = await in_transaction(request, partial(_login, username, password))
     if token is None:
-        return _login_page(request, error, status=429 if error == LOCKED else 401)
+        return _login_page(request, BAD_LOGIN, status=401)
     reply = response.redirect(_safe_next(form.get("next")), status=303)
     _set_cookie(request, reply, COOKIE_NAME, sign(token), SESSION_HOURS * 3600)
     _clear_cookie(reply, LOGIN_CSRF_COOKIE)

@@ -5,21 +5,27 @@ from __future__ import annotations
 import json
 import os
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Dict, List
 
 import pytest
-from rasa_sdk.events import SlotSet
+from rasa_sdk import Tracker
+from rasa_sdk.events import AllSlotsReset, SlotSet
 
 from bot.actions.login import (
     CODE_MASK,
     LOGIN_SLOTS,
     NOT_LOGGED_IN,
     ActionLoginComplete,
-    ActionLogout,
     ActionRememberRequest,
     ValidateLoginForm,
 )
+from bot.actions.logout import ActionLogout
+from govservice import auth
+from govservice.db import session_scope
+from govservice.models import Person
+from govservice.sms import get_gateway
 from tests.actions.conftest import make_tracker, service
 
 ZHANG = "11010519491231002X"
@@ -30,6 +36,7 @@ DOMAIN: Dict[str, Any] = {
 
 
 def _last_code() -> str:
+    get_gateway().join()  # the SMS goes out in the background
     outbox = Path(os.environ["VAR_DIR"]) / "sms_outbox.jsonl"
     last = json.loads(outbox.read_text(encoding="utf-8").splitlines()[-1])
     assert last["phone"] == "13800138000"
@@ -87,7 +94,7 @@ async def test_full_login_then_the_pending_request_is_answered(dispatcher, catal
         dispatcher, _form_turn("login_name", "张三", sender, {"login_ref": ref}), DOMAIN
     )
     assert events == [SlotSet("login_name", "张*")]
-    assert dispatcher.messages[-1]["text"] == "如信息匹配，验证码已发送至尾号8000的手机，5分钟内有效。"
+    assert dispatcher.messages[-1]["text"] == "如信息匹配，验证码已发送至登记的手机，5分钟内有效。"
 
     code = _last_code()
     events = await ValidateLoginForm().run(
@@ -109,7 +116,7 @@ async def test_full_login_then_the_pending_request_is_answered(dispatcher, catal
     assert ZHANG not in listing and "天后到期" in listing
 
     events = await ActionLogout().run(dispatcher, make_tracker("退出登录", "logout", sender_id=sender), DOMAIN)
-    assert events == [SlotSet("logged_in", False), *(SlotSet(s, None) for s in LOGIN_SLOTS)]
+    assert events == [AllSlotsReset()]
     assert dispatcher.messages[-1]["text"].startswith("已退出登录")
 
 
@@ -187,7 +194,7 @@ async def test_a_question_about_the_login_itself_is_not_a_guide_question(dispatc
     turn = _form_turn("login_code", "验证码是多少", "code-question", slots, intent="ask_fee")
     events = await ValidateLoginForm().run(dispatcher, turn, DOMAIN)
     assert events == [SlotSet("login_code", None)]
-    expected = "验证码是短信中的6位数字，请直接输入这6位数字；说“取消”可退出登录。"
+    expected = "验证码是短信中的6位数字，请直接输入这6位数字；说“取消”可停止登录。"
     assert [m["text"] for m in dispatcher.messages] == [expected]
 
 
@@ -246,3 +253,59 @@ async def test_company_login_sends_the_code_to_the_representative(dispatcher, ca
     assert events == [SlotSet("login_rep_id", "110105********002X")]
     events = await step("login_code", _last_code(), login_ref=ref)
     assert events == [SlotSet("login_code", CODE_MASK), SlotSet("logged_in", True)]
+
+
+def _logout_in_form(form: str, sender: str) -> Tracker:
+    """The tracker action_logout sees after the rules stopped ``form`` for a "退出登录"."""
+    events = [
+        {"event": "active_loop", "name": form},
+        {"event": "user", "text": "退出登录", "input_channel": "rest", "parse_data": {"intent": {"name": "logout"}}},
+        {"event": "action", "name": "action_deactivate_loop"},
+        {"event": "active_loop", "name": None},
+    ]
+    return make_tracker("退出登录", "logout", slots={"logged_in": True, "app_plan": {"prefill": "住址"}},
+                        sender_id=sender, events=events)
+
+
+def _bind(sender: str, offset: int) -> None:
+    """Log a demo citizen (not 张三 or 李四, who log in elsewhere) in for ``sender``."""
+    with session_scope() as session:
+        person = session.query(Person).filter(Person.name.notin_(["张三", "李四"])).order_by(Person.id_number)[offset]
+        ref = auth.begin_login(session, "person", person.id_number, "rest", sender, datetime.now())
+        auth.request_code(session, ref, person.name, get_gateway(), datetime.now())
+        phone = person.phone
+    get_gateway().join()
+    outbox = Path(os.environ["VAR_DIR"]) / "sms_outbox.jsonl"
+    last = json.loads(outbox.read_text(encoding="utf-8").splitlines()[-1])
+    assert last["phone"] == phone
+    with session_scope() as session:
+        code = re.search(r"\d{6}", last["text"]).group(0)
+        assert auth.verify_code(session, ref, code, "rest", sender, datetime.now()).status == "ok"
+
+
+LOGGED_OUT = "已退出登录，您的个人信息不会再在本会话中显示。"
+
+
+@pytest.mark.parametrize(
+    ("offset", "form", "said"),
+    [
+        (0, "application_form", ["已停止当前的办理，未提交的内容不会保存。", LOGGED_OUT]),
+        (1, "login_form", [LOGGED_OUT]),
+    ],
+)
+async def test_logout_inside_a_form_ends_the_binding_and_forgets_the_slots(
+    dispatcher, catalog, offset: int, form: str, said: List[str]
+) -> None:
+    sender = f"logout-in-{form}"
+    _bind(sender, offset)
+    events = await ActionLogout().run(dispatcher, _logout_in_form(form, sender), DOMAIN)
+    assert events == [AllSlotsReset()]
+    assert [m["text"] for m in dispatcher.messages] == said
+    with session_scope() as session:
+        assert auth.current_subject(session, "rest", sender, datetime.now()) is None
+
+
+async def test_logout_in_a_login_form_without_a_binding_cancels_the_login(dispatcher, catalog) -> None:
+    events = await ActionLogout().run(dispatcher, _logout_in_form("login_form", "never-bound"), DOMAIN)
+    assert events == [AllSlotsReset()]
+    assert [m["response"] for m in dispatcher.messages] == ["utter_login_cancelled"]

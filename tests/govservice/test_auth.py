@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+import time
 from datetime import datetime, timedelta
 from typing import Iterator, List, Tuple
 
 import pytest
+from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
-from govservice import auth
+from govservice import auth, login_limits
 from govservice.db import session_scope
 from govservice.models import Company, OtpCode, Person
 from govservice.seed import init_db
-from govservice.sms import FileOutboxGateway
+from govservice.sms import FileOutboxGateway, get_gateway
 
 T0 = datetime(2026, 11, 28, 9, 0, 0)
 ZHANG = "11010519491231002X"
@@ -82,7 +85,7 @@ def test_five_wrong_codes_lock_for_fifteen_minutes(session) -> None:
     # even the right code is refused while locked, and no new code is sent
     assert auth.verify_code(session, ref, real, "rest", "u1", T0).status == "locked"
     assert auth.request_code(session, ref, "张三", gateway, T0 + timedelta(minutes=2)).status == "locked"
-    after = T0 + auth.LOCK_TIME + timedelta(seconds=1)
+    after = T0 + login_limits.LOCK_TIME + timedelta(seconds=1)
     assert auth.request_code(session, ref, "张三", gateway, after).status == "sent"
     assert auth.verify_code(session, ref, gateway.last_code(), "rest", "u1", after).status == "ok"
 
@@ -101,25 +104,165 @@ def test_send_limits_one_a_minute_ten_a_day(session) -> None:
 def test_replies_do_not_reveal_whether_the_number_exists(session) -> None:
     gateway = RecordingGateway()
     known = auth.request_code(session, auth.begin_login(session, "person", ZHANG, "rest", "a", T0), "张三", gateway, T0)
-    wrong_name = auth.request_code(
-        session, auth.begin_login(session, "person", ZHANG, "rest", "b", T0), "李四", gateway, T0 + timedelta(minutes=2)
-    )
     unknown_id = "440308199901101512"
     unknown = auth.request_code(
         session, auth.begin_login(session, "person", unknown_id, "rest", "c", T0), "王五", gateway, T0
     )
-    shape = re.compile(r"^如信息匹配，验证码已发送至尾号\d{4}的手机，5分钟内有效。$")
-    assert all(shape.match(r.message) for r in (known, wrong_name, unknown))
+    assert known == unknown == auth.CodeResult("sent", "如信息匹配，验证码已发送至登记的手机，5分钟内有效。")
     assert len(gateway.sent) == 1  # only the real match got an SMS
-    # the decoy tail is stable, so asking twice shows nothing either
-    again = auth.request_code(
-        session,
-        auth.begin_login(session, "person", unknown_id, "rest", "c", T0),
-        "王五",
-        gateway,
-        T0 + timedelta(minutes=2),
-    )
-    assert again.message == unknown.message
+
+
+def _wrong_code(gateway: RecordingGateway) -> str:
+    """A code that is certainly wrong, also when real ones were sent."""
+    sent = {re.search(r"验证码为(\d{6})", message).group(1) for _, message in gateway.sent}
+    return next(code for code in ("000000", "000001", "000002") if code not in sent)
+
+
+def _what_a_caller_sees(session: Session, name: str, tag: str, t: datetime) -> List[Tuple[str, str]]:
+    """The code request for ``name``, repeats from this and another sender, then wrong codes until locked."""
+    gateway = RecordingGateway()
+    first = auth.begin_login(session, "person", ZHANG, "rest", f"{tag}-a", t)
+    second = auth.begin_login(session, "person", ZHANG, "rest", f"{tag}-b", t)
+    seen = [
+        auth.request_code(session, first, name, gateway, t),
+        auth.request_code(session, first, None, gateway, t + timedelta(seconds=10)),
+        auth.request_code(session, second, name, gateway, t + timedelta(seconds=20)),  # another sender, too
+        auth.request_code(session, second, name, gateway, t + timedelta(seconds=70)),
+    ]
+    wrong = _wrong_code(gateway)
+    seen += [auth.verify_code(session, first, wrong, "rest", f"{tag}-a", t + timedelta(seconds=80)) for _ in range(3)]
+    seen += [auth.verify_code(session, second, wrong, "rest", f"{tag}-b", t + timedelta(seconds=90)) for _ in range(3)]
+    seen.append(auth.request_code(session, first, None, gateway, t + timedelta(minutes=3)))
+    return [(r.status, r.message) for r in seen]
+
+
+def test_the_reply_to_a_name_and_the_limits_after_it_do_not_depend_on_whether_it_matches(session) -> None:
+    right = _what_a_caller_sees(session, "张三", "right", T0)
+    wrong = _what_a_caller_sees(session, "李四", "wrong", T0)
+    assert right == wrong
+    statuses = [status for status, _ in right]
+    assert statuses == ["sent", "too_soon", "too_soon", "sent"] + ["wrong"] * 4 + ["locked"] * 3
+    left = [re.search(r"还可尝试(\d)次", message) for _, message in right]
+    assert [int(match.group(1)) for match in left if match] == [4, 3, 2, 1]
+
+
+class SlowGateway:
+    """A gateway that takes a second per message, as a real SMS API may."""
+
+    DELAY = 1.0
+    sent: List[Tuple[str, str]] = []
+    lock = threading.Lock()
+
+    def send(self, phone: str, text: str) -> None:
+        time.sleep(self.DELAY)
+        with self.lock:
+            SlowGateway.sent.append((phone, text))
+
+
+def test_the_name_step_does_the_same_work_and_takes_no_longer_when_the_name_matches(session, monkeypatch) -> None:
+    monkeypatch.setenv("SMS_GATEWAY", f"{__name__}:SlowGateway")
+    gateway = get_gateway()  # as the login action gets it
+    statements: List[str] = []
+    event.listen(session.get_bind(), "before_cursor_execute", lambda *args: statements.append(args[2]))
+    work = {}
+    for name in ("张三", "李四"):
+        ref = auth.begin_login(session, "person", ZHANG, "rest", f"timing-{name}", T0)
+        session.flush()
+        statements.clear()
+        started = time.perf_counter()
+        assert auth.request_code(session, ref, name, gateway, T0).message == auth.SENT
+        session.flush()
+        work[name] = (time.perf_counter() - started, list(statements))
+    assert work["张三"][1] == work["李四"][1]  # the same statements, in the same order
+    assert work["张三"][0] < SlowGateway.DELAY / 2 and work["李四"][0] < SlowGateway.DELAY / 2
+    deadline = time.monotonic() + 10
+    while not SlowGateway.sent and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [phone for phone, _ in SlowGateway.sent] == ["13800138000"]  # sent, in the background
+
+
+def test_a_stranger_with_only_the_number_cannot_lock_the_owner_out(session) -> None:
+    gateway = RecordingGateway()
+    # A wrong name, from a new sender and address every two minutes: all the codes a day allows.
+    for i in range(login_limits.DAILY_LIMIT + 1):
+        t = T0 + timedelta(minutes=2 * i)
+        ref = auth.begin_login(session, "person", ZHANG, "rest", f"stranger-{i}", t, source=f"rest:10.0.0.{i}")
+        status = auth.request_code(session, ref, "李四", gateway, t).status
+        assert status == ("sent" if i < login_limits.DAILY_LIMIT else "daily_limit")
+    # Other wrong names: wrong codes until each is locked.
+    for i, name in enumerate(("王五", "赵六", "孙七")):
+        t = T0 + timedelta(minutes=30 + 2 * i)
+        ref = auth.begin_login(session, "person", ZHANG, "rest", f"guesser-{i}", t, source=f"rest:10.1.0.{i}")
+        assert auth.request_code(session, ref, name, gateway, t).status == "sent"
+        guesses = [auth.verify_code(session, ref, "123456", "rest", f"guesser-{i}", t).status for _ in range(6)]
+        assert guesses == ["wrong"] * 4 + ["locked"] * 2
+    assert gateway.sent == []
+    # The owner, right after, from their own phone: a code at once, and the login works.
+    now = T0 + timedelta(minutes=40)
+    ref = auth.begin_login(session, "person", ZHANG, "wechat", "owner-openid", now, source="wechat:owner-openid")
+    assert auth.request_code(session, ref, "张三", gateway, now).status == "sent"
+    assert auth.verify_code(session, ref, gateway.last_code(), "wechat", "owner-openid", now).status == "ok"
+
+
+def test_limits_apply_per_sender_and_per_source(session) -> None:
+    gateway = RecordingGateway()
+    numbers = [f"3504261991010{i:04d}" for i in range(12)]  # made-up numbers: auth does not check them
+    # One sender: a second code within the minute is refused even for another number, and five
+    # wrong codes across numbers lock the sender.
+    first = auth.begin_login(session, "person", numbers[0], "rest", "one-sender", T0)
+    assert auth.request_code(session, first, "王五", gateway, T0).status == "sent"
+    other = auth.begin_login(session, "person", numbers[1], "rest", "one-sender", T0)
+    assert auth.request_code(session, other, "王五", gateway, T0 + timedelta(seconds=30)).status == "too_soon"
+    assert auth.request_code(session, other, "王五", gateway, T0 + timedelta(minutes=1)).status == "sent"
+    statuses = [auth.verify_code(session, ref, "123456", "rest", "one-sender", T0 + timedelta(minutes=2)).status
+                for ref in (first, first, other, other, other)]
+    assert statuses == ["wrong"] * 4 + ["locked"]
+    third = auth.begin_login(session, "person", numbers[2], "rest", "one-sender", T0 + timedelta(minutes=3))
+    assert auth.request_code(session, third, "王五", gateway, T0 + timedelta(minutes=3)).status == "locked"
+    # One source, a new sender for every number: five guesses each, until the source's limit.
+    source = "rest:203.0.113.7"
+    senders = login_limits.SOURCE.guesses.max_failures // login_limits.MAX_FAILURES
+    for i in range(senders + 1):
+        t = T0 + timedelta(minutes=10 + i)
+        ref = auth.begin_login(session, "person", numbers[3 + i], "rest", f"rotating-{i}", t, source=source)
+        status = auth.request_code(session, ref, "王五", gateway, t).status
+        if i == senders:
+            assert status == "locked"  # a fresh sender and number, the same source
+            break
+        guesses = [auth.verify_code(session, ref, "123456", "rest", f"rotating-{i}", t).status for _ in range(5)]
+        assert guesses == ["wrong"] * 4 + ["locked"]
+    now = T0 + timedelta(minutes=30)
+    elsewhere = auth.begin_login(session, "person", numbers[-1], "rest", "elsewhere", now, source="rest:198.51.100.1")
+    assert auth.request_code(session, elsewhere, "王五", gateway, now).status == "sent"
+
+
+def _login_rows(session: Session) -> str:
+    """Everything the login tables hold, as text."""
+    session.flush()
+    tables = ("login_attempts", "otp_codes", "login_sends", "attempt_limits")
+    return "\n".join(str(tuple(row)) for table in tables for row in session.execute(text(f"SELECT * FROM {table}")))
+
+
+def test_a_login_keeps_the_name_only_hashed_and_the_number_only_until_it_ends(session) -> None:
+    gateway = RecordingGateway()
+    ref = _login(session, gateway)
+    abandoned = auth.begin_login(session, "person", "440308199901101512", "rest", "u2", T0)
+    auth.request_code(session, abandoned, "王五", gateway, T0)  # a wrong name: no code sent
+    held = _login_rows(session)
+    assert "张三" not in held and "王五" not in held and ZHANG in held
+    assert auth.verify_code(session, ref, gateway.last_code(), "rest", "u1", T0).status == "ok"
+    live = auth.begin_login(session, "person", "440308199901101512", "rest", "u3", T0 + timedelta(minutes=20))
+
+    auth.purge_expired(session, T0 + timedelta(minutes=1))  # the finished login goes at once
+    assert ZHANG not in _login_rows(session) and "440308199901101512" in _login_rows(session)
+    auth.purge_expired(session, T0 + auth.ATTEMPT_TTL)  # the abandoned one when it has expired
+    assert [attempt for (attempt,) in session.execute(text("SELECT ref FROM login_attempts"))] == [live]
+    assert session.query(OtpCode).count() == 0
+    assert auth.request_code(session, abandoned, None, gateway, T0 + timedelta(minutes=2)).status == "no_login"
+    auth.purge_expired(session, T0 + timedelta(hours=25))  # send records after a day, limits after their window
+    assert "login" not in _login_rows(session).replace(live, "")
+    assert session.execute(text("SELECT count(*) FROM login_sends")).scalar() == 0
+    assert session.execute(text("SELECT count(*) FROM attempt_limits")).scalar() == 0
 
 
 def test_binding_ends_after_thirty_minutes_idle_and_on_logout(session) -> None:

@@ -1,4 +1,4 @@
-"""Console login lockout in the database: the window, the limit, per username, on SQLite and PostgreSQL."""
+"""Console login lockout in the database: the limit, per username, a right password's slot given back."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import datetime
 
 import pytest
 
-from govservice.db import session_scope
-from govservice.officer_lockout import LOCK_MINUTES, MAX_FAILURES, OfficerLoginFailure, is_locked, record_failure
-from govservice.seed import init_db
+from govservice.db import get_engine, session_scope
+from govservice.limits import AttemptLimit
+from govservice.officer_lockout import LOCK_MINUTES, MAX_FAILURES, release, reserve
 
 NOW = datetime.datetime(2026, 11, 28, 9, 0, 0)
 
@@ -19,26 +19,30 @@ def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         url = str(request.getfixturevalue("postgres_url"))
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('lockout')}/lockout.db"
-    init_db(url)
+    AttemptLimit.metadata.create_all(get_engine(url), tables=[AttemptLimit.__table__])
     return url
 
 
-def test_the_limit_locks_only_that_username_within_the_window(db_url: str) -> None:
-    with session_scope(db_url) as s:
-        for i in range(MAX_FAILURES - 1):
-            record_failure(s, "faq_editor", NOW + datetime.timedelta(seconds=i))
-        assert not is_locked(s, "faq_editor", NOW + datetime.timedelta(minutes=1))
-        record_failure(s, "faq_editor", NOW + datetime.timedelta(seconds=30))
-    with session_scope(db_url) as s:  # a new session, as another instance would see it
-        assert is_locked(s, "faq_editor", NOW + datetime.timedelta(minutes=1))
-        assert not is_locked(s, "admin", NOW + datetime.timedelta(minutes=1))
-        # Unlocked once the oldest failure is LOCK_MINUTES old.
-        assert not is_locked(s, "faq_editor", NOW + datetime.timedelta(minutes=LOCK_MINUTES))
+def _reserve(url: str, username: str, now: datetime.datetime) -> bool:
+    with session_scope(url) as s:  # a session per login, as each request has
+        return reserve(s, username, now)
 
 
-def test_old_failures_are_dropped_and_long_names_are_cut(db_url: str) -> None:
-    with session_scope(db_url) as s:
-        record_failure(s, "x" * 300, NOW)
-        record_failure(s, "admin", NOW + datetime.timedelta(minutes=LOCK_MINUTES + 1))
-        rows = [(row.username, row.at) for row in s.query(OfficerLoginFailure)]
-    assert rows == [("admin", NOW + datetime.timedelta(minutes=LOCK_MINUTES + 1))]
+def test_the_limit_locks_only_that_username_for_the_window(db_url: str) -> None:
+    checks = [_reserve(db_url, "faq_editor", NOW + datetime.timedelta(seconds=i)) for i in range(MAX_FAILURES + 1)]
+    assert checks == [True] * MAX_FAILURES + [False]
+    assert _reserve(db_url, "admin", NOW)
+    later = NOW + datetime.timedelta(seconds=MAX_FAILURES - 1, minutes=LOCK_MINUTES)
+    assert not _reserve(db_url, "faq_editor", later - datetime.timedelta(seconds=1))
+    assert _reserve(db_url, "faq_editor", later)
+
+
+def test_a_right_password_does_not_count_and_long_names_are_cut(db_url: str) -> None:
+    for _ in range(MAX_FAILURES * 2):
+        assert _reserve(db_url, "admin", NOW)
+        with session_scope(db_url) as s:
+            release(s, "admin")
+    long_name = "x" * 300
+    for _ in range(MAX_FAILURES):
+        assert _reserve(db_url, long_name, NOW)
+    assert not _reserve(db_url, "x" * 40 + "different tail", NOW)

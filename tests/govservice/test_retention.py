@@ -39,21 +39,18 @@ def url(tmp_path: Path) -> str:
     return db
 
 
-def _attempt(ref: str, at: datetime.datetime, with_code: bool = True) -> list:
-    rows: list = [LoginAttempt(ref=ref, subject_kind="person", subject_id=ZHANG, channel="rest",
-                               sender=f"s-{ref}", proof="张三", created_at=at)]
-    if with_code:
-        rows.append(OtpCode(ref=ref, subject_id=ZHANG, code_hash="x" * 64, created_at=at,
-                            expires_at=at + auth.CODE_TTL))
-    return rows
+def _attempt(ref: str, at: datetime.datetime, used: bool = False) -> list:
+    code = OtpCode(ref=ref, subject_id=ZHANG, code_hash="x" * 64, created_at=at, expires_at=at + auth.CODE_TTL)
+    code.used_at = at if used else None
+    return [LoginAttempt(ref=ref, subject_kind="person", subject_id=ZHANG, channel="rest", sender=f"s-{ref}",
+                         created_at=at), code]
 
 
-def test_login_records_go_once_the_send_window_and_the_login_have_ended(url: str) -> None:
-    day = auth.DAILY_WINDOW
+def test_login_records_go_once_the_login_has_ended(url: str) -> None:
     with session_scope(url) as s:
-        s.add_all(_attempt("old", NOW - day - datetime.timedelta(minutes=1)))
-        s.add_all(_attempt("recent", NOW - day + datetime.timedelta(minutes=1)))
-        s.add_all(_attempt("old-no-code", NOW - day * 2, with_code=False))
+        s.add_all(_attempt("abandoned", NOW - auth.ATTEMPT_TTL - datetime.timedelta(minutes=1)))
+        s.add_all(_attempt("finished", NOW - datetime.timedelta(minutes=2), used=True))
+        s.add_all(_attempt("in-progress", NOW - datetime.timedelta(minutes=2)))
         idle_since = NOW - auth.IDLE_TIMEOUT * 2
         s.add(Binding(channel="rest", sender="idle", person_id=ZHANG, created_at=NOW, last_seen=idle_since))
         s.add(Binding(channel="rest", sender="active", person_id=ZHANG, created_at=NOW, last_seen=NOW))
@@ -61,10 +58,10 @@ def test_login_records_go_once_the_send_window_and_the_login_have_ended(url: str
         create_export_link(s, ZHANG, NOW)
     with session_scope(url) as s:
         counts = purge_login_records(s, NOW)
-    assert counts == {"otp_codes": 1, "login_attempts": 2, "bindings": 1, "export_links": 1}
+    assert counts == {"login_records": 4, "bindings": 1, "export_links": 1}  # 2 logins with their codes
     with session_scope(url) as s:
-        assert [a.ref for a in s.query(LoginAttempt)] == ["recent"]
-        assert [c.ref for c in s.query(OtpCode)] == ["recent"]
+        assert [a.ref for a in s.query(LoginAttempt)] == ["in-progress"]
+        assert [c.ref for c in s.query(OtpCode)] == ["in-progress"]
         assert [b.sender for b in s.query(Binding)] == ["active"]
         assert s.query(ExportLink).count() == 1 and token_old
 

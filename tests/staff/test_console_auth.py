@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from typing import Iterator, List
+
 import pytest
+import requests
 from sanic import Sanic
 
 from govservice import officer_lockout
 from govservice.db import session_scope
 from govservice.demo_officers import demo_password
-from govservice.officer_lockout import OfficerLoginFailure
-from tests.staff.conftest import bearer, make_app
+from govservice.limits import AttemptLimit
+from staff.console.views_auth import LOGIN_CSRF_COOKIE
+from tests.staff.conftest import bearer, make_app, seed
 from tests.staff.console_helpers import Console, csrf_of
 
 PAGES = ["/console/faq", "/console/faq/new", "/console/faq/1/edit", "/console/preview", "/console/queue",
@@ -19,7 +31,7 @@ PAGES = ["/console/faq", "/console/faq/new", "/console/faq/1/edit", "/console/pr
 @pytest.fixture(autouse=True)
 def no_lockouts(db_url: str) -> None:
     with session_scope(db_url) as s:
-        s.query(OfficerLoginFailure).delete()
+        s.query(AttemptLimit).delete()
 
 
 def test_pages_redirect_to_login_and_the_api_answers_401(app: Sanic) -> None:
@@ -78,6 +90,55 @@ def test_wrong_passwords_are_refused_then_locked(app: Sanic, db_url: str) -> Non
         assert Console(other_instance).login("admin").status == 303
     finally:
         other_instance.ctx.delivery.shutdown(wait=True)
+
+
+@contextmanager
+def staff_server(url: str) -> Iterator[str]:
+    """The real staff app (``python -m staff``) on ``url`` and a free port; its base URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "DATABASE_URL": url, "STAFF_PORT": str(port), "NOTIFY_RETRY_SECONDS": "0"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "staff"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if requests.get(f"{base}/health", timeout=1).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def parallel_wrong_guesses(base: str, guesses: int) -> List[int]:
+    """Fire ``guesses`` wrong passwords for faq_editor at the same moment; the sorted statuses."""
+    page = requests.get(f"{base}/console/login", timeout=10)
+    form = {"username": "faq_editor", "password": "wrong-password", "csrf_token": csrf_of(page.text)}
+    cookies = {LOGIN_CSRF_COOKIE: page.cookies[LOGIN_CSRF_COOKIE]}
+    start = threading.Barrier(guesses)
+
+    def guess(_: int) -> int:
+        start.wait()
+        reply = requests.post(f"{base}/console/login", data=form, cookies=cookies, allow_redirects=False, timeout=60)
+        return reply.status_code
+
+    with ThreadPoolExecutor(guesses) as pool:
+        return sorted(pool.map(guess, range(guesses)))
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_parallel_wrong_passwords_get_at_most_five_checks(request: pytest.FixtureRequest, database: str) -> None:
+    # 401 is answered only after a password was checked, 429 when the lock refused it unchecked.
+    url = request.getfixturevalue("db_url") if database == "sqlite" else seed(request.getfixturevalue("postgres_url"))
+    with staff_server(url) as base:
+        statuses = parallel_wrong_guesses(base, 12)
+    assert statuses == [401] * officer_lockout.MAX_FAILURES + [429] * (12 - officer_lockout.MAX_FAILURES)
 
 
 def test_the_login_form_needs_its_csrf_token(app: Sanic) -> None:
