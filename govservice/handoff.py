@@ -25,7 +25,7 @@ import govservice.officers  # noqa: F401  (handoff_agents refers to the officers
 from govservice.db import get_engine
 from govservice.faq import record_audit
 from govservice.handoff_hours import OfficeHours, office_hours
-from govservice.masking import mask_phone, redact_text
+from govservice.masking import fold_text, mask_phone, redact_text
 from govservice.models import Base
 
 WAITING, ACTIVE, CLOSED, MESSAGE = "waiting", "active", "closed", "message"
@@ -104,7 +104,7 @@ def mask_contact(contact: str) -> str:
 
 def clean_contact(text: str) -> Optional[str]:
     """The mobile, landline (区号-号码) or e-mail address in what the citizen typed, else None."""
-    compact = re.sub(r"[\s（）()]", "", (text or "").strip()).replace("－", "-").replace("—", "-")
+    compact = re.sub(r"[\s()]", "", fold_text(text or ""))  # full-width digits, brackets and dashes folded
     email = _EMAIL.search(compact)
     if email:
         return email.group(0).lower()
