@@ -94,24 +94,22 @@ def identifiers(draw: st.DrawFn) -> Tuple[str, str, str]:
     return draw(typed(value)), value, kind
 
 
-@st.composite
-def ordinary_numbers(draw: st.DrawFn) -> str:
+_DAYS = st.dates(datetime.date(1950, 1, 1), datetime.date(2060, 12, 31))
+_SIX = st.integers(0, 999999).map("{:06d}".format)
+_DATE_FORMATS = st.sampled_from(["%Y-%m-%d", "%Y年%m月%d日", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d"])
+
+
+def ordinary_numbers() -> st.SearchStrategy[str]:
     """A number that is no personal identifier and must survive redaction untouched."""
-    day = draw(st.dates(datetime.date(1950, 1, 1), datetime.date(2060, 12, 31)))
-    six = f"{draw(st.integers(0, 999999)):06d}"
-    return draw(
-        st.sampled_from(
-            [
-                day.strftime(draw(st.sampled_from(["%Y-%m-%d", "%Y年%m月%d日", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d"]))),
-                f"{day:%Y%m%d}GA{six}",  # an item's application number
-                f"SQ{day:%Y%m%d}{six}",  # an application number
-                f"{draw(st.integers(0, 10**7)):,}元",
-                f"{draw(st.integers(0, 10**6)) / 100:.2f}元",
-                f"0{draw(st.integers(10, 999))}-{draw(st.integers(1000000, 99999999))}",  # a landline
-                f"{draw(st.integers(0, 23)):02d}:{draw(st.integers(0, 59)):02d}",
-                f"{draw(st.integers(1, 30))}-{draw(st.integers(1, 60))}个工作日",
-                "12345",
-                six,  # a postcode, or any 6 digits: a code only at a login prompt or after 验证码
-            ]
-        )
+    return st.one_of(
+        st.tuples(_DAYS, _DATE_FORMATS).map(lambda d: d[0].strftime(d[1])),
+        st.tuples(_DAYS, _SIX).map(lambda d: f"{d[0]:%Y%m%d}GA{d[1]}"),  # an item's application number
+        st.tuples(_DAYS, _SIX).map(lambda d: f"SQ{d[0]:%Y%m%d}{d[1]}"),  # an application number
+        st.integers(0, 10**7).map("{:,}元".format),
+        st.integers(0, 10**6).map(lambda n: f"{n / 100:.2f}元"),
+        st.tuples(st.integers(10, 999), st.integers(1000000, 99999999)).map(lambda t: f"0{t[0]}-{t[1]}"),  # landline
+        st.tuples(st.integers(0, 23), st.integers(0, 59)).map(lambda t: f"{t[0]:02d}:{t[1]:02d}"),
+        st.tuples(st.integers(1, 30), st.integers(1, 60)).map(lambda t: f"{t[0]}-{t[1]}个工作日"),
+        st.just("12345"),
+        _SIX,  # a postcode, or any 6 digits: a code only at a login prompt or after 验证码
     )

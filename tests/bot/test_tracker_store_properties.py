@@ -168,7 +168,7 @@ def conversations(draw: st.DrawFn) -> List[Tuple[str, List[Tuple[Tuple[str, List
 
 
 @pytest.mark.fuzz
-@settings(max_examples=fuzz_examples(divisor=5))
+@settings(max_examples=fuzz_examples(divisor=10))
 @given(plan=conversations(), intent=st.sampled_from(sorted(DOMAIN.intents)))
 def test_any_text_at_any_prompt_keeps_the_conversation_and_stores_no_secret(
     plan: List[Tuple[str, List[Tuple[Tuple[str, List[str]], bool]]]], intent: str
