@@ -153,6 +153,14 @@ def _plausible_id(digits: str) -> bool:
     return digits[:2] in _ID_PROVINCES and 1900 <= born.year <= 2100
 
 
+def _plausible_credit(chars: str) -> bool:
+    """A credit code typed in groups: a real registration authority and province, a valid check character."""
+    code = chars.upper()
+    return (
+        code[0] in "123456789ANY" and code[2:4] in PROVINCE_CODES and bool(_CREDIT_SHAPE.fullmatch(code))
+    ) and uscc.is_valid(code)
+
+
 def _classify(folded: str, start: int, end: int, digits: str, first_group: int, codes: bool) -> Optional[Identifier]:
     """The identifier the digits ``folded[start:end]`` form, if any.
 
@@ -211,7 +219,7 @@ def _number_candidates(folded: str, codes: bool) -> Iterator[Identifier]:
 
 
 def _credit_candidates(folded: str) -> Iterator[Identifier]:
-    """Credit codes typed in one piece (by shape), or in groups (shape and check character)."""
+    """Credit codes typed in one piece (by shape), or in groups (shape, authority, province, check character)."""
     for match in _CREDIT.finditer(folded):
         yield Identifier(match.start(), match.end(), "credit", match.group())
     for run in _ALNUM_RUN.finditer(folded):
@@ -223,7 +231,7 @@ def _credit_candidates(folded: str) -> Iterator[Identifier]:
             for j, (_, end, group) in enumerate(groups[i:]):
                 chars += group
                 if len(chars) >= 18:
-                    if j and len(chars) == 18 and _CREDIT_SHAPE.fullmatch(chars) and uscc.is_valid(chars.upper()):
+                    if j and len(chars) == 18 and _plausible_credit(chars):
                         yield Identifier(start, end, "credit", chars)
                     break
 

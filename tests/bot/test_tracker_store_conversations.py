@@ -91,8 +91,8 @@ def _check_names(events: List[Dict[str, Any]]) -> None:
         kind = event["event"]
         if kind == "action":
             assert event["name"] in DOMAIN.action_names_or_texts, event
-        elif kind == "active_loop":
-            assert event["name"] is None or event["name"] in DOMAIN.form_names, event
+        elif kind == "active_loop":  # a form, or a loop action such as action_two_stage_fallback
+            assert event["name"] is None or event["name"] in DOMAIN.action_names_or_texts, event
         elif kind == "slot":
             assert event["name"] in slots, event
             if event["name"] == REQUESTED_SLOT:

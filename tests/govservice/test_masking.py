@@ -107,6 +107,7 @@ def test_codes_are_masked_at_login_or_after_a_code_word_only() -> None:
         "证照编号J440300-2015-001234",
         "1 3 5 7 9 11 13 15",
         "第1-3个工作日，金额12,800.00元，邮编350001",
+        "、0275-50315755 029427",  # 18 characters in groups with a valid credit-code check character
     ],
 )
 def test_ordinary_numbers_are_left_alone(text: str) -> None:
