@@ -104,6 +104,7 @@ _MOBILE = re.compile(r"((?:00)?86)?(1[3-9][0-9]{9})")
 _CODE_WORDS = re.compile(r"验证码|校验码|动态码|短信码|动态密码")
 _CODE_WORD_WINDOW = 8  # characters before a 6-digit number searched for a code word
 _ID_PROVINCES = PROVINCE_CODES | {"81", "82", "83"}  # with Hong Kong, Macao and Taiwan residence permits
+_MOBILE_FIRST_GROUPS = (3, 4, 7)  # how people group a mobile: 3-4-4, 3-8, 4-3-4, 7-4
 _LONGEST = 20  # no identifier has more digits (0086 and a mobile: 15)
 _LENGTHS = frozenset({6, 11, 13, 15, 17, 18})  # digits of a code, mobile (with 86, 0086), ID (without X)
 
@@ -166,8 +167,9 @@ def _classify(folded: str, start: int, end: int, digits: str, first_group: int, 
 
     A number typed in groups (``grouped``) must also look like what it is, so that a date and an
     unrelated number next to it are not taken for one: an ID number needs a real province and
-    birth date, a mobile's ``86`` must not be a group of its own, and 15-digit IDs (first
-    generation, out of use) count only in one piece. ``first_group`` is the length of the first
+    birth date, a mobile starts with a group of 3, 4 or 7 of its digits (``138 1234 5678``,
+    ``1381-234-5678``, ``1381234 5678``; a ``86`` before it is in that group or none), and
+    15-digit IDs (first generation, out of use) count only in one piece. ``first_group`` is the length of the first
     digit group.
     """
     grouped = first_group < len(digits)
@@ -178,8 +180,10 @@ def _classify(folded: str, start: int, end: int, digits: str, first_group: int, 
     if len(digits) == 18 and (not grouped or _plausible_id(digits)):
         return Identifier(start, end, "id", digits)
     mobile = _MOBILE.fullmatch(digits)
-    if mobile and first_group > len(mobile.group(1) or ""):
-        return Identifier(start, end, "mobile", mobile.group(2), mobile.group(1) or "")
+    if mobile:
+        leading = first_group - len(mobile.group(1) or "")  # digits of the mobile in the first group
+        if leading > 0 and (not grouped or leading in _MOBILE_FIRST_GROUPS):
+            return Identifier(start, end, "mobile", mobile.group(2), mobile.group(1) or "")
     if len(digits) == 15 and not grouped:
         return Identifier(start, end, "id", digits)
     if len(digits) == 6 and (codes or _CODE_WORDS.search(folded, max(0, start - _CODE_WORD_WINDOW), start)):

@@ -7,7 +7,7 @@ python-stdnum, on real address codes, so they pass the same validation real ones
 from __future__ import annotations
 
 import datetime
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 from hypothesis import strategies as st
 from stdnum.cn import ric, uscc
@@ -54,20 +54,24 @@ def _full_width(char: str) -> str:
 
 
 @st.composite
-def typed(draw: st.DrawFn, value: str) -> str:
-    """``value`` as someone may type it: in groups of 2 to 8 characters with spaces or dashes
-    between them (or none), some characters full-width, a lowercase check character x."""
+def typed(draw: st.DrawFn, value: str, sizes: Optional[Tuple[int, ...]] = None) -> str:
+    """``value`` as someone may type it: in groups (of ``sizes``, else of 2 to 8 characters or
+    none) with spaces or dashes between them, some characters full-width, a lowercase x."""
     chars = list(value)
     if chars[-1] == "X" and draw(st.booleans()):
         chars[-1] = "x"
     groups: List[str] = []
+    if sizes is not None:
+        for size in sizes:
+            groups.append("".join(chars[:size]))
+            chars = chars[size:]
     while chars:
         size = draw(st.integers(2, 8))
         if len(chars) - size < 2:  # no group of one character at the end
             size = len(chars)
         groups.append("".join(chars[:size]))
         chars = chars[size:]
-    if draw(st.booleans()):
+    if sizes is None and draw(st.booleans()):
         groups = ["".join(groups)]
     text = groups[0]
     for group in groups[1:]:
@@ -78,9 +82,11 @@ def typed(draw: st.DrawFn, value: str) -> str:
 
 @st.composite
 def typed_mobile(draw: st.DrawFn, mobile: str) -> str:
-    """``mobile`` as typed, sometimes with the country code before it."""
+    """``mobile`` as typed: grouped as people group it (3-4-4, 3-8, 4-3-4, 7-4, or not at all),
+    sometimes with the country code before it."""
     prefix = draw(st.sampled_from(["", "", "+86 ", "+86", "86", "0086 ", "+86-"]))
-    return prefix + draw(typed(mobile))
+    sizes = draw(st.sampled_from([(11,), (3, 4, 4), (3, 8), (4, 3, 4), (7, 4)]))
+    return prefix + draw(typed(mobile, sizes))
 
 
 @st.composite

@@ -77,6 +77,7 @@ def test_redact_text_leaves_other_numbers() -> None:
         ("电话138 1234 5678，", "电话138****5678，"),
         ("１３８\u3000１２３４\u3000５６７８", "138****5678"),
         ("138－1234 ５６７８", "138****5678"),
+        ("1381-234-5678，1381234 5678，138 12345678", "138****5678，138****5678，138****5678"),
         ("+86 138 1234 5678", "+86 138****5678"),
         ("0086-13812345678", "0086-138****5678"),
         ("8613812345678", "86138****5678"),
@@ -108,6 +109,7 @@ def test_codes_are_masked_at_login_or_after_a_code_word_only() -> None:
         "1 3 5 7 9 11 13 15",
         "第1-3个工作日，金额12,800.00元，邮编350001",
         "、0275-50315755 029427",  # 18 characters in groups with a valid credit-code check character
+        "邮编130000 12345",  # a postcode and the hotline: 11 digits, but no mobile's grouping
     ],
 )
 def test_ordinary_numbers_are_left_alone(text: str) -> None:
