@@ -109,15 +109,12 @@ class Checked:
         self.assistant, self.sender = assistant, sender
         assistant.store_errors.clear()  # one failed example must not fail the next ones
         self.secrets = list(DEMO_SECRETS)
-        self.codes: List[str] = []  # codes typed at the code prompt
 
     def turn(self, text: str, secrets: List[str]) -> List[Dict[str, Any]]:
         before = self.assistant.retrieve(self.sender)
         requested: Optional[str] = before.get_slot(REQUESTED_SLOT) if before else None
         if text == SENT_CODE:
             text = _latest_code()
-        if requested == "login_code":
-            self.codes += [c for c in (_compact(text),) if len(c) == 6 and c.isdigit()]
         self.secrets += secrets
         replies = self.assistant.say(self.sender, text)
         assert not self.assistant.store_errors, self.assistant.store_errors
@@ -127,6 +124,8 @@ class Checked:
         events = self.assistant.stored_json(self.sender)["events"]
         _check_names(events)
         latest = [e for e in events if e["event"] == "user"][-1]
+        # A code (or anything) typed at a login prompt is hidden; the same digits typed later, when
+        # the code is used up, are an ordinary number.
         expected = HIDDEN if requested in SENSITIVE_SLOTS else redact_text(text)
         assert latest["text"] == expected and latest["parse_data"]["text"] == expected
         for event in events:
@@ -135,8 +134,6 @@ class Checked:
         blob = _compact(json.dumps(events, ensure_ascii=False))
         for secret in self.secrets:
             assert secret.upper() not in blob, secret
-        texts = _compact(" ".join(str(e.get("text")) + str(e.get("value")) for e in events))
-        assert not any(code in texts for code in self.codes)
         return replies
 
 
