@@ -1,4 +1,4 @@
-"""A tracker store wrapper that redacts ID numbers, phones and one-time codes before saving.
+"""A tracker store wrapper that redacts login answers, ID numbers, phones and codes before saving.
 
 Actions see the raw values during the turn in which the citizen typed them; what is
 persisted (in memory, SQL or Redis) never holds them. Configure in ``endpoints.yml``::
@@ -9,71 +9,150 @@ persisted (in memory, SQL or Redis) never holds them. Configure in ``endpoints.y
         type: SQL
         dialect: sqlite
         db: var/tracker.db
+
+Redaction is structural: it rewrites the texts people typed and the values of slots, never a
+name or a key (an event type, an intent, an action, form or slot name), so a stored conversation
+always goes on. Three rules:
+
+* A message typed while a slot of :data:`SENSITIVE_SLOTS` is requested (an ID number, a name, a
+  credit code, a one-time code, a contact) is hidden as a whole: its text, the text in its parse
+  data and its entity values become :data:`HIDDEN`, whatever was typed.
+* A value of those slots is hidden unless it is already a mask set by the action
+  (``110105********002X``, ``张*``); the raw copy Rasa extracts from the text is always hidden.
+* Every other text (messages, entity values, message metadata, bot replies, slot values) goes
+  through :func:`govservice.masking.redact_text`: ID numbers, credit codes and mobiles in any
+  typed form, and 6-digit numbers after a code word.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, Iterable, List, Optional, Set
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import TrackerStore, create_tracker_store
+from rasa.shared.core.constants import REQUESTED_SLOT
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.rasa_patches import install_rasa_patches
-from govservice.masking import install_log_redaction, redact_text
+from govservice.log_redaction import install_log_redaction
+from govservice.masking import redact_text
 
-# Slots filled from the citizen's raw text during login; their raw values are secrets.
-SENSITIVE_SLOTS = {"login_id", "login_code", "login_rep_id", "company_code"}
-CODE_MASK = "******"
+SENSITIVE_SLOTS = frozenset({"login_id", "login_name", "company_code", "login_rep_id", "login_code", "handoff_contact"})
+"""Slots filled from the raw text of a prompt whose every answer is personal: the slots of the
+login forms (bot/domain/identity.yml; a test checks none is missing) and the handoff contact
+(a phone or e-mail address, read by the action in the turn it is typed)."""
+HIDDEN = "（已隐去）"
+"""What is stored instead of a message typed at a sensitive prompt, and of a raw sensitive value."""
 
-
-_SECRET_TOKEN = re.compile(r"[0-9A-Za-z]{4,}")
-
-
-def _sensitive_values(events: List[Dict[str, Any]]) -> Set[str]:
-    """Digit/letter runs typed into login slots: codes, and numbers too mangled to look like IDs."""
-    values = set()
-    for event in events:
-        if event.get("event") == "slot" and event.get("name") in SENSITIVE_SLOTS:
-            value = event.get("value")
-            if isinstance(value, str) and "*" not in value:  # masked values are already safe
-                values.update(_SECRET_TOKEN.findall(value))
-    return values
+# What the login actions store in a sensitive slot: a mask with at most 6 characters before the
+# stars and 4 after (110105********002X, 913501********0Y43, 张*, ******).
+_MASK_SHAPE = re.compile(r"[^*]{0,6}\*+[^*]{0,4}")
+_STATE_RESETS = ("session_started", "restart", "reset_slots")
 
 
-def _scrub(value: Any, secrets: Iterable[str]) -> Any:
+def _redacted(value: Any) -> Any:
+    """``value`` with every string inside passed through ``redact_text``; keys are kept."""
     if isinstance(value, str):
-        value = redact_text(value)
-        for secret in secrets:
-            value = value.replace(secret, CODE_MASK)
-        return value
+        return redact_text(value)
     if isinstance(value, dict):
-        return {key: _scrub(item, secrets) for key, item in value.items()}
+        return {key: _redacted(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_scrub(item, secrets) for item in value]
+        return [_redacted(item) for item in value]
     return value
 
 
-def redact_events(events: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
-    """Return serialized events with every sensitive value masked.
+def _hidden(value: Any) -> Any:
+    """A typed value replaced as a whole; None and booleans say nothing and are kept."""
+    return value if value is None or isinstance(value, bool) else HIDDEN
 
-    Raw values typed into login slots are replaced wherever they occur (the user's text,
-    parse data, slot events); ID numbers, phone numbers and credit codes are masked anywhere.
+
+def _apply(mapping: Dict[str, Any], rules: Dict[str, Callable[[Any], Any]]) -> Dict[str, Any]:
+    """``mapping`` with each rule applied to the value of its key; other keys as they are."""
+    return {key: rules[key](value) if key in rules else value for key, value in mapping.items()}
+
+
+def _entities(entities: Any, hide: bool) -> Any:
+    """Entities with their values (and any matched text) hidden or redacted; entity names kept."""
+    if not isinstance(entities, list):
+        return entities
+    clean = _hidden if hide else _redacted
+    rules: Dict[str, Callable[[Any], Any]] = {"value": clean, "text": clean}
+    return [_apply(entity, rules) if isinstance(entity, dict) else entity for entity in entities]
+
+
+def _redact_event(event: Dict[str, Any], hide: bool, typed: Any) -> Dict[str, Any]:
+    """One serialized event with its texts and values redacted; names and keys are never touched.
+
+    Args:
+        event: the serialized event.
+        hide: a user message is hidden as a whole (it was typed at a sensitive prompt).
+        typed: the text of the latest user message: a sensitive slot holding exactly that is the
+            raw copy Rasa extracted, even when it looks like a mask.
     """
-    secrets = sorted(_sensitive_values(events), key=len, reverse=True)
-    return [_scrub(event, secrets) for event in events]
+    kind = event.get("event")
+    if kind == "user":
+        text = _hidden if hide else _redacted
+        parse_rules = {"text": text, "entities": lambda entities: _entities(entities, hide), "metadata": _redacted}
+        return _apply(
+            event,
+            {
+                "text": text,
+                "metadata": _redacted,
+                "parse_data": lambda parse: _apply(parse, parse_rules) if isinstance(parse, dict) else parse,
+            },
+        )
+    if kind == "slot":
+        value = event.get("value")
+        if event.get("name") not in SENSITIVE_SLOTS:
+            return _apply(event, {"value": _redacted})
+        if isinstance(value, str) and _MASK_SHAPE.fullmatch(value) and value != typed:
+            return event
+        return _apply(event, {"value": _hidden})
+    if kind == "entities":
+        return _apply(event, {"entities": lambda entities: _entities(entities, False)})
+    if kind in ("bot", "agent"):
+        return _apply(event, {"text": _redacted, "data": _redacted})
+    if kind == "action":
+        return _apply(event, {"action_text": _redacted})
+    return event
 
 
-# Set on trackers this store hands out or saves: how many leading events are already redacted.
-_CHECKED_ATTR = "_redacted_upto"
+def _redact_from(events: Iterable[Dict[str, Any]], requested: Optional[str]) -> List[Dict[str, Any]]:
+    """Redact ``events``; ``requested`` is the slot requested before the first of them."""
+    result, typed = [], None
+    for event in events:
+        kind = event.get("event")
+        result.append(_redact_event(event, isinstance(requested, str) and requested in SENSITIVE_SLOTS, typed))
+        if kind == "user":
+            typed = event.get("text")
+        elif kind == "slot" and event.get("name") == REQUESTED_SLOT:
+            requested = event.get("value")
+        elif kind in _STATE_RESETS:
+            requested = None
+    return result
 
 
-def _is_clean(events: List[Dict[str, Any]], secrets: Iterable[str]) -> bool:
-    """True when redaction would change nothing in ``events`` (only a turn's new events: cheap)."""
-    return _scrub(events, list(secrets)) == events
+def redact_events(events: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """Return serialized events (a whole conversation, from its start) with every sensitive value masked."""
+    return _redact_from(events, None)
+
+
+# Set on trackers this store hands out or saves: how many leading events are already redacted,
+# and the slot requested after them (messages typed while a login slot is requested are hidden).
+_CHECKED_ATTR = "_redaction_checkpoint"
+
+
+def _requested_slot(tracker: DialogueStateTracker) -> Optional[str]:
+    slot = tracker.slots.get(REQUESTED_SLOT)
+    return slot.value if slot is not None else None
+
+
+def _checkpoint(tracker: DialogueStateTracker) -> Tuple[int, Optional[str]]:
+    return len(tracker.events), _requested_slot(tracker)
 
 
 def redacted_copy(tracker: DialogueStateTracker) -> DialogueStateTracker:
@@ -83,14 +162,17 @@ def redacted_copy(tracker: DialogueStateTracker) -> DialogueStateTracker:
     events it added; most turns add nothing sensitive and need no copy.
     """
     events = list(tracker.events)
-    start = min(getattr(tracker, _CHECKED_ATTR, 0), len(events))
+    start, requested = getattr(tracker, _CHECKED_ATTR, (0, None))
+    if start > len(events):  # events were dropped (max_event_history): check them all
+        start, requested = 0, None
     new_events = [event.as_dict() for event in events[start:]]
-    secrets = _sensitive_values(new_events)
-    if _is_clean(new_events, secrets):
+    redacted = _redact_from(new_events, requested)
+    if redacted == new_events:
         return tracker
-    redacted = redact_events([event.as_dict() for event in events])
-    return DialogueStateTracker.from_dict(
-        tracker.sender_id, redacted, list(tracker.slots.values()), tracker._max_event_history
+    kept: List[Event] = events[:start]
+    kept += [Event.from_parameters(event) for event in redacted]
+    return DialogueStateTracker.from_events(
+        tracker.sender_id, kept, list(tracker.slots.values()), tracker._max_event_history
     )
 
 
@@ -113,6 +195,11 @@ class RedactingTrackerStore(TrackerStore):
         super().__init__(domain, event_broker, **kwargs)
 
     @property
+    def inner(self) -> TrackerStore:
+        """The wrapped store."""
+        return self._inner
+
+    @property
     def domain(self) -> Domain:
         """The wrapped store's domain."""
         return self._inner.domain
@@ -126,13 +213,13 @@ class RedactingTrackerStore(TrackerStore):
         clean = redacted_copy(tracker)
         await self._inner.save(clean)
         if clean is tracker:  # a tracker that still holds raw values must be checked again next time
-            setattr(tracker, _CHECKED_ATTR, len(tracker.events))
+            setattr(tracker, _CHECKED_ATTR, _checkpoint(tracker))
 
     async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
         """Load from the wrapped store; everything loaded was redacted when saved."""
         tracker = await self._inner.retrieve(sender_id)
         if tracker is not None:
-            setattr(tracker, _CHECKED_ATTR, len(tracker.events))
+            setattr(tracker, _CHECKED_ATTR, _checkpoint(tracker))
         return tracker
 
     async def retrieve_full_tracker(self, conversation_id: str) -> Optional[DialogueStateTracker]:

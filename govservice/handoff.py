@@ -26,7 +26,7 @@ from govservice.clock import stored
 from govservice.db import get_engine
 from govservice.faq import record_audit
 from govservice.handoff_hours import OfficeHours, office_hours
-from govservice.masking import mask_phone, redact_text
+from govservice.masking import find_identifiers, fold_text, mask_phone, redact_text
 from govservice.models import Base
 
 WAITING, ACTIVE, CLOSED, MESSAGE = "waiting", "active", "closed", "message"
@@ -34,8 +34,7 @@ STATUS_LABELS = {WAITING: "排队中", ACTIVE: "人工服务中", CLOSED: "已�
 LIVE, LEFT_MESSAGE = "live", "message"
 KIND_LABELS = {LIVE: "在线转人工", LEFT_MESSAGE: "留言"}
 MAX_MESSAGE_CHARS = 500
-# Searched inside what was typed ("我的电话是138 0013 8000"), after spaces and brackets are dropped.
-_MOBILE = re.compile(r"(?<![0-9])(?:\+?86)?(1[3-9][0-9]{9})(?![0-9])")
+# Searched inside what was typed, after spaces and brackets are dropped (mobiles: find_identifiers).
 _LANDLINE = re.compile(r"(?<![0-9])(0[0-9]{2,3})-?([0-9]{7,8})(?![0-9])")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,120}\.[A-Za-z]{2,}")
 
@@ -105,13 +104,13 @@ def mask_contact(contact: str) -> str:
 
 def clean_contact(text: str) -> Optional[str]:
     """The mobile, landline (区号-号码) or e-mail address in what the citizen typed, else None."""
-    compact = re.sub(r"[\s（）()]", "", (text or "").strip()).replace("－", "-").replace("—", "-")
+    compact = re.sub(r"[\s()]", "", fold_text(text or ""))  # full-width digits, brackets and dashes folded
     email = _EMAIL.search(compact)
     if email:
         return email.group(0).lower()
-    mobile = _MOBILE.search(compact.replace("-", ""))
-    if mobile:
-        return mobile.group(1)
+    mobiles = [found.value for found in find_identifiers(text or "") if found.kind == "mobile"]
+    if mobiles:
+        return mobiles[0]
     landline = _LANDLINE.search(compact)
     return f"{landline.group(1)}-{landline.group(2)}" if landline else None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 
-from govservice.masking import install_log_redaction
+from govservice.log_redaction import install_log_redaction
 from staff.app import create_app
 
 

@@ -8,11 +8,27 @@ import uuid
 from typing import Iterator
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 # Set before anything imports the back office, so the default database is a temp file.
 _TMP = tempfile.mkdtemp(prefix="govservice-test-")
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{_TMP}/govservice.db")
 os.environ.setdefault("VAR_DIR", _TMP)
+
+# Property and fuzz tests (marker ``fuzz``): a few examples per test in ``make test``, the full count
+# in ``make fuzz`` (HYPOTHESIS_PROFILE=fuzz); FUZZ_EXAMPLES overrides the count of either profile.
+# Slow tests (a whole conversation per example) take a fraction of it: tests/fuzzing.py.
+_PROFILE_EXAMPLES = {"default": 30, "fuzz": 10_000}
+for _name, _count in _PROFILE_EXAMPLES.items():
+    settings.register_profile(
+        _name,
+        max_examples=int(os.environ.get("FUZZ_EXAMPLES", _count)),
+        deadline=None,  # the first example of a test pays for imports and warm-up
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+        print_blob=True,
+    )
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@localhost:5432/test")
 

@@ -1,7 +1,7 @@
 """Custom actions: thin adapters between Rasa and the ``govservice`` back office."""
 
 from bot.actions.backoffice import start_warm_up
-from govservice.masking import install_log_redaction
+from govservice.log_redaction import install_log_redaction
 
 # The action server logs what it handles; no raw ID number or phone may reach a log line.
 install_log_redaction()

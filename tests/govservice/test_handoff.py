@@ -90,11 +90,19 @@ def test_messages_are_redacted_and_contacts_checked(session: Session) -> None:
     assert handoff.close(session, ticket.id, "甲").status == handoff.CLOSED
 
 
+def test_spaced_and_full_width_numbers_in_a_message_are_redacted(session: Session) -> None:
+    """Issue 12, item 11: a ticket kept 3501 0420 1010 1441 23 and １３８… raw."""
+    message = "身份证3501 0420 1010 1441 23，手机１３８－１２３４－５６７８，电话138 1234 5678"
+    ticket = handoff.leave_message(session, "rest", "c9", message, "13800138000", T0)
+    assert ticket.message == "身份证350104********4123，手机138****5678，电话138****5678"
+
+
 @pytest.mark.parametrize(
     ("typed", "expected"),
     [
         ("13800138000", "13800138000"),
         ("+86 138-0013-8000", "13800138000"),
+        ("１３８\u3000００１３－８０００", "13800138000"),
         ("0591-12345678", "0591-12345678"),
         ("（0591）87654321", "0591-87654321"),
         ("Zhang.San@Example.cn", "zhang.san@example.cn"),

@@ -1,16 +1,16 @@
-"""Masking of identifiers, free-text redaction and log redaction."""
+"""Masking of identifiers and free-text redaction: the one normaliser, in every typed form."""
 
 from __future__ import annotations
 
-import io
-import logging
-from typing import Iterator
+from typing import Tuple
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from govservice.masking import (
-    RedactingFilter,
-    install_log_redaction,
+    find_identifiers,
+    fold_text,
     mask_certificate_number,
     mask_credit_code,
     mask_id_number,
@@ -18,6 +18,7 @@ from govservice.masking import (
     mask_phone,
     redact_text,
 )
+from tests.pii_strategies import CONTEXT, codes, identifiers, ordinary_numbers, typed
 
 ID = "11010519491231002X"
 PHONE = "13800138000"
@@ -63,81 +64,91 @@ def test_redact_text_leaves_other_numbers() -> None:
     assert redact_text(f"a{ID}b") == "a110105********002Xb"
 
 
-@pytest.fixture()
-def restore_logging() -> Iterator[None]:
-    factory = logging.getLogRecordFactory()
-    root = logging.getLogger()
-    filters = {h: list(h.filters) for h in root.handlers}
-    try:
-        yield
-    finally:
-        logging.setLogRecordFactory(factory)
-        for handler, kept in filters.items():
-            handler.filters = kept
+# The forms of issue 12, item 11: spaced, hyphenated, full-width and mixed.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("身份证3501 0420 1010 1441 23请查", "身份证350104********4123请查"),
+        ("１１０１０５１９４９１２３１００２Ｘ", "110105********002X"),
+        ("110105-19491231-002x", "110105********002x"),
+        ("１１０１０５ 1949１２３１ 002X", "110105********002X"),
+        ("3501 0420 1010 1441 2X", "350104********412X"),
+        ("电话138-1234-5678", "电话138****5678"),
+        ("电话138 1234 5678，", "电话138****5678，"),
+        ("１３８\u3000１２３４\u3000５６７８", "138****5678"),
+        ("138－1234 ５６７８", "138****5678"),
+        ("1381-234-5678，1381234 5678，138 12345678", "138****5678，138****5678，138****5678"),
+        ("+86 138 1234 5678", "+86 138****5678"),
+        ("0086-13812345678", "0086-138****5678"),
+        ("8613812345678", "86138****5678"),
+        ("9135 0100 M000 100Y 43", "913501********0Y43"),
+        ("９１３５０１００Ｍ０００１００Ｙ４３", "913501********0Y43"),
+        ("2024-06-12 13800138000", "2024-06-12 138****8000"),
+    ],
+)
+def test_spaced_hyphenated_and_full_width_numbers_are_masked(text: str, expected: str) -> None:
+    assert redact_text(text) == expected
 
 
-def test_filter_on_a_handler_redacts_args_and_exceptions() -> None:
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.addFilter(RedactingFilter())
-    logger = logging.getLogger("test.masking.filter")
-    logger.propagate = False
-    logger.addHandler(handler)
-    try:
-        logger.warning("login %s phone %s", ID, PHONE)
-        try:
-            raise ValueError(f"duplicate key {ID}")
-        except ValueError:
-            logger.exception("insert failed for %s", CREDIT)
-        record = logging.makeLogRecord({"msg": f"hand-made {PHONE}", "levelno": logging.INFO, "levelname": "INFO"})
-        handler.handle(record)
-    finally:
-        logger.removeHandler(handler)
-    output = stream.getvalue()
-    assert "110105********002X" in output and "138****8000" in output and "913501********0Y43" in output
-    assert ID not in output and PHONE not in output and CREDIT not in output
-    assert "hand-made 138****8000" in output
+def test_codes_are_masked_at_login_or_after_a_code_word_only() -> None:
+    assert redact_text("验证码是 483 920") == "验证码是 ******"
+    assert redact_text("我的验证码４８３９２０收不到") == "我的验证码******收不到"
+    assert redact_text("483920") == "483920"  # a postcode, an amount...
+    assert redact_text("483920", codes=True) == "******"
+    assert redact_text("邮编350001，验证码483920", codes=True) == "邮编******，验证码******"
 
 
-def test_install_redacts_caplog_and_own_handlers(caplog: pytest.LogCaptureFixture, restore_logging: None) -> None:
-    install_log_redaction()
-    install_log_redaction()  # idempotent
-    stream = io.StringIO()
-    own = logging.getLogger("test.masking.own")
-    own.propagate = False
-    handler = logging.StreamHandler(stream)  # added after installation, no filter of its own
-    handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
-    own.addHandler(handler)
-    try:
-        own.error("person %s with phone %s", ID, PHONE)
-        own.info({"id_number": ID})
-        try:
-            {}[ID]
-        except KeyError:
-            own.exception("lookup failed")
-    finally:
-        own.removeHandler(handler)
-    output = stream.getvalue()
-    assert "ERROR person 110105********002X with phone 138****8000" in output
-    assert ID not in output and PHONE not in output
-
-    caplog.set_level(logging.INFO)
-    propagating = logging.getLogger("test.masking.propagating")
-    propagating.info("citizen %s called from %s", ID, PHONE)
-    assert ID not in caplog.text and PHONE not in caplog.text
-    assert "citizen 110105********002X called from 138****8000" in caplog.text
-    assert caplog.records[-1].getMessage() == "citizen 110105********002X called from 138****8000"
+@pytest.mark.parametrize(
+    "text",
+    [
+        "申请编号20261128GA000001已受理",
+        "办件编号SQ20261128000123",
+        "2026-11-28 09:00至2026-12-01 17:00",
+        "咨询电话0591-87654321，12345热线",
+        "证照编号J440300-2015-001234",
+        "1 3 5 7 9 11 13 15",
+        "第1-3个工作日，金额12,800.00元，邮编350001",
+        "、0275-50315755 029427",  # 18 characters in groups with a valid credit-code check character
+        "邮编130000 12345",  # a postcode and the hotline: 11 digits, but no mobile's grouping
+    ],
+)
+def test_ordinary_numbers_are_left_alone(text: str) -> None:
+    assert redact_text(text) == text
 
 
-def test_bad_format_arguments_do_not_leak(restore_logging: None) -> None:
-    install_log_redaction()
-    stream = io.StringIO()
-    logger = logging.getLogger("test.masking.badformat")
-    logger.propagate = False
-    handler = logging.StreamHandler(stream)
-    logger.addHandler(handler)
-    try:
-        logger.warning("two placeholders %s %s", ID)
-    finally:
-        logger.removeHandler(handler)
-    assert ID not in stream.getvalue()
+GLUE = "，。：、 办理时间电话金额编号至于"  # words between numbers, a space included
+
+
+def _compact(text: str) -> str:
+    return "".join(c for c in fold_text(text) if c.isalnum()).upper()
+
+
+@pytest.mark.fuzz
+@given(identifier=identifiers(), before=CONTEXT, after=CONTEXT)
+def test_any_typed_form_of_an_identifier_is_masked(identifier: Tuple[str, str, str], before: str, after: str) -> None:
+    shown, value, kind = identifier
+    expected = {"id": mask_id_number, "credit": mask_credit_code, "mobile": mask_phone}[kind](value)
+    redacted = redact_text(before + shown + after)
+    assert value not in _compact(redacted)
+    assert redacted.startswith(before) and redacted.endswith(after)  # the words around stay
+    assert expected.upper() in redacted.upper()
+    assert redact_text(redacted) == redacted  # masking twice changes nothing
+
+
+@pytest.mark.fuzz
+@given(data=st.data())
+def test_a_code_typed_at_a_login_prompt_is_masked_in_any_form(data: st.DataObject) -> None:
+    code = data.draw(codes())
+    redacted = redact_text(data.draw(typed(code)), codes=True)
+    assert code not in _compact(redacted) and "******" in redacted
+
+
+@pytest.mark.fuzz
+@given(
+    numbers=st.lists(ordinary_numbers(), min_size=1, max_size=4),
+    glue=st.lists(st.text(alphabet=GLUE, min_size=1, max_size=4), min_size=4, max_size=4),
+)
+def test_dates_amounts_and_application_numbers_survive(numbers: list, glue: list) -> None:
+    text = "".join(g + n for g, n in zip(glue[: len(numbers)], numbers, strict=True))
+    assert redact_text(text) == text
+    assert find_identifiers(text) == []

@@ -48,6 +48,23 @@ def test_ids_phones_and_the_citizens_name_are_redacted(url: str) -> None:
         assert "张三" not in raw and "11010519491231002X" not in raw and "0013" not in raw
 
 
+def test_spaced_hyphenated_and_full_width_numbers_are_redacted(url: str) -> None:
+    """Issue 12, item 11: these forms reached the queue raw."""
+    message = (
+        "身份证3501 0420 1010 1441 23，另一个１１０１０５１９４９１２３１００２Ｘ，"
+        "电话138-1234-5678或138 1234 5678，社保怎么转"
+    )
+    with session_scope(url) as session:
+        queued = _queued(session, message)
+    with session_scope(url) as session:
+        stored = session.get(UnansweredQuestion, queued.id)
+        assert stored.text == (
+            "身份证350104********4123，另一个110105********002X，电话138****5678或138****5678，社保怎么转"
+        )
+        raw = f"{stored.text}{stored.normalized}{stored.variants}"
+        assert "1441" not in raw and "１００２" not in raw and "1234" not in raw
+
+
 def test_redaction_ignores_one_character_names() -> None:
     assert redact("李子园公交站在哪", names=["李"]) == "李子园公交站在哪"
 
