@@ -97,6 +97,8 @@ _DIGITS = re.compile(r"[0-9]+")
 # word goes on after it.
 _CHECK_X = re.compile(rf"([Xx])|{_SEP}([Xx])(?![0-9A-Za-z])")
 _CREDIT = re.compile(r"(?<![0-9A-Za-z])[0-9A-Ya-y][0-9]{7}[0-9A-Za-z]{10}(?![0-9A-Za-z])")
+_APPLICATION_NUMBER = re.compile(r"[0-9]{8}[A-Z]{2,4}[0-9]{6}")
+_CREDIT_AUTHORITIES = "123456789ANY"  # GB 32100-2015 registration authorities
 _CREDIT_SHAPE = re.compile(r"[0-9A-Ya-y][0-9]{7}[0-9A-Za-z]{10}")
 _ALNUM_RUN = re.compile(rf"(?<![0-9A-Za-z])[0-9A-Za-z]+(?:{_SEP}[0-9A-Za-z]+)+")
 _ALNUM = re.compile(r"[0-9A-Za-z]+")
@@ -158,7 +160,7 @@ def _plausible_credit(chars: str) -> bool:
     """A credit code typed in groups: a real registration authority and province, a valid check character."""
     code = chars.upper()
     return (
-        code[0] in "123456789ANY" and code[2:4] in PROVINCE_CODES and bool(_CREDIT_SHAPE.fullmatch(code))
+        code[0] in _CREDIT_AUTHORITIES and code[2:4] in PROVINCE_CODES and bool(_CREDIT_SHAPE.fullmatch(code))
     ) and uscc.is_valid(code)
 
 
@@ -222,10 +224,32 @@ def _number_candidates(folded: str, codes: bool) -> Iterator[Identifier]:
                         yield found
 
 
+def _application_number(code: str) -> bool:
+    """Shaped like an application number: a day, a department's letters, a daily sequence (20311101SCJG000001)."""
+    if not _APPLICATION_NUMBER.fullmatch(code):
+        return False
+    try:
+        datetime.date(int(code[:4]), int(code[4:6]), int(code[6:8]))
+    except ValueError:
+        return False
+    return True
+
+
+def _one_piece_credit(code: str) -> bool:
+    """A credit code typed in one piece: a valid check character, or a real authority and province.
+
+    A mistyped check character is still masked; a number of the application shape is not.
+    """
+    if uscc.is_valid(code):
+        return True
+    return code[0] in _CREDIT_AUTHORITIES and code[2:4] in PROVINCE_CODES and not _application_number(code)
+
+
 def _credit_candidates(folded: str) -> Iterator[Identifier]:
     """Credit codes typed in one piece (by shape), or in groups (shape, authority, province, check character)."""
     for match in _CREDIT.finditer(folded):
-        yield Identifier(match.start(), match.end(), "credit", match.group())
+        if _one_piece_credit(match.group().upper()):
+            yield Identifier(match.start(), match.end(), "credit", match.group())
     for run in _ALNUM_RUN.finditer(folded):
         if run.end() - run.start() < 18:
             continue

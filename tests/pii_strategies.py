@@ -7,8 +7,10 @@ python-stdnum, on real address codes, so they pass the same validation real ones
 from __future__ import annotations
 
 import datetime
+from pathlib import Path
 from typing import List, Optional, Tuple
 
+import yaml
 from hypothesis import strategies as st
 from stdnum.cn import ric, uscc
 
@@ -100,8 +102,13 @@ def identifiers(draw: st.DrawFn) -> Tuple[str, str, str]:
     return draw(typed(value)), value, kind
 
 
+ROOT = Path(__file__).resolve().parents[1]
 _DAYS = st.dates(datetime.date(1950, 1, 1), datetime.date(2060, 12, 31))
 _SIX = st.integers(0, 999999).map("{:06d}".format)
+_SERVICE_DAYS = st.dates(datetime.date(2020, 1, 1), datetime.date(2060, 12, 31))
+_DEPARTMENT_CODES = sorted(
+    d["code"] for d in yaml.safe_load((ROOT / "knowledge_base" / "departments.yml").read_text("utf-8"))["departments"]
+)
 _DATE_FORMATS = st.sampled_from(["%Y-%m-%d", "%Y年%m月%d日", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d"])
 
 
@@ -109,7 +116,8 @@ def ordinary_numbers() -> st.SearchStrategy[str]:
     """A number that is no personal identifier and must survive redaction untouched."""
     return st.one_of(
         st.tuples(_DAYS, _DATE_FORMATS).map(lambda d: d[0].strftime(d[1])),
-        st.tuples(_DAYS, _SIX).map(lambda d: f"{d[0]:%Y%m%d}GA{d[1]}"),  # an item's application number
+        # An application number: the day, the department's code, a daily sequence (since the service began).
+        st.tuples(_SERVICE_DAYS, st.sampled_from(_DEPARTMENT_CODES), _SIX).map(lambda d: f"{d[0]:%Y%m%d}{d[1]}{d[2]}"),
         st.tuples(_DAYS, _SIX).map(lambda d: f"SQ{d[0]:%Y%m%d}{d[1]}"),  # an application number
         st.integers(0, 10**7).map("{:,}元".format),
         st.integers(0, 10**6).map(lambda n: f"{n / 100:.2f}元"),
