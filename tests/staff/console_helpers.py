@@ -10,6 +10,9 @@ from sanic import Sanic
 
 from govservice.demo_officers import demo_password
 
+# httpx's default 5 s limit is about the test client, not the console: a file import on a
+# loaded CI machine can take longer, and nothing here measures speed.
+CLIENT_OPTIONS = {"timeout": 60}
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]*)"')
 SCRIPT = "<script>alert(1)</script>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
@@ -40,6 +43,7 @@ class Console:
 
     def get(self, path: str, **kw: Any) -> Any:
         """GET without following redirects."""
+        kw.setdefault("session_kwargs", CLIENT_OPTIONS)
         _, response = self.app.test_client.get(path, cookies=self.cookies, allow_redirects=False, **kw)
         return self._keep(response)
 
@@ -48,6 +52,7 @@ class Console:
         form = dict(data or {})
         if csrf:
             form.setdefault("csrf_token", self.csrf)
+        kw.setdefault("session_kwargs", CLIENT_OPTIONS)
         _, response = self.app.test_client.post(
             path, data=form, cookies=self.cookies, allow_redirects=False, **kw
         )
