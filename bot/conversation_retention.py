@@ -31,6 +31,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from govservice import retention
+from govservice.clock import stored
 from govservice.db import session_scope
 
 DOMAIN_PATH = Path(__file__).resolve().parent / "domain"
@@ -96,10 +97,12 @@ async def delete_conversation(store: TrackerStore, sender: str) -> bool:
 
 
 def last_activity(tracker: DialogueStateTracker) -> Optional[datetime.datetime]:
-    """The local time of the conversation's latest event."""
+    """The time of the conversation's latest event, as stored (naive UTC)."""
     if not tracker.events:
         return None
-    return datetime.datetime.fromtimestamp(max(event.timestamp for event in tracker.events))
+    # Event timestamps are epoch seconds; stored times are naive UTC (govservice.clock).
+    latest = max(event.timestamp for event in tracker.events)
+    return stored(datetime.datetime.fromtimestamp(latest, datetime.timezone.utc))
 
 
 def was_logged_in(tracker: DialogueStateTracker) -> bool:

@@ -14,7 +14,6 @@ Each deletion holds the conversation's lock, so it never interleaves with a turn
 from __future__ import annotations
 
 import asyncio
-import datetime
 import logging
 import os
 from typing import Any, Awaitable, Callable
@@ -24,6 +23,7 @@ from sanic import Blueprint, Sanic
 
 from bot import conversation_retention
 from govservice import retention
+from govservice.clock import utc_now
 
 logger = logging.getLogger(__name__)
 DEFAULT_POLL_SECONDS = 30.0
@@ -37,7 +37,7 @@ async def retention_loop(app: Sanic, poll_seconds: float, interval_seconds: floa
         agent = getattr(app.ctx, "agent", None)
         store = getattr(agent, "tracker_store", None)
         if agent is not None and store is not None:
-            now = datetime.datetime.now()
+            now = utc_now()
             try:
                 await conversation_retention.erase_requested(store, now, agent.lock_store)
                 if loop.time() - last_sweep >= interval_seconds:

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 import govservice.privacy_models  # noqa: F401  (registers the export and erasure tables)
 from govservice import auth
+from govservice.clock import utc_now
 from govservice.db import get_engine, session_scope
 from govservice.faq_models import UnansweredQuestion
 from govservice.handoff import HandoffTicket
@@ -150,7 +151,7 @@ def run_back_office(policy: Policy, now: Optional[datetime.datetime] = None) -> 
     """One pass over the back-office tables, committed."""
     ensure_tables()
     with session_scope() as session:
-        return purge_back_office(session, policy, now or datetime.datetime.now())
+        return purge_back_office(session, policy, now or utc_now())
 
 
 def in_memory_store(endpoints_path: str) -> bool:
@@ -177,7 +178,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     except ValueError as error:
         print(f"保存期限设置有误：{error}", file=sys.stderr)
         return 2
-    now = datetime.datetime.now()
+    now = utc_now()
     counts = run_back_office(policy, now)
     if not in_memory_store(args.endpoints):
         # The composition root: the tracker-store side needs Rasa, which the back office does not import.

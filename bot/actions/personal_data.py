@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import datetime
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
@@ -15,6 +14,7 @@ from rasa_sdk.types import DomainDict
 from bot.actions.login import login_first
 from bot.actions.session import current_subject
 from govservice import auth, data_deletion, personal_data
+from govservice.clock import utc_now
 from govservice.db import session_scope
 
 CONFIRM_WINDOW_SECONDS = 600
@@ -55,7 +55,7 @@ class ActionExportMyData(Action):
         if subject is None:
             return events
         with session_scope() as session:
-            token = personal_data.create_export_link(session, subject.person_id, datetime.now())
+            token = personal_data.create_export_link(session, subject.person_id, utc_now())
         minutes = int(personal_data.EXPORT_LINK_TTL.total_seconds() // 60)
         dispatcher.utter_message(
             text=(
@@ -108,6 +108,6 @@ class ActionDeleteMyData(Action):
             dispatcher.utter_message(text="登录已超时，数据未删除。请重新登录后再说“删除我的数据”。")
             return [*done, SlotSet("logged_in", False)]
         with session_scope() as session:
-            report = data_deletion.delete_person_data(session, subject.person_id, tracker.sender_id, datetime.now())
+            report = data_deletion.delete_person_data(session, subject.person_id, tracker.sender_id, utc_now())
         dispatcher.utter_message(text=report.text)
         return [*done, SlotSet("logged_in", False), SlotSet("pending_request", None)]

@@ -35,7 +35,7 @@ slots:
 
 
 def _conversation(sender: str, days_ago: float, logged_in: bool) -> DialogueStateTracker:
-    at = (NOW - datetime.timedelta(days=days_ago)).timestamp()
+    at = (NOW - datetime.timedelta(days=days_ago)).replace(tzinfo=datetime.timezone.utc).timestamp()
     events = [ActionExecuted("action_listen", timestamp=at), UserUttered("你好", {"name": "greet"}, timestamp=at)]
     if logged_in:
         events.append(SlotSet("logged_in", True, timestamp=at))
