@@ -4,8 +4,9 @@ The same channel serves "导出我的数据" downloads at ``/webhooks/upload/exp
 the link shows a download button, and only pressing it (a POST) uses up the one-time link, so a
 chat app's link preview cannot spend it.
 
-A multipart form with ``sender``, ``channel`` (default ``rest``) and ``file``. The sender must be
-logged in on that channel: the file is stored for the bound person (by its SHA-256, see
+A multipart form with ``sender``, ``session`` (the token the conversation's channel issued, see
+:mod:`govservice.channel_sessions`), ``channel`` (default ``rest``; ``rest`` or ``socketio``) and
+``file``. The sender must be logged in on that channel: the file is stored for the bound person (by its SHA-256, see
 :func:`govservice.materials_check.store_attachment`) and the reply names the message the client
 sends next on its own channel, ``/upload_material{"attachment_id": "..."}``, which hands the
 file to the open application.
@@ -13,6 +14,7 @@ file to the open application.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from datetime import datetime
@@ -24,13 +26,15 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from connectors.common import clean_sender
+from connectors.rest import admit
 from govservice import auth, personal_data
 from govservice.application_models import ApplicationError
 from govservice.db import session_scope
 from govservice.materials_check import MAX_UPLOAD_BYTES, UPLOAD_SIGNATURES, store_attachment
 
 logger = logging.getLogger(__name__)
-CHANNELS = ("rest", "socketio", "wechat")
+# WeChat citizens send pictures in the chat; the WeChat channel fetches them (connectors/wechat.py).
+CHANNELS = ("rest", "socketio")
 
 
 def _error(status: int, message: str) -> HTTPResponse:
@@ -120,6 +124,13 @@ class UploadInput(InputChannel):
                 return _error(400, "缺少 sender（会话标识）或 channel 不正确。")
             if upload is None:
                 return _error(400, "没有收到文件，请选择要上传的材料（PDF、JPG、PNG 或 OFD）。")
+            try:
+                admitted = await asyncio.to_thread(admit, channel, sender, form.get("session"), False)
+            except Exception:  # never a 500 page for the citizen; the log has the details
+                logger.exception("upload session check failed")
+                return _error(503, "上传暂时失败，请稍后重试。")
+            if not admitted.ok:
+                return _error(403, "会话凭证无效或缺失，请在对话中重新登录后再上传。")
             try:
                 body = save_upload(channel, sender, upload.name or "upload", upload.type or "", upload.body or b"")
             except PermissionError as exc:
