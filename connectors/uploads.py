@@ -17,8 +17,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Awaitable, Callable, Optional, Tuple
+from typing import Any, Awaitable, Callable, Mapping, Optional, Tuple
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
@@ -98,6 +99,55 @@ def save_upload(channel: str, sender: str, filename: str, content_type: str, dat
             "sha256": stored.sha256,
             "message": upload_message(stored.id),
         }
+
+
+@dataclass(frozen=True)
+class WeChatUpload:
+    """A picture sent in WeChat: the message that hands it to the bot, or a reply instead of a turn."""
+
+    message: Optional[str] = None
+    reply: Optional[str] = None
+
+
+def _download_media(client: Any, media_id: str) -> Tuple[bytes, str]:
+    """A temporary material through the WeChat API (``media/get``), never through a URL from a message."""
+    reply = client.media.download(media_id)
+    content = getattr(reply, "content", None)
+    if not isinstance(content, bytes):  # WeChat answered JSON (an error) instead of the file
+        raise ApplicationError("微信服务器没有返回图片")
+    return content, str(reply.headers.get("Content-Type", "image/jpeg")).split(";")[0]
+
+
+def _save_media(client: Any, openid: str, media_id: str) -> dict:
+    with session_scope() as session:  # refuse before fetching anything for a stranger
+        if auth.current_subject(session, "wechat", openid, datetime.now()) is None:
+            raise PermissionError("请先在对话中登录，再发送材料图片。")
+    data, content_type = _download_media(client, media_id)
+    return save_upload("wechat", openid, f"wechat-{media_id[:40]}.jpg", content_type, data)
+
+
+async def wechat_upload(client: Any, openid: str, attachment: Mapping[str, Any]) -> WeChatUpload:
+    """Fetch a WeChat picture by its media id for the logged-in ``openid`` and store it as an upload.
+
+    Args:
+        client: wechatpy's client (``connectors.wechat_delivery.WeChatSender.client``).
+        openid: the citizen's OpenID.
+        attachment: the message's ``attachment`` metadata; only its ``media_id`` is used, its
+            ``url`` (PicUrl) never.
+    """
+    media_id = attachment.get("media_id")
+    if not isinstance(media_id, str) or not media_id.strip():
+        return WeChatUpload(reply="没有收到图片，请重新发送。")
+    try:
+        saved = await asyncio.to_thread(_save_media, client, openid, media_id.strip())
+    except PermissionError as exc:
+        return WeChatUpload(reply=str(exc))
+    except ApplicationError as exc:
+        return WeChatUpload(reply=f"图片接收失败（{exc}），请重新发送。")
+    except Exception:  # the WeChat API or the database failed; the log has the details
+        logger.exception("WeChat picture could not be fetched")
+        return WeChatUpload(reply="图片接收失败（网络错误），请稍后重新发送。")
+    return WeChatUpload(message=str(saved["message"]))
 
 
 class UploadInput(InputChannel):

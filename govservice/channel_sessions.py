@@ -63,8 +63,8 @@ class SessionCheck:
 
 @cache
 def ensure_table(url: Optional[str] = None) -> None:
-    """Create the table when missing (the Rasa server may start on an older database)."""
-    Base.metadata.create_all(get_engine(url), tables=[ChannelSession.__table__])
+    """Create missing tables, this one included (the Rasa server may start on an older database)."""
+    Base.metadata.create_all(get_engine(url))
 
 
 def token_hash(token: str) -> str:
