@@ -12,9 +12,8 @@ from __future__ import annotations
 import http.server
 import threading
 from types import SimpleNamespace
-from typing import Any, Iterator, List
+from typing import Any, List
 
-import pytest
 from rasa.core.channels.channel import UserMessage
 from rasa.core.tracker_store import InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
@@ -83,13 +82,3 @@ class HitCounter:
         """Stop serving."""
         self.server.shutdown()
         self.server.server_close()
-
-
-@pytest.fixture()
-def hit_counter() -> Iterator[HitCounter]:
-    """A counting server, stopped afterwards."""
-    counter = HitCounter()
-    try:
-        yield counter
-    finally:
-        counter.close()

@@ -25,7 +25,7 @@ from govservice import channel_sessions
 from govservice.db import session_scope
 from govservice.models import Binding
 from tests.actions.test_applications import ZHANG, bind
-from tests.connectors.channel_stub import QUEUED_TEXT, HitCounter, StubBot, hit_counter  # noqa: F401
+from tests.connectors.channel_stub import QUEUED_TEXT, HitCounter, StubBot
 
 URL = "/webhooks/rest/webhook"
 

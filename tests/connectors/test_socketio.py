@@ -19,7 +19,7 @@ from sanic import Sanic
 
 from connectors.common import EMPTY_REPLY, PAUSED_REPLY
 from connectors.socketio import BAD_EVENT_REPLY, NO_SESSION_REPLY, SocketIOInput, valid_session_id
-from tests.connectors.channel_stub import QUEUED_TEXT, HitCounter, StubBot, hit_counter  # noqa: F401
+from tests.connectors.channel_stub import QUEUED_TEXT, HitCounter, StubBot
 
 Confirm = Dict[str, Any]
 
