@@ -118,12 +118,15 @@ def allowed_origins() -> List[str]:
     """Origins whose pages may call the Rasa server from a browser: ``ALLOWED_ORIGINS``, else the portal's.
 
     ``ALLOWED_ORIGINS`` is a space- or comma-separated list such as
-    ``https://www.example.gov.cn https://m.example.gov.cn``; ``*`` is refused, as the widget's
-    requests would then be readable by any site.
+    ``https://www.example.gov.cn https://m.example.gov.cn`` (an entry with regex characters is a
+    pattern, as Sanic-CORS reads it; scripts/test.sh allows any local port). ``*`` is refused:
+    Rasa answers with credentials allowed, so any site could then read the replies.
     """
     raw = os.environ.get("ALLOWED_ORIGINS", "")
     origins = [o.rstrip("/") for o in raw.replace(",", " ").split() if o and o != "*"]
-    return origins or [f"http://localhost:{os.environ.get('PORTAL_PORT', '8080')}"]
+    port = os.environ.get("PORTAL_PORT", "8080")
+    return origins or [f"http://localhost:{port}", f"http://127.0.0.1:{port}"]
+
 
 
 # --- a conversation paused for a human agent (issue 12, item 2) ----------------------------
@@ -184,3 +187,12 @@ async def paused_after_turn(app: Any, sender: str) -> Optional[PausedTurn]:
     if tracker is None or not tracker.is_paused():
         return None
     return paused_turn([event.as_dict() for event in tracker.events])
+
+
+def main() -> None:
+    """Print the allowed origins for ``rasa run --cors`` (scripts/run.sh)."""
+    print(" ".join(allowed_origins()))
+
+
+if __name__ == "__main__":
+    main()

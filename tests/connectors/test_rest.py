@@ -192,7 +192,7 @@ def test_cors_allows_only_the_listed_origins(catalog: Any, monkeypatch: pytest.M
     monkeypatch.setenv("PORTAL_PORT", "8080")
     assert allowed_origins() == ["https://portal.example.gov.cn"]  # "*" is never taken
     monkeypatch.delenv("ALLOWED_ORIGINS")
-    assert allowed_origins() == ["http://localhost:8080"]
+    assert allowed_origins() == ["http://localhost:8080", "http://127.0.0.1:8080"]
     app = make_app(StubBot(), cors=["https://portal.example.gov.cn"])
     body = json.dumps({"sender": f"cors-{uuid.uuid4().hex}", "message": "你好"})
     _, evil = app.test_client.post(URL, data=body, headers={"Origin": "https://evil.example"})
