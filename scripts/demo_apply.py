@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from govservice.demo_officers import demo_token  # noqa: E402
-from tests.rest_client import BASE, VAR_DIR, ZHANG, ZHANG_PHONE, latest_code, say  # noqa: E402
+from tests.rest_client import BASE, VAR_DIR, ZHANG, ZHANG_PHONE, latest_code, say, session_of  # noqa: E402
 
 STAFF = os.environ.get("STAFF_URL", f"http://localhost:{os.environ.get('STAFF_PORT', '5080')}")
 
@@ -53,8 +53,8 @@ def step(sender: str, text: str, expect: str = "") -> str:
 def upload(sender: str, name: str) -> None:
     """Upload a file for the open application, then hand it to the bot as the widget does."""
     files = {"file": (name, tiny_png(), "image/png")}
-    resp = requests.post(f"{BASE}/webhooks/upload/file", data={"sender": sender, "channel": "rest"}, files=files,
-                         timeout=30)
+    form = {"sender": sender, "session": session_of(sender), "channel": "rest"}
+    resp = requests.post(f"{BASE}/webhooks/upload/file", data=form, files=files, timeout=30)
     print(f"（上传 {name}：HTTP {resp.status_code}）")
     resp.raise_for_status()
     step(sender, resp.json()["message"], "已收到上传文件")
