@@ -21,7 +21,7 @@ from sanic import Sanic
 from bot.actions.application_answers import read_material
 from connectors.common import BUSY_REPLY, NESTED_REPLY, PAUSED_REPLY, allowed_origins
 from connectors.rest import RestInput
-from govservice import channel_sessions
+from govservice import auth, channel_sessions
 from govservice.db import session_scope
 from govservice.models import Binding
 from tests.actions.test_applications import ZHANG, bind
@@ -126,6 +126,9 @@ def test_a_new_token_for_an_idle_conversation_ends_the_login_left_on_it(catalog:
         assert channel_sessions.check(session, "rest", sender, first.token, later).status == channel_sessions.REFUSED
         stored = session.get(channel_sessions.ChannelSession, ("rest", sender))
         assert str(again.token) not in stored.token_hash and len(stored.token_hash) == 64
+    with session_scope() as session:  # the retention job drops it once idle (auth.purge_expired)
+        auth.purge_expired(session, later + channel_sessions.SESSION_IDLE + timedelta(seconds=1))
+        assert session.get(channel_sessions.ChannelSession, ("rest", sender)) is None
 
 
 # --- item 5: client metadata, the source, and no URL ever fetched ------------------------------
