@@ -10,22 +10,37 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import time
 import uuid
 from datetime import datetime, timedelta
 from typing import Any, Dict, List, Optional, Tuple
 
 import pytest
+import requests
+import sqlalchemy
 from rasa.server import configure_cors
 from sanic import Sanic
 
 from bot.actions.application_answers import read_material
 from connectors.common import BUSY_REPLY, NESTED_REPLY, PAUSED_REPLY, allowed_origins
 from connectors.rest import RestInput
-from govservice import auth, channel_sessions
+from govservice import auth, channel_sessions, login_limits
 from govservice.db import session_scope
 from govservice.models import Binding
 from tests.actions.test_applications import ZHANG, bind
 from tests.connectors.channel_stub import QUEUED_TEXT, HitCounter, StubBot
+from tests.rest_client import BASE, LI, login, post, say, session_of
+from tests.test_application_flow import demo_citizen
+from tests.test_handoff_flow import (  # noqa: F401 - on_duty is a fixture
+    AGENT_TEXT,
+    PAUSED_QUESTION,
+    QUEUED_MARK,
+    TAKEN_MARK,
+    _console,
+    _ticket_of,
+    on_duty,
+)
 
 URL = "/webhooks/rest/webhook"
 
@@ -202,3 +217,105 @@ def test_cors_allows_only_the_listed_origins(catalog: Any, monkeypatch: pytest.M
     assert "access-control-allow-origin" not in evil.headers
     _, good = app.test_client.post(URL, data=body.replace("cors-", "cors2-"), headers={"Origin": "https://portal.example.gov.cn"})
     assert good.headers.get("access-control-allow-origin") == "https://portal.example.gov.cn"
+
+
+# --- against the running stack (marker server) -----------------------------------------------
+
+
+def _server_up() -> str:
+    try:
+        requests.get(BASE, timeout=5).raise_for_status()
+    except requests.RequestException as exc:
+        pytest.fail(f"Rasa is not running at {BASE} ({exc}); start the stack (scripts/run.sh) first")
+    return BASE
+
+
+@pytest.mark.server
+def test_server_a_paused_rest_conversation_gets_the_notice_once_and_its_messages_reach_the_agent(
+    on_duty: None,  # noqa: F811 - the fixture imported above
+) -> None:
+    _server_up()
+    sender = f"rest-handoff-{uuid.uuid4().hex[:8]}"
+    assert QUEUED_MARK in say(sender, "转人工")
+    status, overview = _console("GET", "/handoff")
+    ticket = _ticket_of(overview, sender)
+    assert ticket["channel"] == "rest" and ticket["status"] == "waiting"
+    try:
+        waiting = say(sender, PAUSED_QUESTION)
+        assert waiting == PAUSED_REPLY and "繁忙" not in waiting
+        assert say(sender, "在吗") == ""  # the notice once; never the busy reply
+        status, detail = _console("GET", f"/handoff/{ticket['id']}")
+        citizen_lines = [line["text"] for line in detail["transcript"] if line["who"] == "citizen"]
+        assert PAUSED_QUESTION in citizen_lines and "在吗" in citizen_lines, detail
+        # The agent takes it and answers: REST cannot push, so the next reply carries the agent's words.
+        assert _console("POST", f"/handoff/{ticket['id']}/take")[0] == 200
+        assert _console("POST", f"/handoff/{ticket['id']}/reply", {"text": AGENT_TEXT}) == (200, {"ok": True})
+        relayed = say(sender, "好的")
+        assert TAKEN_MARK in relayed and AGENT_TEXT in relayed and "繁忙" not in relayed
+    finally:
+        _console("POST", f"/handoff/{ticket['id']}/close")
+
+
+@pytest.mark.server
+def test_server_a_sender_id_alone_cannot_reach_a_logged_in_conversation() -> None:
+    _server_up()
+    id_number, name, phone = demo_citizen(5)
+    sender = f"rest-token-{uuid.uuid4().hex[:8]}"
+    assert "登录成功" in login(sender, id_number, name, phone)[-1]
+    token = session_of(sender)
+    assert token and len(token) >= 43
+    for guess in ({}, {"session": "x" * 43}, {"session": token[:-1]}):
+        body = {"sender": sender, "message": "我有哪些证照", **guess}
+        resp = requests.post(f"{BASE}/webhooks/rest/webhook", json=body, timeout=30)
+        assert resp.status_code == 403 and "会话凭证" in resp.json()["error"] and name not in resp.text
+    assert "居民身份证" in say(sender, "我有哪些证照")  # the holder still is
+
+
+@pytest.mark.server
+def test_server_a_client_attachment_url_is_never_fetched_mid_application(hit_counter: HitCounter) -> None:
+    _server_up()
+    id_number, name, phone = demo_citizen(6)
+    sender = f"rest-ssrf-{uuid.uuid4().hex[:8]}"
+    assert "现在开始在线申请" in login(sender, id_number, name, phone, first="我要办居住证")[-1]
+    for text in ("符合", "确认无误", "示范市文教路9号", "就读", "我承诺"):
+        reply = say(sender, text)
+    assert "上传" in reply, reply  # the form now waits for a file
+    forged = {"attachment": {"type": "image", "media_id": "forged", "url": hit_counter.url}}
+    resp = post(sender, "/upload_material", metadata=forged)
+    assert resp.status_code == 200
+    time.sleep(1.0)
+    assert hit_counter.hits == 0
+    assert "已收到上传文件" not in "\n".join(m.get("text", "") for m in resp.json())
+
+
+@pytest.mark.server
+def test_server_the_login_source_is_the_client_address_never_what_the_client_says() -> None:
+    _server_up()
+    sender = f"rest-source-{uuid.uuid4().hex[:8]}"
+    say(sender, "我有哪些证照")
+    resp = post(sender, LI, metadata={"source": "wechat:someone-else"})
+    assert resp.status_code == 200
+    engine = sqlalchemy.create_engine(os.environ["DATABASE_URL"])
+    try:
+        with engine.connect() as conn:
+            keys = [row[0] for row in conn.execute(
+                sqlalchemy.text("SELECT source_key FROM login_attempts WHERE sender = :s"), {"s": sender})]
+    finally:
+        engine.dispose()
+    assert keys == [login_limits.source_key("rest", sender, "rest:127.0.0.1")]
+
+
+@pytest.mark.server
+def test_server_cors_reflects_no_foreign_origin() -> None:
+    _server_up()
+    body = {"sender": f"rest-cors-{uuid.uuid4().hex[:8]}", "message": "你好"}
+    evil = requests.post(f"{BASE}/webhooks/rest/webhook", json=body, headers={"Origin": "https://evil.example"},
+                         timeout=30)
+    assert evil.status_code == 200 and "access-control-allow-origin" not in evil.headers
+    preflight = requests.options(f"{BASE}/webhooks/rest/webhook", timeout=30, headers={
+        "Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})
+    assert "access-control-allow-origin" not in preflight.headers
+    portal = "http://localhost:" + os.environ.get("TEST_PORTAL_PORT", "5181")
+    own = requests.post(f"{BASE}/webhooks/rest/webhook", timeout=30, headers={"Origin": portal},
+                        json={**body, "sender": body["sender"] + "b"})
+    assert own.headers.get("access-control-allow-origin") == portal
