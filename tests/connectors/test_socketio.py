@@ -20,6 +20,13 @@ from sanic import Sanic
 from connectors.common import EMPTY_REPLY, PAUSED_REPLY
 from connectors.socketio import BAD_EVENT_REPLY, NO_SESSION_REPLY, SocketIOInput, valid_session_id
 from tests.connectors.channel_stub import QUEUED_TEXT, HitCounter, StubBot
+from tests.test_handoff_flow import (  # noqa: F401 - on_duty is a fixture
+    PAUSED_QUESTION,
+    QUEUED_MARK,
+    Citizen,
+    _close_leftover_tickets,
+    on_duty,
+)
 
 Confirm = Dict[str, Any]
 
@@ -207,3 +214,20 @@ def test_valid_session_id() -> None:
     assert valid_session_id(uuid.uuid4().hex)
     assert valid_session_id("abc") is None and valid_session_id(12345678901234567890) is None
     assert valid_session_id("<script>alert(1)</script>") is None
+
+
+@pytest.mark.server
+async def test_server_a_paused_socketio_conversation_gets_the_notice_once(on_duty: None) -> None:  # noqa: F811
+    # Against the running stack: the channel finds Rasa's tracker store and its pause.
+    person = Citizen()
+    await person.connect()
+    try:
+        await person.send("转人工")
+        await person.expect(lambda t: QUEUED_MARK in t, "saying the conversation is queued")
+        await person.send(PAUSED_QUESTION)
+        await person.expect(lambda t: t == PAUSED_REPLY, "the paused notice")
+        await person.send("在吗")
+        assert await person.silence() == [], "the notice came twice, or the bot answered while paused"
+    finally:
+        await person.close()
+        await asyncio.to_thread(_close_leftover_tickets, person.session_id)
