@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 import time
 import uuid
 from datetime import datetime
@@ -23,6 +24,7 @@ from sqlalchemy import create_engine, text
 from bench import load
 from bench.identity_bench import percentiles
 from bench.sections import Bot, Context
+from govservice import channel_sessions
 
 APPLICATIONS, CONCURRENCY = 1000, 50
 ITEM = "hpf_account_query"
@@ -32,6 +34,7 @@ PNG = b"\x89PNG\r\n\x1a\n"
 
 def bind_senders(database_url: str, count: int, label: str) -> List[str]:
     """Bind ``count`` new REST senders to distinct demo citizens; their sender ids."""
+    channel_sessions.ensure_table(database_url)
     engine = create_engine(database_url)
     now = datetime.now()
     with engine.begin() as conn:
@@ -48,6 +51,14 @@ def bind_senders(database_url: str, count: int, label: str) -> List[str]:
                      "VALUES ('rest', :s, :p, :t, :t)"),
                 {"s": sender, "p": person, "t": now},
             )
+            # The login is bound to the conversation's token, as after a real login over REST.
+            token = secrets.token_urlsafe(channel_sessions.TOKEN_BYTES)
+            conn.execute(
+                text("INSERT INTO channel_sessions (channel, sender, token_hash, created_at, last_seen) "
+                     "VALUES ('rest', :s, :h, :t, :t)"),
+                {"s": sender, "h": channel_sessions.token_hash(token), "t": now},
+            )
+            load.SESSIONS[sender] = token
     engine.dispose()
     return senders
 
@@ -55,6 +66,7 @@ def bind_senders(database_url: str, count: int, label: str) -> List[str]:
 async def _upload(session: aiohttp.ClientSession, url: str, sender: str) -> Optional[str]:
     form = aiohttp.FormData()
     form.add_field("sender", sender)
+    form.add_field("session", load.SESSIONS.get(sender, ""))
     form.add_field("channel", "rest")
     form.add_field("file", PNG + uuid.uuid4().bytes, filename="scan.png", content_type="image/png")
     async with session.post(f"{url}/webhooks/upload/file", data=form) as resp:

@@ -18,6 +18,8 @@ import aiohttp
 import numpy as np
 
 WEBHOOK = "/webhooks/rest/webhook"
+SESSIONS: Dict[str, str] = {}
+"""Each sender's session token: the channel issues it with the first reply and wants it back."""
 # The reply connectors/rest.py gives when Rasa failed to process the turn.
 BUSY_MARKER = "系统暂时繁忙"
 
@@ -88,10 +90,11 @@ async def post_turn(
         The turn, with its latency in seconds.
     """
     started = time.perf_counter()
+    body_out = {"sender": sender, "message": message, "session": SESSIONS.get(sender)}
     try:
         async with session.post(
             url + WEBHOOK,
-            json={"sender": sender, "message": message},
+            json=body_out,
             timeout=aiohttp.ClientTimeout(total=timeout),
         ) as resp:
             body = await resp.json(content_type=None) if resp.status == 200 else None
@@ -104,6 +107,9 @@ async def post_turn(
         return Turn(index, time.perf_counter() - started, "connection")
     except ValueError:
         return Turn(index, time.perf_counter() - started, "bad_reply")
+    for message_out in body if isinstance(body, list) else []:
+        if isinstance(message_out, dict) and message_out.get("session"):
+            SESSIONS[sender] = str(message_out["session"])
     text = reply_text(body)
     outcome = "busy" if not text or BUSY_MARKER in text else "ok"
     return Turn(index, elapsed, outcome, text)

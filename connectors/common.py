@@ -1,9 +1,12 @@
-"""Input hygiene shared by every channel: empty, over-long and odd messages."""
+"""Input hygiene shared by the channels: odd messages, client metadata, CORS origins, paused conversations."""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Mapping, Optional, Sequence
+
+from sanic.request import Request
 
 MAX_MESSAGE_CHARS = int(os.environ.get("MAX_MESSAGE_CHARS", "500"))
 MAX_SENDER_CHARS = 128
@@ -55,3 +58,141 @@ def clean_sender(raw: object) -> str | None:
         return None
     sender = str(raw).strip()
     return sender if 0 < len(sender) <= MAX_SENDER_CHARS else None
+
+
+# --- what a REST or socket.io client may send besides its text (issue 12, items 5 and 13) -----
+
+MAX_JSON_DEPTH = 16
+"""Deeper request bodies are refused: Python's JSON and the tracker store recurse on them."""
+NESTED_REPLY = "请求内容嵌套层数过多，无法处理。请只发送 sender、message 和 session 等简单字段。"
+CLIENT_METADATA_KEYS = ("location",)
+"""The only metadata a web client may send: a position for "最近的办事大厅" (bot/actions/halls.py).
+Anything else, an ``attachment`` URL above all, is dropped: only a channel produces attachments."""
+
+
+def json_depth(value: object) -> int:
+    """How deeply ``value`` nests lists and dicts (a scalar is 0), without recursion."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, depth + 1)
+        if deepest > MAX_JSON_DEPTH:  # enough to refuse; no need to walk a huge body
+            return deepest
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def _location(raw: object) -> Optional[Dict[str, float]]:
+    if not isinstance(raw, dict):
+        return None
+    try:
+        lat, lon = float(raw["latitude"]), float(raw["longitude"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    return {"latitude": lat, "longitude": lon} if -90 <= lat <= 90 and -180 <= lon <= 180 else None
+
+
+def client_metadata(raw: object, source: str) -> Dict[str, Any]:
+    """The metadata a message from a web client carries on: the whitelist, checked, and ``source``.
+
+    Args:
+        raw: the metadata the client sent (anything).
+        source: who the channel saw, e.g. ``rest:203.0.113.5``; set here, never taken from ``raw``.
+    """
+    metadata: Dict[str, Any] = {"source": source}
+    location = _location(raw.get("location")) if isinstance(raw, dict) else None
+    if location is not None:
+        metadata["location"] = location
+    return metadata
+
+
+def client_address(request: Request) -> str:
+    """The client's address as Sanic sees it (forwarded headers only behind a configured proxy)."""
+    return str(request.remote_addr or request.ip or "unknown")
+
+
+def allowed_origins() -> List[str]:
+    """Origins whose pages may call the Rasa server from a browser: ``ALLOWED_ORIGINS``, else the portal's.
+
+    ``ALLOWED_ORIGINS`` is a space- or comma-separated list such as
+    ``https://www.example.gov.cn https://m.example.gov.cn`` (an entry with regex characters is a
+    pattern, as Sanic-CORS reads it; scripts/test.sh allows any local port). ``*`` is refused:
+    Rasa answers with credentials allowed, so any site could then read the replies.
+    """
+    raw = os.environ.get("ALLOWED_ORIGINS", "")
+    origins = [o.rstrip("/") for o in raw.replace(",", " ").split() if o and o != "*"]
+    port = os.environ.get("PORTAL_PORT", "8080")
+    return origins or [f"http://localhost:{port}", f"http://127.0.0.1:{port}"]
+
+
+
+# --- a conversation paused for a human agent (issue 12, item 2) ----------------------------
+
+PAUSED_REPLY = "已转人工，请稍候。您的消息已转给人工客服，客服会在这里回复您。"
+AGENT_KEY = "handoff_agent"  # marks an agent's words in the tracker (staff/console/rasa_client.py)
+
+
+@dataclass
+class PausedTurn:
+    """What a citizen sees after a message to a paused conversation.
+
+    Attributes:
+        notice: :data:`PAUSED_REPLY` for the first message since the pause when no agent has
+            spoken yet; None after that, so it is said once.
+        agent_texts: what agents wrote since the citizen's previous message (REST cannot push).
+    """
+
+    notice: Optional[str] = None
+    agent_texts: List[str] = field(default_factory=list)
+
+
+def paused_turn(events: Sequence[Mapping[str, Any]]) -> Optional[PausedTurn]:
+    """Read a tracker's events (as dicts) after a message; None when the bot is not paused.
+
+    Args:
+        events: the conversation's events, oldest first, the citizen's message last among users.
+    """
+    pauses = [i for i, e in enumerate(events) if e.get("event") in ("pause", "resume")]
+    if not pauses or events[pauses[-1]].get("event") != "pause":
+        return None
+    users = [i for i, e in enumerate(events) if e.get("event") == "user"]
+    latest = users[-1] if users else len(events)
+    if latest < pauses[-1]:  # this very message asked for a person: the bot has answered it
+        return PausedTurn()
+    previous = users[-2] if len(users) > 1 else -1
+    since_pause = events[pauses[-1] + 1 : latest]
+    first = not any(e.get("event") in ("user", "bot") for e in since_pause)
+    agent_texts = [
+        str(e.get("text") or "")
+        for e in events[previous + 1 : latest]
+        if e.get("event") == "bot" and (e.get("metadata") or {}).get(AGENT_KEY) and e.get("text")
+    ]
+    return PausedTurn(PAUSED_REPLY if first else None, agent_texts)
+
+
+async def paused_after_turn(app: Any, sender: str) -> Optional[PausedTurn]:
+    """:func:`paused_turn` of ``sender``'s stored conversation; None when not paused or unknown.
+
+    Args:
+        app: the Sanic app Rasa runs the channel in (its ``ctx.agent`` has the tracker store).
+        sender: the conversation id.
+    """
+    store = getattr(getattr(getattr(app, "ctx", None), "agent", None), "tracker_store", None)
+    if store is None:
+        return None
+    tracker = await store.retrieve(sender)
+    if tracker is None or not tracker.is_paused():
+        return None
+    return paused_turn([event.as_dict() for event in tracker.events])
+
+
+def main() -> None:
+    """Print the allowed origins for ``rasa run --cors`` (scripts/run.sh)."""
+    print(" ".join(allowed_origins()))
+
+
+if __name__ == "__main__":
+    main()

@@ -4,8 +4,9 @@ The same channel serves "导出我的数据" downloads at ``/webhooks/upload/exp
 the link shows a download button, and only pressing it (a POST) uses up the one-time link, so a
 chat app's link preview cannot spend it.
 
-A multipart form with ``sender``, ``channel`` (default ``rest``) and ``file``. The sender must be
-logged in on that channel: the file is stored for the bound person (by its SHA-256, see
+A multipart form with ``sender``, ``session`` (the token the conversation's channel issued, see
+:mod:`govservice.channel_sessions`), ``channel`` (default ``rest``; ``rest`` or ``socketio``) and
+``file``. The sender must be logged in on that channel: the file is stored for the bound person (by its SHA-256, see
 :func:`govservice.materials_check.store_attachment`) and the reply names the message the client
 sends next on its own channel, ``/upload_material{"attachment_id": "..."}``, which hands the
 file to the open application.
@@ -13,10 +14,12 @@ file to the open application.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Awaitable, Callable, Optional, Tuple
+from typing import Any, Awaitable, Callable, Mapping, Optional, Tuple
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
@@ -24,13 +27,15 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from connectors.common import clean_sender
+from connectors.rest import admit
 from govservice import auth, personal_data
 from govservice.application_models import ApplicationError
 from govservice.db import session_scope
 from govservice.materials_check import MAX_UPLOAD_BYTES, UPLOAD_SIGNATURES, store_attachment
 
 logger = logging.getLogger(__name__)
-CHANNELS = ("rest", "socketio", "wechat")
+# WeChat citizens send pictures in the chat; the WeChat channel fetches them (connectors/wechat.py).
+CHANNELS = ("rest", "socketio")
 
 
 def _error(status: int, message: str) -> HTTPResponse:
@@ -96,6 +101,55 @@ def save_upload(channel: str, sender: str, filename: str, content_type: str, dat
         }
 
 
+@dataclass(frozen=True)
+class WeChatUpload:
+    """A picture sent in WeChat: the message that hands it to the bot, or a reply instead of a turn."""
+
+    message: Optional[str] = None
+    reply: Optional[str] = None
+
+
+def _download_media(client: Any, media_id: str) -> Tuple[bytes, str]:
+    """A temporary material through the WeChat API (``media/get``), never through a URL from a message."""
+    reply = client.media.download(media_id)
+    content = getattr(reply, "content", None)
+    if not isinstance(content, bytes):  # WeChat answered JSON (an error) instead of the file
+        raise ApplicationError("微信服务器没有返回图片")
+    return content, str(reply.headers.get("Content-Type", "image/jpeg")).split(";")[0]
+
+
+def _save_media(client: Any, openid: str, media_id: str) -> dict:
+    with session_scope() as session:  # refuse before fetching anything for a stranger
+        if auth.current_subject(session, "wechat", openid, datetime.now()) is None:
+            raise PermissionError("请先在对话中登录，再发送材料图片。")
+    data, content_type = _download_media(client, media_id)
+    return save_upload("wechat", openid, f"wechat-{media_id[:40]}.jpg", content_type, data)
+
+
+async def wechat_upload(client: Any, openid: str, attachment: Mapping[str, Any]) -> WeChatUpload:
+    """Fetch a WeChat picture by its media id for the logged-in ``openid`` and store it as an upload.
+
+    Args:
+        client: wechatpy's client (``connectors.wechat_delivery.WeChatSender.client``).
+        openid: the citizen's OpenID.
+        attachment: the message's ``attachment`` metadata; only its ``media_id`` is used, its
+            ``url`` (PicUrl) never.
+    """
+    media_id = attachment.get("media_id")
+    if not isinstance(media_id, str) or not media_id.strip():
+        return WeChatUpload(reply="没有收到图片，请重新发送。")
+    try:
+        saved = await asyncio.to_thread(_save_media, client, openid, media_id.strip())
+    except PermissionError as exc:
+        return WeChatUpload(reply=str(exc))
+    except ApplicationError as exc:
+        return WeChatUpload(reply=f"图片接收失败（{exc}），请重新发送。")
+    except Exception:  # the WeChat API or the database failed; the log has the details
+        logger.exception("WeChat picture could not be fetched")
+        return WeChatUpload(reply="图片接收失败（网络错误），请稍后重新发送。")
+    return WeChatUpload(message=str(saved["message"]))
+
+
 class UploadInput(InputChannel):
     """Receives files; the conversation itself continues on the client's own channel."""
 
@@ -120,6 +174,13 @@ class UploadInput(InputChannel):
                 return _error(400, "缺少 sender（会话标识）或 channel 不正确。")
             if upload is None:
                 return _error(400, "没有收到文件，请选择要上传的材料（PDF、JPG、PNG 或 OFD）。")
+            try:
+                admitted = await asyncio.to_thread(admit, channel, sender, form.get("session"), False)
+            except Exception:  # never a 500 page for the citizen; the log has the details
+                logger.exception("upload session check failed")
+                return _error(503, "上传暂时失败，请稍后重试。")
+            if not admitted.ok:
+                return _error(403, "会话凭证无效或缺失，请在对话中重新登录后再上传。")
             try:
                 body = save_upload(channel, sender, upload.name or "upload", upload.type or "", upload.body or b"")
             except PermissionError as exc:

@@ -24,6 +24,7 @@ from sanic.response import HTTPResponse
 
 from connectors import wechat_protocol as proto
 from connectors.common import BUSY_REPLY, EMPTY_REPLY, clean_sender, clean_text
+from connectors.uploads import wechat_upload
 from connectors.wechat_delivery import (
     EVENT_WINDOW_S,
     MESSAGE_WINDOW_S,
@@ -250,8 +251,15 @@ class WeChatInput(InputChannel):
         choices_key = f"choices:{inbound.sender}"
         stored = await loop.run_in_executor(None, self.store.get, choices_key)
         text = proto.pick_choice(text, json.loads(stored or "[]")) or text
+        # The channel, never the client, says who sent it; a picture becomes an upload it fetched itself.
+        metadata = {**inbound.metadata, "source": f"wechat:{inbound.sender}"}
+        if "attachment" in metadata:
+            upload = await wechat_upload(self.sender.client, inbound.sender, metadata.pop("attachment"))
+            if upload.reply:
+                return [upload.reply]
+            text = str(upload.message)
         collector = WeChatCollector()
-        message = UserMessage(text, collector, inbound.sender, input_channel="wechat", metadata=dict(inbound.metadata))
+        message = UserMessage(text, collector, inbound.sender, input_channel="wechat", metadata=metadata)
         try:
             await on_new_message(message)
         except Exception:  # as in connectors/rest.py: a failed turn gets the busy reply, not silence

@@ -22,7 +22,7 @@ from typing import Optional
 from sqlalchemy import or_
 from sqlalchemy.orm import Session
 
-from govservice import login_limits
+from govservice import channel_sessions, login_limits
 from govservice.ids import opaque_id
 from govservice.models import Binding, Company, LoginAttempt, OtpCode, Person
 from govservice.secrets import secret_key
@@ -253,7 +253,9 @@ def purge_expired(session: Session, now: datetime) -> int:
 
     Finished logins (a code was used) and logins past :data:`ATTEMPT_TTL` go with their codes,
     so no ID number outlives its login; send records older than a day and limits whose window
-    has passed go too. Bindings are not touched: they end on their own (:func:`current_subject`).
+    has passed go too, and the REST and socket.io session tokens of conversations idle past
+    :data:`govservice.channel_sessions.SESSION_IDLE`. Bindings are not touched: they end on
+    their own (:func:`current_subject`).
     """
     used = session.query(OtpCode.ref).filter(OtpCode.used_at.isnot(None))
     finished = session.query(LoginAttempt.ref).filter(
@@ -265,4 +267,4 @@ def purge_expired(session: Session, now: datetime) -> int:
         chunk = refs[start : start + 500]
         deleted += session.query(OtpCode).filter(OtpCode.ref.in_(chunk)).delete(synchronize_session=False)
         deleted += session.query(LoginAttempt).filter(LoginAttempt.ref.in_(chunk)).delete(synchronize_session=False)
-    return deleted + login_limits.purge(session, now)
+    return deleted + login_limits.purge(session, now) + channel_sessions.purge_idle(session, now)

@@ -25,7 +25,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from govservice.demo_officers import demo_token  # noqa: E402
-from tests.rest_client import BASE, VAR_DIR, ZHANG, ZHANG_PHONE, latest_code, say  # noqa: E402
+from tests.rest_client import (  # noqa: E402
+    BASE,
+    SESSIONS,
+    VAR_DIR,
+    ZHANG,
+    ZHANG_PHONE,
+    latest_code,
+    say,
+    session_of,
+)
 
 STAFF = os.environ.get("STAFF_URL", f"http://localhost:{os.environ.get('STAFF_PORT', '5080')}")
 
@@ -53,8 +62,8 @@ def step(sender: str, text: str, expect: str = "") -> str:
 def upload(sender: str, name: str) -> None:
     """Upload a file for the open application, then hand it to the bot as the widget does."""
     files = {"file": (name, tiny_png(), "image/png")}
-    resp = requests.post(f"{BASE}/webhooks/upload/file", data={"sender": sender, "channel": "rest"}, files=files,
-                         timeout=30)
+    form = {"sender": sender, "session": session_of(sender), "channel": "rest"}
+    resp = requests.post(f"{BASE}/webhooks/upload/file", data=form, files=files, timeout=30)
     print(f"（上传 {name}：HTTP {resp.status_code}）")
     resp.raise_for_status()
     step(sender, resp.json()["message"], "已收到上传文件")
@@ -88,7 +97,11 @@ def main() -> None:
     """Run the conversation."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sender", default=f"demo-apply-{int(time.time())}")
-    sender = parser.parse_args().sender
+    parser.add_argument("--session", help="the REST session token of an existing --sender conversation")
+    args = parser.parse_args()
+    sender = args.sender
+    if args.session:
+        SESSIONS[sender] = args.session
     if "您已登录" not in step(sender, "我要登录"):
         step(sender, ZHANG)
         step(sender, "张三", "验证码已发送")

@@ -6,11 +6,14 @@ cd "$(dirname "$0")/.."
 URL="http://localhost:${RASA_PORT:-5005}/webhooks/rest/webhook"
 OUTBOX="${VAR_DIR:-var}/sms_outbox.jsonl"
 SENDER="demo-$(date +%s)"
+SESSION=""  # the token the first reply issues; every later message sends it back
 say() {
   echo "张三: $1"
-  curl -s -XPOST "$URL" -H 'Content-Type: application/json' \
-    -d "{\"sender\":\"$SENDER\",\"message\":\"$1\"}" |
-    .venv/bin/python -c 'import json,sys; [print("助手:", m.get("text", "")) for m in json.load(sys.stdin)]'
+  local reply
+  reply=$(curl -s -XPOST "$URL" -H 'Content-Type: application/json' \
+    -d "{\"sender\":\"$SENDER\",\"session\":\"$SESSION\",\"message\":\"$1\"}")
+  .venv/bin/python -c 'import json,sys; [print("助手:", m.get("text", "")) for m in json.loads(sys.argv[1])]' "$reply"
+  SESSION=$(.venv/bin/python -c 'import json,sys; print(next((m["session"] for m in json.loads(sys.argv[1]) if m.get("session")), sys.argv[2]))' "$reply" "$SESSION")
   echo
 }
 say "我有哪些证照"

@@ -79,8 +79,11 @@ if [ "${1:-}" = "--shell" ]; then
   exit 0
 fi
 
+# Browsers may call Rasa only from the portal's pages: ALLOWED_ORIGINS (space-separated), else the
+# portal's own origin; never "*", as Rasa allows credentials (connectors/common.py allowed_origins).
+read -r -a cors_origins <<<"$($PY -m connectors.common)"
 $RASA run --model "$MODEL" --endpoints "$ENDPOINTS" --credentials "$CREDENTIALS" \
-  --port "$RASA_PORT" --cors "*" --enable-api --auth-token "$RASA_TOKEN" >"$LOG_DIR/rasa.log" 2>&1 &
+  --port "$RASA_PORT" --cors "${cors_origins[@]}" --enable-api --auth-token "$RASA_TOKEN" >"$LOG_DIR/rasa.log" 2>&1 &
 pids+=($!)
 wait_for "http://localhost:$RASA_PORT/" "Rasa server" 180
 

@@ -32,6 +32,8 @@ stage "start the servers"
 export RASA_PORT=${TEST_RASA_PORT:-5105} ACTION_PORT=${TEST_ACTION_PORT:-5155} STAFF_PORT=${TEST_STAFF_PORT:-5180} PORTAL_PORT=${TEST_PORTAL_PORT:-5181}
 # Human handoff must not depend on the clock in tests.
 export HANDOFF_DAYS=1-7 HANDOFF_HOURS=00:00-24:00
+# The browser test serves the portal on a free local port: allow any local port, nothing else.
+export ALLOWED_ORIGINS='^http://(localhost|127\.0\.0\.1):[0-9]+$'
 # A conversation a citizen asked to delete goes within a second, so the server test can see it.
 export ERASURE_POLL_SECONDS=1
 export VAR_DIR="$PWD/var/test-run" DATABASE_URL="sqlite:///$PWD/var/test-run/govservice.db"

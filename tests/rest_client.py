@@ -1,4 +1,8 @@
-"""Talking to the running servers over REST, as a citizen does (server tests and README scripts)."""
+"""Talking to the running servers over REST, as a citizen does (server tests and README scripts).
+
+The REST channel issues a session token with the first reply of a sender and wants it back on
+every later message (connectors/rest.py); :func:`say` keeps one per sender, as the widget does.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ import re
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import List
+from typing import Any, Dict, List, Optional
 
 import requests
 
@@ -18,9 +22,31 @@ ZHANG, ZHANG_PHONE = "11010519491231002X", "13800138000"
 LI, LI_PHONE = "440308199901101512", "13900139000"
 
 
+SESSIONS: Dict[str, str] = {}
+"""The session token the channel gave each sender this process talked as."""
+
+
+def session_of(sender: str) -> Optional[str]:
+    """The token of ``sender``'s conversation (for the upload form's ``session`` field), if any."""
+    return SESSIONS.get(sender)
+
+
+def post(sender: str, text: str, **extra: Any) -> requests.Response:
+    """POST one message of ``sender`` with its session token; keep the token the reply carries."""
+    body = {"sender": sender, "message": text, **extra}
+    if sender in SESSIONS:
+        body.setdefault("session", SESSIONS[sender])
+    resp = requests.post(f"{BASE}/webhooks/rest/webhook", json=body, timeout=30)
+    if resp.status_code == 200:
+        for message in resp.json():
+            if message.get("session"):
+                SESSIONS[sender] = message["session"]
+    return resp
+
+
 def say(sender: str, text: str) -> str:
     """Send ``text`` and return the bot's replies joined by newlines."""
-    resp = requests.post(f"{BASE}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=30)
+    resp = post(sender, text)
     assert resp.status_code == 200, resp.text
     return "\n".join(m.get("text", "") for m in resp.json())
 

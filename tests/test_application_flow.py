@@ -12,7 +12,7 @@ from typing import Tuple
 import pytest
 import sqlalchemy
 
-from tests.rest_client import login, say
+from tests.rest_client import login, say, session_of
 
 pytestmark = pytest.mark.server
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,7 +41,7 @@ def demo_citizen(offset: int) -> Tuple[str, str, str]:
 def test_readme_application_script_runs_end_to_end(zhang) -> None:
     sender = zhang[0]
     run = subprocess.run(
-        [sys.executable, "scripts/demo_apply.py", "--sender", sender],
+        [sys.executable, "scripts/demo_apply.py", "--sender", sender, "--session", str(session_of(sender))],
         cwd=ROOT, capture_output=True, text=True, timeout=300, env=os.environ.copy(),
     )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]

@@ -129,7 +129,7 @@ class Citizen:
         self.session_id = uuid.uuid4().hex  # the channel accepts only long random ids
         self.client = socketio.AsyncClient(reconnection=False)
         self.replies: asyncio.Queue[Dict[str, Any]] = asyncio.Queue()
-        self.confirms: asyncio.Queue[str] = asyncio.Queue()
+        self.confirms: asyncio.Queue[Dict[str, Any]] = asyncio.Queue()
         self.client.on("bot_uttered", self.replies.put_nowait)
         self.client.on("session_confirm", self.confirms.put_nowait)
 
@@ -141,7 +141,7 @@ class Citizen:
         )
         await self.client.emit("session_request", {"session_id": self.session_id})
         confirmed = await asyncio.wait_for(self.confirms.get(), WAIT_SECONDS)
-        assert confirmed == self.session_id
+        assert confirmed["session_id"] == self.session_id and confirmed["session"]  # a new id gets a token
 
     async def close(self) -> None:
         """Drop the connection at once (a polite disconnect waits for the pending long poll)."""

@@ -37,7 +37,7 @@ def test_lost_id_card_then_fee_follow_up(catalog: Catalog) -> None:
     assert status == 200
     answer = texts(body)
     assert item.name in answer and all(m.name in answer for m in item.materials)
-    status, body, _ = post({"sender": sender, "message": "要多少钱"})
+    status, body, _ = post({"sender": sender, "message": "要多少钱", "session": body[0]["session"]})
     assert status == 200 and item.name in texts(body) and "收费标准" in texts(body)
 
 

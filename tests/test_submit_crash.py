@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.rest_client import BASE, VAR_DIR, login, say
+from tests.rest_client import BASE, VAR_DIR, login, say, session_of
 from tests.test_application_flow import applications_of, demo_citizen
 
 pytestmark = pytest.mark.crash
@@ -52,8 +52,8 @@ def fill_application(sender: str) -> None:
         say(sender, text)
     for _ in range(2):
         files = {"file": ("scan.png", PNG + uuid.uuid4().bytes, "image/png")}
-        reply = requests.post(f"{BASE}/webhooks/upload/file", data={"sender": sender, "channel": "rest"},
-                              files=files, timeout=30)
+        form = {"sender": sender, "session": session_of(sender), "channel": "rest"}
+        reply = requests.post(f"{BASE}/webhooks/upload/file", data=form, files=files, timeout=30)
         assert reply.ok, reply.text
         say(sender, reply.json()["message"])
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any, Dict, Mapping, Optional, Tuple
+from typing import Any, Mapping, Optional, Tuple
 
-import requests
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -13,9 +11,8 @@ from bot.actions.backoffice import catalog
 from bot.actions.service_guide import INTENT_ASPECT, resolve_service, service_mentions
 from govservice import guide
 from govservice.application_forms import COMMIT_WORDS, is_affirmative
-from govservice.application_models import ApplicationError, Attachment
+from govservice.application_models import Attachment
 from govservice.db import session_scope
-from govservice.materials_check import store_attachment
 
 QUESTION_MARKERS = (
     "?", "？", "吗", "么", "多少", "多久", "多长", "哪", "怎么", "咋", "如何", "什么", "啥", "几",
@@ -23,7 +20,6 @@ QUESTION_MARKERS = (
 )
 NO_WORDS = ("不符合", "不是", "不对", "有误", "错了", "不办", "算了", "不要", "否", "不用了")
 MIN_CONFIDENCE = 0.5
-DOWNLOAD_TIMEOUT = 5.0
 
 
 def latest_intent(tracker: Tracker) -> Tuple[Optional[str], float]:
@@ -102,18 +98,6 @@ def _entity(tracker: Tracker, name: str) -> Optional[str]:
     return None
 
 
-def _wechat_image(tracker: Tracker) -> Optional[Dict[str, Any]]:
-    metadata = tracker.latest_message.get("metadata") or {}
-    attachment = metadata.get("attachment") if isinstance(metadata, dict) else None
-    return attachment if isinstance(attachment, dict) and attachment.get("url") else None
-
-
-def _download(url: str) -> Tuple[bytes, str]:
-    reply = requests.get(url, timeout=DOWNLOAD_TIMEOUT)
-    reply.raise_for_status()
-    return reply.content, reply.headers.get("Content-Type", "image/jpeg").split(";")[0]
-
-
 async def read_material(
     tracker: Tracker, person_id: str, material: Mapping[str, Any]
 ) -> Tuple[Optional[Tuple[str, Optional[str]]], Optional[str]]:
@@ -121,6 +105,10 @@ async def read_material(
 
     Returns ``(None, message)`` with a Chinese message when it provides nothing usable, and
     ``(None, None)`` when it was not about the material at all.
+
+    A file is only ever an ``attachment_id`` that a channel produced for this person: the upload
+    endpoint (connectors/uploads.py) or the WeChat channel, which fetches a picture by its media
+    id through the WeChat API. Nothing here fetches a URL: message metadata may come from a client.
     """
     attachment_id = _entity(tracker, "attachment_id")
     if attachment_id:
@@ -129,17 +117,6 @@ async def read_material(
             if found is None or found.uploaded_by != person_id:
                 return None, "没有找到这个上传文件，请重新上传。"
         return ("upload", attachment_id), None
-    image = _wechat_image(tracker)
-    if image is not None:
-        try:
-            data, content_type = await asyncio.to_thread(_download, str(image["url"]))
-            with session_scope() as session:
-                stored = store_attachment(
-                    session, data, f"wechat-{image.get('media_id', 'image')}.jpg", content_type, person_id
-                )
-                return ("upload", stored.id), None
-        except (requests.RequestException, ApplicationError) as exc:
-            return None, f"图片接收失败（{exc if isinstance(exc, ApplicationError) else '网络错误'}），请重新发送。"
     if any(word in _text(tracker) for word in COMMIT_WORDS):
         if material.get("commitment"):
             return ("commitment", None), None

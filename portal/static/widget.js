@@ -9,7 +9,7 @@
 (() => {
   "use strict";
 
-  const VERSION = "1.0.0";
+  const VERSION = "1.1.0"; // parts load with ?v=VERSION: a change here refreshes cached copies
   const PARTS = ["widget/store.js", "widget/view.js", "widget/chat.js"];
   const API_METHODS = ["open", "close", "send", "reset"];
 

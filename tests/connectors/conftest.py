@@ -13,6 +13,7 @@ import requests
 
 from connectors.wechat_delivery import DeliveryConfig, WeChatSender
 from connectors.wechat_store import MemoryStore, RedisStore
+from tests.connectors.channel_stub import HitCounter
 
 API_HOST = "https://api.weixin.qq.com/cgi-bin/"
 REDIS_URL = "redis://localhost:6379/0"
@@ -58,7 +59,11 @@ class FakeWeChatAPI:
             payload = {"access_token": "ACCESS", "expires_in": 7200} if endpoint == "token" else ok
         response = requests.Response()
         response.status_code = 200
-        response._content = json.dumps(payload).encode()
+        if isinstance(payload, bytes):  # a file, as media/get answers
+            response._content = payload
+            response.headers["Content-Type"] = "image/png"
+        else:
+            response._content = json.dumps(payload).encode()
         response.url = url
         response.request = requests.Request(method, url).prepare()
         return response
@@ -100,3 +105,13 @@ def redis_store() -> Iterator[RedisStore]:
             client.delete(*keys)
         client.close()
 
+
+
+@pytest.fixture()
+def hit_counter() -> Iterator[HitCounter]:
+    """A local HTTP server counting requests, to prove a URL from a client is never fetched."""
+    counter = HitCounter()
+    try:
+        yield counter
+    finally:
+        counter.close()

@@ -1,4 +1,4 @@
-"""Material uploads: only for a logged-in sender, only accepted file types, never a 500."""
+"""Material uploads: only for a logged-in sender with its session token, only accepted file types, never a 500."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any, Dict
 
 from sanic import Sanic
 
+from connectors.rest import admit
 from connectors.uploads import UploadInput, upload_message
 from govservice.application_models import Attachment
 from govservice.db import session_scope
@@ -33,11 +34,20 @@ def post(data: Dict[str, str], files: Dict[str, Any]) -> Any:
     return response
 
 
+def logged_in(sender: str) -> str:
+    """The REST session token of ``sender``, then a login on it (issuing a token ends old logins)."""
+    token = admit("rest", sender, None).token
+    assert token is not None
+    bind(sender)
+    return token
+
+
 def test_a_logged_in_sender_uploads_and_gets_the_message_to_send(catalog) -> None:
     sender = f"up-{uuid.uuid4().hex}"
-    bind(sender)
+    token = logged_in(sender)
     response = post(
-        {"sender": sender, "channel": "rest"}, {"file": ("合同.png", PNG + uuid.uuid4().bytes, "image/png")}
+        {"sender": sender, "session": token, "channel": "rest"},
+        {"file": ("合同.png", PNG + uuid.uuid4().bytes, "image/png")},
     )
     assert response.status == 200
     body = response.json
@@ -48,16 +58,31 @@ def test_a_logged_in_sender_uploads_and_gets_the_message_to_send(catalog) -> Non
 
 
 def test_without_login_the_upload_is_refused_in_chinese(catalog) -> None:
-    response = post({"sender": f"anon-{uuid.uuid4().hex}"}, {"file": ("a.png", PNG, "image/png")})
+    sender = f"anon-{uuid.uuid4().hex}"
+    token = admit("rest", sender, None).token
+    response = post({"sender": sender, "session": str(token)}, {"file": ("a.png", PNG, "image/png")})
     assert response.status == 401 and "登录" in response.json["error"]
+
+
+def test_a_bound_sender_without_its_session_token_cannot_upload(catalog) -> None:
+    # Issue 12 item 8: knowing a logged-in conversation's sender id is not enough.
+    sender = f"up-{uuid.uuid4().hex}"
+    token = logged_in(sender)
+    for form in ({"sender": sender}, {"sender": sender, "session": token[:-1] + "x"},
+                 {"sender": sender, "session": token, "channel": "wechat"}):
+        response = post(form, {"file": ("a.png", PNG + uuid.uuid4().bytes, "image/png")})
+        assert response.status in (400, 403) and "attachment_id" not in response.json, form
+        assert "会话" in response.json["error"]
 
 
 def test_bad_requests_get_a_clear_4xx(catalog) -> None:
     sender = f"up-{uuid.uuid4().hex}"
-    bind(sender)
+    token = logged_in(sender)
     assert post({"channel": "rest"}, {"file": ("a.png", PNG, "image/png")}).status == 400  # no sender
-    assert post({"sender": sender}, {}).status == 400  # no file
-    wrong = post({"sender": sender}, {"file": ("a.exe", b"MZ\x90\x00", "application/octet-stream")})
+    assert post({"sender": sender, "session": token}, {}).status == 400  # no file
+    wrong = post(
+        {"sender": sender, "session": token}, {"file": ("a.exe", b"MZ\x90\x00", "application/octet-stream")}
+    )
     assert wrong.status == 400 and "PDF" in wrong.json["error"]
 
 

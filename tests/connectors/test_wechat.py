@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from datetime import datetime
 from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import urljoin
 
@@ -14,10 +15,16 @@ from sanic import Sanic
 
 from connectors import wechat_protocol as proto
 from connectors.common import BUSY_REPLY
+from connectors.uploads import upload_message
 from connectors.wechat import WeChatInput, WeChatSettings
 from connectors.wechat_delivery import WeChatSender
 from connectors.wechat_store import MemoryStore
+from govservice.application_models import Attachment
+from govservice.db import session_scope
+from govservice.models import Binding
 from scripts.wechat_sim import event_xml, reply_text, seal, signed_query, text_xml
+from tests.actions.test_applications import PNG, ZHANG
+from tests.connectors.channel_stub import HitCounter
 from tests.connectors.conftest import CONFIG, FakeWeChatAPI
 
 TOKEN = "test-token"
@@ -165,16 +172,45 @@ async def test_buttons_are_numbered_and_a_number_picks_the_payload(wechat_api: F
     assert bot.messages[-1].text == "1"
 
 
-async def test_image_location_and_menu_reach_the_bot_with_metadata() -> None:
+def _image_xml(openid: str, msg_id: int, pic_url: str) -> str:
+    return (f"<xml><ToUserName>gh</ToUserName><FromUserName>{openid}</FromUserName><CreateTime>1</CreateTime>"
+            f"<MsgType>image</MsgType><PicUrl>{pic_url}</PicUrl><MediaId>MEDIA</MediaId><MsgId>{msg_id}</MsgId></xml>")
+
+
+async def test_a_picture_is_fetched_by_media_id_through_the_api_never_by_its_url(
+    wechat_api: FakeWeChatAPI, hit_counter: HitCounter, catalog: Any
+) -> None:
+    # Issue 12 item 5: the channel fetches the picture itself; no URL reaches the action server.
     bot = FakeBot()
     app, _ = make_app(bot, budget=2.0)
-    image = ("<xml><ToUserName>gh</ToUserName><FromUserName>o_img</FromUserName><CreateTime>1</CreateTime>"
-             "<MsgType>image</MsgType><PicUrl>http://mmbiz/1.jpg</PicUrl><MediaId>MEDIA</MediaId><MsgId>9</MsgId></xml>")
-    await post(app, image)
-    assert bot.messages[-1].text == "/upload_material"
-    assert bot.messages[-1].metadata["attachment"] == {"type": "image", "media_id": "MEDIA", "url": "http://mmbiz/1.jpg"}
+    openid, first = f"o_img_{uuid.uuid4().hex[:8]}", int(time.time() * 1000)
+    _, refused = await post(app, _image_xml(openid, first, hit_counter.url))
+    assert "登录" in reply_text(refused) and bot.messages == []  # not logged in: nothing fetched, no turn
+    assert not [c for c in wechat_api.calls if c["endpoint"] == "media/get"]
+
+    now = datetime.now()
+    with session_scope() as session:
+        session.merge(Binding(channel="wechat", sender=openid, person_id=ZHANG, created_at=now, last_seen=now))
+    picture = PNG + uuid.uuid4().bytes
+    wechat_api.answer("media/get", picture)
+    await post(app, _image_xml(openid, first + 1, hit_counter.url))
+    message = bot.messages[-1]
+    attachment_id = message.text.split('"')[-2]
+    assert message.text == upload_message(attachment_id)
+    assert message.metadata == {"wechat": {"msg_type": "image", "msg_id": str(first + 1)}, "source": f"wechat:{openid}"}
+    assert [c["params"]["media_id"] for c in wechat_api.calls if c["endpoint"] == "media/get"] == ["MEDIA"]
+    with session_scope() as session:
+        stored = session.get(Attachment, attachment_id)
+        assert stored is not None and stored.uploaded_by == ZHANG
+    assert hit_counter.hits == 0
+
+
+async def test_location_and_menu_reach_the_bot_with_metadata() -> None:
+    bot = FakeBot()
+    app, _ = make_app(bot, budget=2.0)
     await post(app, event_xml("o_img", "CLICK", "HELP"))
     assert (bot.messages[-1].text, bot.messages[-1].metadata["menu_key"]) == ("/help", "HELP")
+    assert bot.messages[-1].metadata["source"] == "wechat:o_img"
 
 
 async def test_subscribe_is_welcomed_without_a_bot_turn_and_unsubscribe_is_silent() -> None:

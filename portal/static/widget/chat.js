@@ -2,8 +2,10 @@
  * The conversation: Rasa's socketio channel, the transcript, uploads of materials, and the
  * public GovChat.open/close/send/reset API. Wire protocol (Rasa's socketio channel with
  * session_persistence: true):
- *   client -> session_request {session_id}     server -> session_confirm "<session_id>"
+ *   client -> session_request {session_id, session}   server -> session_confirm {session_id, session}
  *   client -> user_uttered {message, session_id}
+ * `session` is the token the server issued for the session: a live session is only joined with
+ * it, otherwise the server confirms a fresh session id (docs/widget.md).
  *   server -> bot_uttered {text, quick_replies?: [{title, payload}], attachment?}
  */
 (() => {
@@ -89,14 +91,15 @@
     socket.on("connect", () => {
       ready = false;
       view.setStatus("");
-      socket.emit("session_request", { session_id: sessionId });
+      socket.emit("session_request", { session_id: sessionId, session: store.token() });
     });
     socket.on("session_confirm", (confirmed) => {
       const id = typeof confirmed === "string" ? confirmed : confirmed && confirmed.session_id;
       if (id && id !== sessionId) {
-        sessionId = id; // the server replaced an id it did not accept
+        sessionId = id; // the server replaced an id it did not accept (or whose token we lacked)
         store.setSessionId(id);
       }
+      if (confirmed && typeof confirmed === "object") store.setToken(confirmed.session);
       ready = true;
       while (outbox.length) emitMessage(outbox.shift());
     });
@@ -139,7 +142,7 @@
     }
 
     // --- uploads -----------------------------------------------------------------------------
-    // Contract of POST {server}/webhooks/upload/file (multipart: sender, channel, file):
+    // Contract of POST {server}/webhooks/upload/file (multipart: sender, session, channel, file):
     // 200 {attachment_id, message, filename} -> send `message` as the citizen's turn;
     // 4xx {error: "中文说明"} -> show it.
     async function upload(file) {
@@ -149,6 +152,7 @@
       }
       const form = new FormData();
       form.append("sender", sessionId);
+      form.append("session", store.token() || "");
       form.append("channel", "socketio");
       form.append("file", file, file.name);
       view.setUploading(true);

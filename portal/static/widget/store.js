@@ -62,6 +62,7 @@
     const lastActive = read("lastActive", 0);
     if (lastActive && Date.now() - lastActive > options.historyHours * 3600 * 1000) {
       remove("session");
+      remove("token");
       remove("transcript");
     }
 
@@ -75,6 +76,15 @@
         return id;
       },
       setSessionId(id) { write("session", id); },
+      // The token the server issued for the session (session_confirm); it proves the session is ours.
+      token() {
+        const token = read("token", null);
+        return typeof token === "string" ? token : null;
+      },
+      setToken(token) {
+        if (typeof token === "string" && token) write("token", token);
+        else remove("token");
+      },
 
       transcript() {
         const entries = read("transcript", []);
@@ -103,6 +113,7 @@
       forgetConversation() {
         remove("transcript");
         remove("lastActive");
+        remove("token");
         write("session", newSessionId());
       },
     };
