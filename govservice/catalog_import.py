@@ -31,6 +31,7 @@ from govservice.catalog_import_fields import (
     parse_time_limit,
 )
 from govservice.config import KNOWLEDGE_BASE
+from govservice.knowledge import KnowledgeBaseError
 
 IMPORTED_DIR = KNOWLEDGE_BASE / "imported"
 IMPORTER_VERSION = "1"
@@ -54,22 +55,35 @@ class ImportSource:
     department: Dict[str, Any]
 
 
+_DEPARTMENT_FIELDS = ("code", "name", "window_address", "office_hours", "consult_phone")
+
+
 def load_sources(directory: Path = IMPORTED_DIR) -> List[ImportSource]:
-    """The catalog files listed in ``directory/sources.yml``; none when the directory has no list."""
+    """The catalog files listed in ``directory/sources.yml``; none when the directory has no list.
+
+    Raises:
+        KnowledgeBaseError: an entry misses a field, or its file does not exist.
+    """
     listing = directory / "sources.yml"
     if not listing.exists():
         return []
     data = yaml.safe_load(listing.read_text(encoding="utf-8")) or {}
-    return [
-        ImportSource(
-            path=directory / entry["file"],
-            key_prefix=str(entry["key_prefix"]),
-            source=str(entry["source"]),
-            source_date=str(entry["source_date"]),
-            department=dict(entry["department"]),
-        )
-        for entry in data.get("sources") or []
-    ]
+    sources = []
+    for number, entry in enumerate(data.get("sources") or [], start=1):
+        try:
+            source = ImportSource(
+                path=directory / str(entry["file"]),
+                key_prefix=str(entry["key_prefix"]),
+                source=str(entry["source"]),
+                source_date=str(entry["source_date"]),
+                department={k: entry["department"][k] for k in _DEPARTMENT_FIELDS} | dict(entry["department"]),
+            )
+        except (KeyError, TypeError) as error:
+            raise KnowledgeBaseError(f"imported/sources.yml 第{number}项缺少字段 {error}") from None
+        if not source.path.is_file():
+            raise KnowledgeBaseError(f"imported/sources.yml 第{number}项的文件 {source.path.name} 不存在")
+        sources.append(source)
+    return sources
 
 
 def fingerprint(sources: Iterable[ImportSource], directory: Path = IMPORTED_DIR) -> str:

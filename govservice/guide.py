@@ -59,6 +59,15 @@ def phone_text(item: ServiceItem) -> str:
     return "、".join(item.phones) if item.phones else item.phone
 
 
+def apply_elsewhere(item: ServiceItem) -> str:
+    """Why an imported item cannot be applied for here, and where it can."""
+    where = f"请通过网上办理入口申请：{item.online_url}" if item.online_url else f"请咨询{phone_text(item)}"
+    return (
+        f"「{item.name}」由{department_name(item)}办理（{item.source} {item.source_date} 年公布的办事指南），"
+        f"本平台暂不受理该事项的在线申请，{where}"
+    )
+
+
 def fee_text(item: ServiceItem) -> str:
     """Describe the fee, leading with 免费 or the amount (imported guides publish none)."""
     if is_imported(item):

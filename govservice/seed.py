@@ -32,7 +32,7 @@ from govservice.db import get_engine, session_scope
 from govservice.demo_data import maybe_seed_demo_data
 from govservice.demo_officers import demo_accounts_text, seed_officers
 from govservice.faq_io import seed_faq
-from govservice.knowledge import KnowledgeBase, load_knowledge_base
+from govservice.knowledge import KnowledgeBase, KnowledgeBaseError, load_knowledge_base
 from govservice.models import Base, CertificateType, Department, Material, Meta, ServiceItem, Topic
 from govservice.officers import OfficerError
 
@@ -205,7 +205,7 @@ def main() -> int:
     logging.basicConfig(level=logging.INFO)
     try:
         print("catalog reseeded" if init_db(announce=print) else "catalog up to date")
-    except OfficerError as error:
+    except (OfficerError, KnowledgeBaseError) as error:
         print(error, file=sys.stderr)
         return 1
     return 0

@@ -12,6 +12,8 @@ import yaml
 from sqlalchemy.orm import Session
 
 from govservice import guide, nlu_export
+from govservice.application_forms import plan_application
+from govservice.application_models import ApplicationError
 from govservice.catalog import Catalog
 from govservice.catalog_import import ImportResult, ImportSource, import_file, load_sources
 from govservice.catalog_import_fields import (
@@ -25,7 +27,7 @@ from govservice.catalog_import_fields import (
 )
 from govservice.clock import office_date
 from govservice.db import session_scope
-from govservice.knowledge import KnowledgeBase, load_knowledge_base
+from govservice.knowledge import KnowledgeBase, KnowledgeBaseError, load_knowledge_base
 from govservice.materials_check import HELD, UPLOAD, check_materials
 from govservice.models import Material, ServiceItem
 from govservice.seed import init_db
@@ -323,3 +325,23 @@ def test_imported_items_stay_out_of_the_nlu_data(tmp_path: Path, kb: KnowledgeBa
         line.split()[0] for path in (tmp_path / "jieba").iterdir() for line in path.read_text().splitlines() if line
     }
     assert len(jieba) > len(kb.items) and not imported_only & jieba
+
+
+def test_an_imported_item_is_not_applied_for_here(session: Session) -> None:
+    item = session.get(ServiceItem, LAW_EXAM)
+    with pytest.raises(ApplicationError) as refused:
+        plan_application(session, item, ZHANG)
+    assert str(refused.value).startswith("「对司法部关于法律职业资格认定的初审、复审」由广东省司法厅办理")
+    assert "本平台暂不受理该事项的在线申请" in str(refused.value) and str(item.online_url) in str(refused.value)
+
+
+def test_a_broken_source_list_says_what_is_wrong(tmp_path: Path) -> None:
+    (tmp_path / "sources.yml").write_text("sources:\n  - file: missing.jsonl\n    key_prefix: x\n", encoding="utf-8")
+    with pytest.raises(KnowledgeBaseError, match="第1项缺少字段 'source'"):
+        load_sources(tmp_path)
+    entry = "  - {file: missing.jsonl, key_prefix: x, source: 某省, source_date: '2024', department: %s}\n"
+    department = "{code: X, name: 某省, window_address: 无, office_hours: 无, consult_phone: '12345'}"
+    (tmp_path / "sources.yml").write_text("sources:\n" + entry % department, encoding="utf-8")
+    with pytest.raises(KnowledgeBaseError, match="文件 missing.jsonl 不存在"):
+        load_sources(tmp_path)
+    assert load_sources(tmp_path / "none") == []  # no list: nothing imported
