@@ -24,7 +24,7 @@ class RecordError(ValueError):
 
 def is_blank(value: Any) -> bool:
     """True for a field the publisher left empty or filled with 无."""
-    return value is None or (isinstance(value, str) and value.strip() in _NONE_VALUES)
+    return value is None or (isinstance(value, str) and value.strip().rstrip("。.") in _NONE_VALUES)
 
 
 @dataclass(frozen=True)

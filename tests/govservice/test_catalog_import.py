@@ -192,6 +192,7 @@ def test_field_parsers() -> None:
     assert parse_phones("020-38356454转1") == ["020-38356454-1"]
     assert parse_conditions("申请条件：1、年满18周岁；2、无犯罪记录。") == ["申请条件：", "年满18周岁", "无犯罪记录。"]
     assert parse_conditions("高度1.5米以上的，须经审批。") == ["高度1.5米以上的，须经审批。"]
+    assert parse_conditions("无。") == [] and parse_conditions("无条件受理") == ["无条件受理"]
 
 
 def _write(path: Path, lines: list) -> None:
