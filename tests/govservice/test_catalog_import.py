@@ -16,9 +16,7 @@ from govservice.application_forms import plan_application
 from govservice.application_models import ApplicationError
 from govservice.catalog import Catalog
 from govservice.catalog_import import ImportResult, ImportSource, import_file, load_sources
-from govservice.catalog_import_fields import (
-    CertificateLinker,
-)
+from govservice.catalog_import_fields import CertificateLinker
 from govservice.clock import office_date
 from govservice.db import session_scope
 from govservice.knowledge import KnowledgeBase, KnowledgeBaseError, load_knowledge_base
