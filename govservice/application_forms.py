@@ -18,7 +18,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence
 import yaml
 from sqlalchemy.orm import Session
 
-from govservice import config
+from govservice import config, guide
 from govservice.application_materials import MaterialSpec
 from govservice.application_models import ApplicationError
 from govservice.delivery import LIBRARY_ADDRESS, address_on_file, library_address, looks_like_address, mask_address
@@ -169,8 +169,11 @@ def plan_application(
     open to 法人, and the materials are checked against the company's library only.
 
     Raises:
-        ApplicationError: unknown person or company, or a personal item in a company login.
+        ApplicationError: unknown person or company, a personal item in a company login, or an
+            imported item (applied for at its own department).
     """
+    if guide.is_imported(item):  # a province's published guide: applied for at its department, not here
+        raise ApplicationError(guide.apply_elsewhere(item))
     person = session.get(Person, person_id)
     if person is None:
         raise ApplicationError("未找到您的身份信息，请重新登录")

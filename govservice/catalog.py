@@ -33,7 +33,8 @@ class Catalog:
         self.items: Dict[str, ServiceItem] = {item.key: item for item in items}
         self.topic_items: Dict[str, List[str]] = {t.name: list(t.item_keys) for t in topics}
         self._names: Dict[str, str] = {}
-        for item in items:
+        # Curated items are named last, so an imported record of the same name never shadows one.
+        for item in sorted(items, key=lambda i: getattr(i, "layer", "curated") == "curated"):
             for name in [item.key, item.name, *item.aliases]:
                 self._names[name.lower()] = item.key
         self._topic_by_word: Dict[str, str] = {}

@@ -77,6 +77,19 @@ class ServiceItem(Base):
     outputs_certificate = Column(String(60), ForeignKey("certificate_types.name"))
     process = Column(JSON, nullable=False)
     source = Column(Text, nullable=False)
+    # "curated": the city's own items (knowledge_base/catalog), the deep layer; "imported": a
+    # province's published guides (knowledge_base/imported), found by retrieval and answered with
+    # their source and date (source_date) named.
+    layer = Column(String(10), nullable=False, default="curated")
+    source_date = Column(String(20))
+    # Imported items only: what the published record says where the curated columns cannot hold it.
+    department_name = Column(String(100))  # the implementing department (the FK is the source's row)
+    service_objects = Column(JSON)  # 服务对象 as published: 自然人, 企业法人, 社会组织法人, ...
+    themes = Column(JSON)  # the source's theme categories (主题分类)
+    phones = Column(JSON)  # every consult phone, some with a label: ["020-32091828（奥体网球中心）"]
+    legal_limit_text = Column(String(40))  # "30个工作日", "90个自然日", "办事指南未载明"
+    promised_limit_text = Column(String(40))
+    duplicate_of = Column(String(60))  # the curated item this record duplicates (by name); that one answers
 
     department: Department = relationship("Department", back_populates="items")
     materials: List[Material] = relationship(

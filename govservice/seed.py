@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import sys
 from decimal import Decimal
-from typing import Callable, List
+from typing import Any, Callable, Dict, List, Sequence
 
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
@@ -16,12 +17,22 @@ import govservice.faq_models  # noqa: F401  (the FAQ store and the unanswered-qu
 import govservice.limits  # noqa: F401  (guess limits of citizen and console logins)
 import govservice.notifications  # noqa: F401  (the notification outbox table)
 import govservice.privacy_models  # noqa: F401  (export links and conversation-erasure requests)
+from govservice.catalog_import import (
+    ImportResult,
+    ImportSource,
+    Problem,
+    fingerprint,
+    import_file,
+    load_sources,
+    mark_duplicates,
+)
+from govservice.catalog_import_fields import CertificateLinker
 from govservice.clock import office_date
 from govservice.db import get_engine, session_scope
 from govservice.demo_data import maybe_seed_demo_data
 from govservice.demo_officers import demo_accounts_text, seed_officers
 from govservice.faq_io import seed_faq
-from govservice.knowledge import KnowledgeBase, load_knowledge_base
+from govservice.knowledge import KnowledgeBase, KnowledgeBaseError, load_knowledge_base
 from govservice.models import Base, CertificateType, Department, Material, Meta, ServiceItem, Topic
 from govservice.officers import OfficerError
 
@@ -36,6 +47,7 @@ def init_db(
     *,
     faq: bool = True,
     announce: Callable[[str], None] | None = None,
+    imported: Sequence[ImportSource] | None = None,
 ) -> bool:
     """Create tables and seed the catalog if the knowledge base changed since last time.
 
@@ -44,6 +56,8 @@ def init_db(
         kb: an already loaded knowledge base (tests pass their own).
         faq: also insert the seed FAQ entries missing from the store.
         announce: shown the demo staff accounts (with passwords) this call created or re-keyed.
+        imported: the imported catalogs to load beside the curated items; those of
+            ``knowledge_base/imported/sources.yml`` when omitted, none when empty.
 
     Returns:
         True when the catalog was (re)seeded.
@@ -52,14 +66,21 @@ def init_db(
     Base.metadata.create_all(engine)
     add_missing_columns(engine)
     kb = kb or load_knowledge_base()
+    sources = load_sources() if imported is None else list(imported)
+    wanted = hashlib.sha256(f"{kb.fingerprint}:{fingerprint(sources)}".encode()).hexdigest()
     with session_scope(url) as session:
         current = session.get(Meta, CATALOG_FINGERPRINT)
-        reseeded = current is None or current.value != kb.fingerprint
+        reseeded = current is None or current.value != wanted
         if reseeded:
-            seed_catalog(session, kb)
-            session.merge(Meta(key=CATALOG_FINGERPRINT, value=kb.fingerprint))
+            results = import_catalogs(sources, kb)
+            seed_catalog(session, kb, results)
+            session.merge(Meta(key=CATALOG_FINGERPRINT, value=wanted))
     if reseeded:
-        logger.info("catalog seeded: %d items", len(kb.items))
+        logger.info(
+            "catalog seeded: %d curated items, %d imported",
+            len(kb.items),
+            sum(len(result.items) for result in results),
+        )
     with session_scope(url) as session:
         # Demo citizens/companies/certificates when the persons table is empty (DEMO_DATA=0: never).
         if maybe_seed_demo_data(session, office_date()):
@@ -97,8 +118,22 @@ def add_missing_columns(engine: Engine) -> List[str]:
     return added
 
 
-def seed_catalog(session: Session, kb: KnowledgeBase) -> None:
-    """Load the knowledge base into the catalog tables.
+def import_catalogs(sources: Sequence[ImportSource], kb: KnowledgeBase) -> List[ImportResult]:
+    """Read the imported catalogs: materials linked to ``kb``'s certificate types, duplicates marked.
+
+    Records that duplicate a curated item point at it; unreadable records are logged, not fatal.
+    """
+    linker = CertificateLinker(kb.certificate_types)
+    results = [import_file(source, linker) for source in sources]
+    for result in results:
+        mark_duplicates(result.items, kb.items)
+        for problem in result.problems:
+            logger.warning("%s 未导入 %s", result.source.path.name, problem)
+    return results
+
+
+def seed_catalog(session: Session, kb: KnowledgeBase, imported: Sequence[ImportResult] = ()) -> None:
+    """Load the knowledge base, and the imported catalogs beside it, into the catalog tables.
 
     Departments and certificate types are updated in place, because certificates and
     applications refer to them; items, materials and topics are replaced.
@@ -124,6 +159,45 @@ def seed_catalog(session: Session, kb: KnowledgeBase) -> None:
         session.add(item)
     for topic in kb.topics:
         session.add(Topic(name=topic["topic"], synonyms=topic["synonyms"], item_keys=topic["items"]))
+    session.flush()
+    curated_codes = {str(item["code"]): str(item["key"]) for item in kb.items}
+    for result in imported:
+        seed_imported(session, result, curated_codes)
+
+
+def seed_imported(session: Session, result: ImportResult, taken_codes: Dict[str, str]) -> None:
+    """Insert one imported catalog in bulk (two multi-row inserts, not one ORM object per row).
+
+    A record whose 事项编码 an item already has is reported in ``result.problems`` and left out.
+    """
+    session.merge(Department(**result.source.department))
+    session.flush()
+    items: List[Dict[str, Any]] = []
+    materials: List[Dict[str, Any]] = []
+    for item in result.items:
+        code = str(item.columns["code"])
+        if code in taken_codes:
+            result.problems.append(Problem(0, code, f"事项编码与已有事项 {taken_codes[code]} 重复"))
+            continue
+        taken_codes[code] = item.key
+        items.append(item.columns)
+        materials.extend(
+            {
+                "item_key": item.key,
+                "position": position,
+                "name": material.name,
+                "form": "",  # the records name materials only; no 原件/复印件, no count
+                "count": 1,
+                "notes": None,
+                "certificate_type": material.certificate_type,
+                "commitment_allowed": False,
+            }
+            for position, material in enumerate(item.materials, start=1)
+        )
+    if items:
+        session.execute(ServiceItem.__table__.insert(), items)
+    if materials:
+        session.execute(Material.__table__.insert(), materials)
 
 
 def main() -> int:
@@ -131,7 +205,7 @@ def main() -> int:
     logging.basicConfig(level=logging.INFO)
     try:
         print("catalog reseeded" if init_db(announce=print) else "catalog up to date")
-    except OfficerError as error:
+    except (OfficerError, KnowledgeBaseError) as error:
         print(error, file=sys.stderr)
         return 1
     return 0

@@ -18,22 +18,28 @@ def _counts(url: str) -> tuple:
         )
 
 
+IMPORTED_ITEMS = 2262  # knowledge_base/imported/guangdong_catalog_2021.jsonl
+IMPORTED_MATERIALS = 3434
+
+
 def test_seed_is_idempotent_and_complete(tmp_path) -> None:
     url = f"sqlite:///{tmp_path}/seed.db"
     kb = load_knowledge_base()
     assert init_db(url, kb) is True
     assert init_db(url, kb) is False  # unchanged fingerprint: nothing reseeded
     items, departments, materials = _counts(url)
-    assert items == len(kb.items) >= 30
+    assert items == len(kb.items) + IMPORTED_ITEMS and len(kb.items) >= 30
     assert departments >= 10
-    assert materials == sum(len(i["materials"]) for i in kb.items)
+    assert materials == sum(len(i["materials"]) for i in kb.items) + IMPORTED_MATERIALS
+    with session_scope(url) as session:
+        assert session.query(ServiceItem).filter(ServiceItem.layer == "curated").count() == len(kb.items)
 
 
 def test_same_models_work_on_postgresql(postgres_url: str) -> None:
     kb = load_knowledge_base()
-    assert init_db(postgres_url, kb) is True
+    assert init_db(postgres_url, kb) is True  # the imported records fit PostgreSQL's column sizes too
     items, departments, _ = _counts(postgres_url)
-    assert (items, departments) == (len(kb.items), len(kb.departments))
+    assert (items, departments) == (len(kb.items) + IMPORTED_ITEMS, len(kb.departments) + 1)
     catalog = Catalog.load(postgres_url)
     item = catalog.get("id_card_lost")
     assert item is not None and item.department_code == "GA"
