@@ -116,7 +116,7 @@ def test_no_word_of_these_themes_names_two_things(kb: KnowledgeBase, themes: Dic
         (["投靠"], "孩子投靠父母落户要什么", "hukou_child_join"),
         (["户口信息更正"], "户口本上出生日期写错了", "hukou_birthdate_fix"),
         (["改名"], "想给孩子改个名字", "name_change_minor"),
-        (["机动车驾驶证"], "驾照洗坏了看不清", "driving_licence_damaged"),
+        (["驾照坏了"], "驾照坏了看不清，要换证", "driving_licence_damaged"),
         (["机动车驾驶证"], "驾照下个月到期", "driving_licence_renew"),
         (["车辆过户"], "二手车过户要带什么", "vehicle_transfer"),
         (["报废车"], "报废车怎么注销", "vehicle_deregistration"),
