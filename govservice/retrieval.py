@@ -1,0 +1,173 @@
+"""Which service items a citizen's message is about: retrieval over the whole catalog.
+
+Two stages, so identification stays fast at thousands of items:
+
+1. **Recall** – Okapi BM25 (the ``bm25s`` library: scores precomputed into a sparse matrix, so a
+   query costs only the postings of its terms) over one document per item: names, aliases, the
+   topic and its synonyms, variant words, theme and materials, as jieba words and character
+   bigrams. The best :data:`RECALL` items go on.
+2. **Scoring** – each recalled item scores as how well its best name appears in the message
+   (``rapidfuzz``, so a typo costs a little instead of everything), plus its variant words found
+   and a share of its relative BM25 score. Scores lie in 0..1 and read the same for short and
+   long messages.
+
+Text is compared after :func:`normalize`: OpenCC traditional → simplified, NFKC (full-width →
+half-width), lower case, punctuation out.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Dict, List, Sequence, Tuple
+
+import bm25s
+import numpy as np
+import opencc
+from rapidfuzz import fuzz
+
+from govservice.models import ServiceItem, Topic
+
+RECALL = 40
+"""How many BM25-ranked items are scored in detail; measured in bench/retrieval_bench.py."""
+NAME_WEIGHT, VARIANT_WEIGHT, CONTEXT_WEIGHT = 0.8, 0.12, 0.08
+"""Shares of the score: the best name's match, the variant words found, the relative BM25 score."""
+TOPIC_WEIGHT = 0.8
+"""A topic name or synonym says less than the item's own name: "身份证" fits three items."""
+THEME_WEIGHT = 0.5
+"""A theme ("户籍") says even less: many items share it."""
+FUZZY_MIN = 0.7
+"""Below this rapidfuzz similarity a name counts as absent: short Chinese names share characters by chance."""
+VARIANT_FULL = 4
+"""Characters of variant words found that count as a full variant match ("丢了", "补办")."""
+
+_NOT_WORD = re.compile(r"[^0-9a-z\u4e00-\u9fff]+")
+_T2S = opencc.OpenCC("t2s")
+
+
+def normalize(text: str) -> str:
+    """Return ``text`` simplified, half-width, lower case and without punctuation or spaces.
+
+    >>> normalize("身份證　丟了，怎麼辦？ABC")
+    '身份证丢了怎么办abc'
+    """
+    folded = unicodedata.normalize("NFKC", text or "").lower()
+    return _NOT_WORD.sub("", _T2S.convert(folded))
+
+
+def char_bigrams(normalized: str) -> List[str]:
+    """Overlapping character pairs of normalized text; the text itself when shorter than two."""
+    if len(normalized) < 2:
+        return [normalized] if normalized else []
+    return [normalized[i : i + 2] for i in range(len(normalized) - 1)]
+
+
+def tokens(normalized: str) -> List[str]:
+    """Index terms of normalized text: jieba search-mode words and marked character bigrams.
+
+    Words carry meaning where the dictionary knows them; bigrams survive typos and words the
+    dictionary lacks. The marker keeps a two-character word and the same bigram apart.
+    """
+    from govservice.faq_text import tokenizer  # the catalog's jieba dictionary, loaded once
+
+    words = [w for w in tokenizer().lcut_for_search(normalized) if w.strip()]
+    return words + ["@" + gram for gram in char_bigrams(normalized)]
+
+
+@dataclass(frozen=True)
+class Match:
+    """An item that fits the message: its key and a score in 0..1."""
+
+    key: str
+    score: float
+
+
+@dataclass(frozen=True)
+class _Entry:
+    key: str
+    curated: bool
+    names: Tuple[Tuple[str, float], ...]  # normalized name → weight of that kind of name
+    variant_words: Tuple[str, ...]
+
+
+def _is_curated(item: ServiceItem) -> bool:
+    return getattr(item, "layer", "curated") != "imported"
+
+
+def _name_match(name: str, text: str) -> float:
+    """How well ``name`` appears in ``text``, 0..1: whole, or fuzzily (a typo, a word left out)."""
+    if name in text:
+        return 1.0
+    # A name longer than the text is compared whole, so "身份证" does not fully match every
+    # longer name containing it; a shorter one is looked for anywhere in the text.
+    scorer = fuzz.ratio if len(name) > len(text) else fuzz.partial_ratio
+    similarity = scorer(name, text) / 100
+    return similarity if similarity >= FUZZY_MIN else 0.0
+
+
+class ItemIndex:
+    """A searchable snapshot of the catalog's items; build once, search on every turn."""
+
+    def __init__(self, entries: Sequence[_Entry], documents: Sequence[List[str]]) -> None:
+        """Index ``documents`` (terms of each entry, same order); use :meth:`build`."""
+        self.entries = list(entries)
+        self.bm25 = bm25s.BM25()
+        if self.entries:
+            self.bm25.index([list(doc) for doc in documents], show_progress=False)
+
+    @classmethod
+    def build(cls, items: Sequence[ServiceItem], topics: Sequence[Topic]) -> ItemIndex:
+        """Index ``items``, with the names of the topics they belong to."""
+        topic_words: Dict[str, List[str]] = {}
+        for topic in topics:
+            words = [topic.name, *topic.synonyms]
+            for key in topic.item_keys:
+                topic_words.setdefault(key, []).extend(words)
+        entries, documents = [], []
+        for item in items:
+            own = [item.name, *item.aliases]
+            topical = [item.topic, *topic_words.get(item.key, [])]
+            theme = [getattr(item, "theme", None) or ""]
+            names: Dict[str, float] = {}
+            for group, weight in ((theme, THEME_WEIGHT), (topical, TOPIC_WEIGHT), (own, 1.0)):
+                for name in map(normalize, group):
+                    if name:
+                        names[name] = max(names.get(name, 0.0), weight)
+            variant = tuple(filter(None, map(normalize, item.variant_keywords or [])))
+            materials = [normalize(m.name) for m in item.materials]
+            entries.append(_Entry(item.key, _is_curated(item), tuple(names.items()), variant))
+            # Names twice: they say more about the item than its materials do.
+            document: List[str] = []
+            for text in [*names, *names, *variant, *materials]:
+                document.extend(tokens(text))
+            documents.append(document)
+        return cls(entries, documents)
+
+    def search(self, text: str, limit: int = 5) -> List[Match]:
+        """The items that best fit ``text``, best first; curated before imported on equal scores."""
+        normalized = normalize(text)
+        if not normalized or not self.entries:
+            return []
+        relevance = self.bm25.get_scores(tokens(normalized))
+        top = float(relevance.max()) if len(relevance) else 0.0
+        if top <= 0:
+            return []
+        recall = min(RECALL, len(self.entries))
+        recalled = np.argpartition(-relevance, recall - 1)[:recall]
+        scored = []
+        for number in recalled:
+            if relevance[number] <= 0:
+                continue
+            entry = self.entries[number]
+            score = self._score(entry, normalized, float(relevance[number]) / top)
+            scored.append((score, entry))
+        scored.sort(key=lambda pair: (-pair[0], not pair[1].curated, pair[1].key))
+        return [Match(entry.key, round(score, 4)) for score, entry in scored[:limit] if score > 0]
+
+    @staticmethod
+    def _score(entry: _Entry, text: str, context: float) -> float:
+        name = max((weight * _name_match(n, text) for n, weight in entry.names), default=0.0)
+        found = sum(len(word) for word in entry.variant_words if word in text)
+        variant = min(1.0, found / VARIANT_FULL)
+        return NAME_WEIGHT * name + VARIANT_WEIGHT * variant + CONTEXT_WEIGHT * context
