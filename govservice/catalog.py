@@ -15,9 +15,9 @@ from govservice.retrieval import ItemIndex, Match
 # Measured in bench/retrieval_bench.py on tests/nlu held-out item mentions and non-item messages
 # (never on tests/eval/): below the floor a match is chance; within the margin of the top, the
 # citizen is asked to choose.
-SCORE_FLOOR = 0.5
+SCORE_FLOOR = 0.45
 """A match scoring below this is not offered at all."""
-CLEAR_MARGIN = 0.1
+CLEAR_MARGIN = 0.06
 """The top match is the item meant when the runner-up scores at least this much less."""
 TIE = 0.02
 """Scores closer than this are equal: a curated item then wins over an imported one."""
