@@ -17,8 +17,10 @@ half-width), lower case, punctuation out.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from typing import Dict, List, Sequence, Tuple
 
@@ -46,14 +48,18 @@ _NOT_WORD = re.compile(r"[^0-9a-z\u4e00-\u9fff]+")
 _T2S = opencc.OpenCC("t2s")
 
 
+def simplified(text: str) -> str:
+    """Return ``text`` in simplified characters (OpenCC), half-width (NFKC) and lower case."""
+    return _T2S.convert(unicodedata.normalize("NFKC", text or "").lower())
+
+
 def normalize(text: str) -> str:
     """Return ``text`` simplified, half-width, lower case and without punctuation or spaces.
 
     >>> normalize("身份證　丟了，怎麼辦？ABC")
     '身份证丢了怎么办abc'
     """
-    folded = unicodedata.normalize("NFKC", text or "").lower()
-    return _NOT_WORD.sub("", _T2S.convert(folded))
+    return _NOT_WORD.sub("", simplified(text))
 
 
 def char_bigrams(normalized: str) -> List[str]:
@@ -73,6 +79,45 @@ def tokens(normalized: str) -> List[str]:
 
     words = [w for w in tokenizer().lcut_for_search(normalized) if w.strip()]
     return words + ["@" + gram for gram in char_bigrams(normalized)]
+
+
+class Bm25:
+    """Okapi BM25 (Lucene's variant) over pre-tokenized documents, on the ``bm25s`` library.
+
+    Shared by item identification and FAQ retrieval. :meth:`ideal` gives the score a document
+    identical to the query would get, so a score can be read as a confidence in 0..1.
+    """
+
+    def __init__(self, documents: Sequence[Sequence[str]], k1: float = 1.2, b: float = 0.75) -> None:
+        """Index ``documents`` (lists of terms)."""
+        self.k1, self.b, self.size = k1, b, len(documents)
+        lengths = [len(doc) for doc in documents]
+        self.avgdl = (sum(lengths) / len(lengths)) if lengths else 1.0
+        frequencies = Counter(term for doc in documents for term in set(doc))
+        # Lucene's idf (as bm25s computes it): always positive, so a common term still counts a little.
+        self.idf = {t: math.log(1 + (self.size - n + 0.5) / (n + 0.5)) for t, n in frequencies.items()}
+        self.max_idf = math.log(self.size + 1) if self.size else 1.0
+        self.engine = bm25s.BM25(k1=k1, b=b, method="lucene")
+        if self.size:
+            self.engine.index([list(doc) for doc in documents], show_progress=False)
+
+    def all_scores(self, query: Sequence[str]) -> np.ndarray:
+        """The score of every document, in document order."""
+        if not self.size:
+            return np.zeros(0)
+        known = [term for term in dict.fromkeys(query) if term in self.idf]
+        return self.engine.get_scores(known) if known else np.zeros(self.size)
+
+    def scores(self, query: Sequence[str]) -> Dict[int, float]:
+        """Score of every document sharing a term with ``query``."""
+        result = self.all_scores(query)
+        return {int(n): float(result[n]) for n in np.flatnonzero(result > 0)}
+
+    def ideal(self, query: Sequence[str]) -> float:
+        """The score of a document identical to ``query``; unseen terms weigh as the rarest term."""
+        length = len(query)
+        norm = self.k1 * (1 - self.b + self.b * length / self.avgdl)
+        return sum(self.idf.get(t, self.max_idf) * c / (c + norm) for t, c in Counter(query).items())
 
 
 @dataclass(frozen=True)
@@ -112,9 +157,7 @@ class ItemIndex:
     def __init__(self, entries: Sequence[_Entry], documents: Sequence[List[str]]) -> None:
         """Index ``documents`` (terms of each entry, same order); use :meth:`build`."""
         self.entries = list(entries)
-        self.bm25 = bm25s.BM25()
-        if self.entries:
-            self.bm25.index([list(doc) for doc in documents], show_progress=False)
+        self.bm25 = Bm25(documents)
 
     @classmethod
     def build(cls, items: Sequence[ServiceItem], topics: Sequence[Topic]) -> ItemIndex:
@@ -149,7 +192,7 @@ class ItemIndex:
         normalized = normalize(text)
         if not normalized or not self.entries:
             return []
-        relevance = self.bm25.get_scores(tokens(normalized))
+        relevance = self.bm25.all_scores(tokens(normalized))
         top = float(relevance.max()) if len(relevance) else 0.0
         if top <= 0:
             return []
