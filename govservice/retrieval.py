@@ -41,10 +41,13 @@ THEME_WEIGHT = 0.5
 """A theme ("户籍") says even less: many items share it."""
 FUZZY_MIN = 0.7
 """Below this rapidfuzz similarity a name counts as absent: short Chinese names share characters by chance."""
+COVERAGE_MIN = 0.6
+"""Below this share of a name's character pairs (idf-weighted) found in the message, the name counts as absent."""
 VARIANT_FULL = 4
 """Characters of variant words found that count as a full variant match ("丢了", "补办")."""
 
 _NOT_WORD = re.compile(r"[^0-9a-z\u4e00-\u9fff]+")
+_QUALIFIER = re.compile(r"[(（].*$")  # "专职律师执业许可(国资律师事务所…)": the name without its sub-case
 _T2S = opencc.OpenCC("t2s")
 
 
@@ -158,6 +161,14 @@ class ItemIndex:
         """Index ``documents`` (terms of each entry, same order); use :meth:`build`."""
         self.entries = list(entries)
         self.bm25 = Bm25(documents)
+        # Each name's character pairs, weighted by their idf among the items' names (not materials,
+        # where 身份证 is everywhere): in 律师执业许可, 律师执业 weighs more than 许可.
+        frequency = Counter(g for e in self.entries for g in {g for n, _ in e.names for g in char_bigrams(n)})
+        self.grams: Dict[str, Tuple[Tuple[str, float], ...]] = {}
+        for entry in self.entries:
+            for name, _ in entry.names:
+                pairs = dict.fromkeys(char_bigrams(name))
+                self.grams[name] = tuple((g, math.log(1 + len(self.entries) / frequency[g])) for g in pairs)
 
     @classmethod
     def build(cls, items: Sequence[ServiceItem], topics: Sequence[Topic]) -> ItemIndex:
@@ -170,6 +181,7 @@ class ItemIndex:
         entries, documents = [], []
         for item in items:
             own = [item.name, *item.aliases]
+            own += [_QUALIFIER.sub("", name) for name in own]
             topical = [item.topic, *topic_words.get(item.key, [])]
             theme = [getattr(item, "theme", None) or ""]
             names: Dict[str, float] = {}
@@ -198,19 +210,28 @@ class ItemIndex:
             return []
         recall = min(RECALL, len(self.entries))
         recalled = np.argpartition(-relevance, recall - 1)[:recall]
+        grams = frozenset(char_bigrams(normalized))
         scored = []
         for number in recalled:
             if relevance[number] <= 0:
                 continue
             entry = self.entries[number]
-            score = self._score(entry, normalized, float(relevance[number]) / top)
+            score = self._score(entry, normalized, grams, float(relevance[number]) / top)
             scored.append((score, entry))
         scored.sort(key=lambda pair: (-pair[0], not pair[1].curated, pair[1].key))
         return [Match(entry.key, round(score, 4)) for score, entry in scored[:limit] if score > 0]
 
-    @staticmethod
-    def _score(entry: _Entry, text: str, context: float) -> float:
-        name = max((weight * _name_match(n, text) for n, weight in entry.names), default=0.0)
+    def _coverage(self, name: str, grams: frozenset) -> float:
+        """The idf-weighted share of ``name``'s character pairs found in the message, 0 below the minimum."""
+        weights = self.grams.get(name, ())
+        total = sum(idf for _, idf in weights)
+        share = sum(idf for gram, idf in weights if gram in grams) / total if total else 0.0
+        return share if share >= COVERAGE_MIN else 0.0
+
+    def _score(self, entry: _Entry, text: str, grams: frozenset, context: float) -> float:
+        name = max(
+            (weight * max(_name_match(n, text), self._coverage(n, grams)) for n, weight in entry.names), default=0.0
+        )
         found = sum(len(word) for word in entry.variant_words if word in text)
         variant = min(1.0, found / VARIANT_FULL)
         return NAME_WEIGHT * name + VARIANT_WEIGHT * variant + CONTEXT_WEIGHT * context
