@@ -8,9 +8,11 @@ from types import SimpleNamespace
 from typing import Any, List
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from govservice.catalog import Catalog
-from govservice.retrieval import ItemIndex, Match, normalize
+from govservice.retrieval import Match, normalize
 
 
 def test_normalize_folds_traditional_full_width_case_and_punctuation() -> None:
@@ -79,19 +81,43 @@ def test_a_curated_item_wins_a_tie_with_an_imported_one() -> None:
     assert identification.item is not None and identification.item.key == "curated_x"
 
 
-def test_search_stays_fast_at_catalog_scale() -> None:
-    """2,500 items with distinct names: the slowest of 50 searches well under the 20 ms target."""
-    subjects = ["身份证", "驾驶证", "护照", "营业执照", "公积金", "社保卡", "居住证", "户口", "医保", "不动产"]
-    actions = ["补领", "换领", "注销", "变更", "提取", "转移", "备案", "登记", "年检", "查询"]
-    items = [
-        _item(f"k{n}", f"{subjects[n % 10]}{actions[n // 10 % 10]}第{n}号事项", "imported") for n in range(2500)
-    ]
-    index = ItemIndex.build(items, [])
-    index.search("预热")
+def test_identification_is_fast_at_2500_items(catalog: Catalog) -> None:
+    """p95 of identify() over 2,500 items (curated + imported records) within the 20 ms target.
+
+    CPU time of this process, so other processes on a busy machine do not decide the result.
+    """
+    from bench.retrieval_bench import holdout_examples, imported_items, scaled
+
+    items = scaled(list(catalog.items.values()) + imported_items())
+    assert len(items) == 2500
+    large = Catalog(items, list(catalog._topics))
+    positives, negatives = holdout_examples()
+    texts = [text for text, _ in positives] + negatives
+    post = "您好，我想咨询一下。{}。之前打电话没说清楚，麻烦您帮忙看看，谢谢！"
+    texts += [post.format(text) * 3 for text, _ in positives[:40]]
+    large.identify("预热")
     timings = []
-    for n in range(50):
-        started = time.perf_counter()
-        matches = index.search(f"您好，请问{subjects[n % 10]}{actions[n % 7]}要带什么材料，第{n * 37}号")
-        timings.append(time.perf_counter() - started)
-        assert matches
-    assert max(timings) < 0.05
+    for text in texts:
+        started = time.process_time()
+        large.identify(text)
+        timings.append(time.process_time() - started)
+    timings.sort()
+    assert timings[int(len(timings) * 0.95)] <= 0.020
+
+
+@pytest.mark.fuzz
+@given(st.text(max_size=60))
+def test_normalize_is_idempotent_and_leaves_only_letters_digits_and_han(text: str) -> None:
+    once = normalize(text)
+    assert normalize(once) == once
+    assert all(ch.isdigit() or "a" <= ch <= "z" or "\u4e00" <= ch <= "\u9fff" for ch in once)
+
+
+def test_a_long_message_board_post_finds_its_question(catalog: Catalog) -> None:
+    post = (
+        "尊敬的领导您好！我是外地来这里打工的，已经在这边工作了五年，孩子也在这边上学，平时工作很忙，"
+        "一直没有时间去办事大厅。上个月搬家的时候不小心把身份证弄丢了，现在坐车、去银行都很不方便，"
+        "请问身份证丢了在这边可以补办吗？需要带什么材料？大概多久能拿到？谢谢！"
+    )
+    identification = catalog.identify(post)
+    assert identification.item is not None and identification.item.key == "id_card_lost"
