@@ -95,11 +95,13 @@ async def test_retrieval_finds_the_item_the_nlu_did_not_name(dispatcher, catalog
 
 
 @pytest.mark.asyncio
-async def test_retrieval_offers_close_candidates_as_buttons(dispatcher) -> None:
+async def test_retrieval_offers_close_candidates_as_buttons(dispatcher, catalog: Catalog) -> None:
     events = await _run(dispatcher, make_tracker("身份证多少钱", "ask_fee"))
     assert events[:2] == [SlotSet("service_item", None), SlotSet("service_topic", "居民身份证")]
     payloads = {b["payload"] for b in dispatcher.messages[0]["buttons"]}
-    assert payloads == {f'/ask_fee{{"service":"{key}"}}' for key in ("id_card_first", "id_card_renew", "id_card_lost")}
+    topic_items = [key for key, item in catalog.items.items() if item.topic == "居民身份证"]
+    assert len(payloads) >= 2
+    assert payloads <= {f'/ask_fee{{"service":"{key}"}}' for key in topic_items}
 
 
 @pytest.mark.asyncio

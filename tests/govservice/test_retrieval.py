@@ -51,8 +51,8 @@ def test_a_typo_in_the_item_name_still_finds_it(catalog: Catalog) -> None:
 
 def test_ambiguous_topic_offers_its_items_as_candidates(catalog: Catalog) -> None:
     identification = catalog.identify("身份证多少钱")
-    assert identification.item is None
-    assert {i.key for i in identification.candidates} == {"id_card_first", "id_card_renew", "id_card_lost"}
+    assert identification.item is None and len(identification.candidates) >= 2
+    assert {i.topic for i in identification.candidates} == {"居民身份证"}
 
 
 def test_nothing_fits_a_message_about_no_item(catalog: Catalog) -> None:
