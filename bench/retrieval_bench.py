@@ -4,8 +4,8 @@ The catalog is the curated items plus the 2,262 published Guangdong guides of
 ``knowledge_base/imported/guangdong_catalog_2021.jsonl`` (all records of ``data/policy.json`` of
 Clarence-Kong/QABasedOnPolicyKnowledgeGraph, commit b1f5aec3fc99, MIT, © 2021 clarencekong;
 published guides of about 2021, not a current official catalog). Until the importer is merged
-they are built here as transient ``ServiceItem`` rows keyed by record name (name, catalog name as
-topic, theme, materials, layer ``imported``).
+they are built here as transient ``ServiceItem`` rows keyed by record name (name, materials, the
+first theme category as topic and all of them as themes, as the importer does; layer ``imported``).
 
 Gold labels come from the lexical lookup the NLU already uses: each held-out message of
 ``tests/nlu/holdout*.yml`` annotated with a ``service`` or ``certificate`` entity is resolved by
@@ -56,11 +56,11 @@ def imported_items(path: Path = IMPORTED) -> List[ServiceItem]:
             key=key,
             name=name,
             aliases=[],
-            topic=record.get("CATANAME") or name,
+            topic=(record.get("theme_category") or ["其他"])[0],  # as the importer sets it
             variant_keywords=[],
             materials=[Material(name=m, position=n) for n, m in enumerate(record.get("material_intro") or [])],
         )
-        item.theme = "、".join(record.get("theme_category") or [])  # type: ignore[attr-defined]
+        item.themes = record.get("theme_category") or []  # type: ignore[attr-defined]
         item.layer = "imported"  # type: ignore[attr-defined]
         items.append(item)
     return items
@@ -75,7 +75,7 @@ def scaled(items: List[ServiceItem], size: int = SCALE) -> List[ServiceItem]:
         name = f"{DISTRICTS[n // len(imported) % len(DISTRICTS)]}{source.name}"
         copy = ServiceItem(key=f"{name}#{n}", name=name, aliases=[], topic=source.topic, variant_keywords=[],
                            materials=[Material(name=m.name, position=m.position) for m in source.materials])
-        copy.theme = getattr(source, "theme", "")  # type: ignore[attr-defined]
+        copy.themes = getattr(source, "themes", [])  # type: ignore[attr-defined]
         copy.layer = "imported"  # type: ignore[attr-defined]
         extra.append(copy)
     return items + extra

@@ -37,8 +37,8 @@ NAME_WEIGHT, VARIANT_WEIGHT, CONTEXT_WEIGHT = 0.8, 0.12, 0.08
 """Shares of the score: the best name's match, the variant words found, the relative BM25 score."""
 TOPIC_WEIGHT = 0.8
 """A topic name or synonym says less than the item's own name: "身份证" fits three items."""
-THEME_WEIGHT = 0.5
-"""A theme ("户籍") says even less: many items share it."""
+THEME_WEIGHT = 0.4
+"""A theme ("户籍", "教育科研") says even less: alone it never reaches the floor in govservice/catalog.py."""
 FUZZY_MIN = 0.7
 """Below this rapidfuzz similarity a name counts as absent: short Chinese names share characters by chance."""
 COVERAGE_MIN = 0.6
@@ -178,12 +178,17 @@ class ItemIndex:
             words = [topic.name, *topic.synonyms]
             for key in topic.item_keys:
                 topic_words.setdefault(key, []).extend(words)
+        known_topics = {topic.name for topic in topics}
         entries, documents = [], []
         for item in items:
+            if getattr(item, "duplicate_of", None):
+                continue  # an imported copy of a curated item: the curated one answers
             own = [item.name, *item.aliases]
             own += [_QUALIFIER.sub("", name) for name in own]
-            topical = [item.topic, *topic_words.get(item.key, [])]
-            theme = [getattr(item, "theme", None) or ""]
+            # An imported item's "topic" is its source's theme category, not one of our topics.
+            topical = [item.topic, *topic_words.get(item.key, [])] if item.topic in known_topics else []
+            theme = [getattr(item, "theme", None) or "", *(getattr(item, "themes", None) or [])]
+            theme += [] if topical else [item.topic]
             names: Dict[str, float] = {}
             for group, weight in ((theme, THEME_WEIGHT), (topical, TOPIC_WEIGHT), (own, 1.0)):
                 for name in map(normalize, group):
