@@ -19,8 +19,9 @@ SCORE_FLOOR = 0.45
 """A match scoring below this is not offered at all."""
 CLEAR_MARGIN = 0.06
 """The top match is the item meant when the runner-up scores at least this much less."""
-TIE = 0.02
-"""Scores closer than this are equal: a curated item then wins over an imported one."""
+TIE = 0.05
+"""An imported match this close to a curated top is a tie, and the curated item wins: the search
+already takes 0.03 off imported scores, and the context share moves scores by a few hundredths."""
 
 
 @dataclass

@@ -43,6 +43,13 @@ FUZZY_MIN = 0.7
 """Below this rapidfuzz similarity a name counts as absent: short Chinese names share characters by chance."""
 COVERAGE_MIN = 0.6
 """Below this share of a name's character pairs (idf-weighted) found in the message, the name counts as absent."""
+PARTIAL = 0.9
+"""A name found only fuzzily or in part counts at most this much, so a name found whole beats it."""
+SHADOWED = 0.8
+"""A name found only inside a longer name of another item found too counts this much: in "随军家属户口迁入",
+户口迁入 (another item's alias) is part of the longer item name, which is the one meant."""
+IMPORTED_HANDICAP = 0.03
+"""Taken off an imported item's score, so a curated item wins ties (the context share is noise at this level)."""
 VARIANT_FULL = 4
 """Characters of variant words found that count as a full variant match ("丢了", "补办")."""
 
@@ -216,13 +223,15 @@ class ItemIndex:
         recall = min(RECALL, len(self.entries))
         recalled = np.argpartition(-relevance, recall - 1)[:recall]
         grams = frozenset(char_bigrams(normalized))
+        numbers = [n for n in recalled if relevance[n] > 0]
+        found = {n: {name for name, _ in self.entries[n].names if name in normalized} for n in numbers}
+        everywhere = set().union(*found.values())
         scored = []
-        for number in recalled:
-            if relevance[number] <= 0:
-                continue
-            entry = self.entries[number]
-            score = self._score(entry, normalized, grams, float(relevance[number]) / top)
-            scored.append((score, entry))
+        for number in numbers:
+            entry, others = self.entries[number], everywhere - found[number]
+            shadowed = frozenset(n for n in found[number] if any(n in longer and n != longer for longer in others))
+            score = self._score(entry, normalized, grams, float(relevance[number]) / top, shadowed)
+            scored.append((max(0.0, score - (0 if entry.curated else IMPORTED_HANDICAP)), entry))
         scored.sort(key=lambda pair: (-pair[0], not pair[1].curated, pair[1].key))
         return [Match(entry.key, round(score, 4)) for score, entry in scored[:limit] if score > 0]
 
@@ -233,9 +242,19 @@ class ItemIndex:
         share = sum(idf for gram, idf in weights if gram in grams) / total if total else 0.0
         return share if share >= COVERAGE_MIN else 0.0
 
-    def _score(self, entry: _Entry, text: str, grams: frozenset, context: float) -> float:
+    def _match(self, name: str, text: str, grams: frozenset) -> float:
+        """1 for a name found whole; a fuzzy or partial find counts less (:data:`PARTIAL`)."""
+        if name in text:
+            return 1.0
+        return PARTIAL * max(_name_match(name, text), self._coverage(name, grams))
+
+    def _score(self, entry: _Entry, text: str, grams: frozenset, context: float, shadowed: frozenset) -> float:
         name = max(
-            (weight * max(_name_match(n, text), self._coverage(n, grams)) for n, weight in entry.names), default=0.0
+            (
+                weight * (SHADOWED if n in shadowed else self._match(n, text, grams))
+                for n, weight in entry.names
+            ),
+            default=0.0,
         )
         found = sum(len(word) for word in entry.variant_words if word in text)
         variant = min(1.0, found / VARIANT_FULL)
