@@ -186,6 +186,13 @@ class ItemIndex:
             for key in topic.item_keys:
                 topic_words.setdefault(key, []).extend(words)
         known_topics = {topic.name for topic in topics}
+        seen: Dict[str, List[str]] = {}  # many items share materials (申请表, 身份证): tokenize each text once
+
+        def cached(text: str) -> List[str]:
+            if text not in seen:
+                seen[text] = tokens(text)
+            return seen[text]
+
         entries, documents = [], []
         for item in items:
             if getattr(item, "duplicate_of", None):
@@ -205,10 +212,8 @@ class ItemIndex:
             materials = [normalize(m.name) for m in item.materials]
             entries.append(_Entry(item.key, _is_curated(item), tuple(names.items()), variant))
             # Names twice: they say more about the item than its materials do.
-            document: List[str] = []
-            for text in [*names, *names, *variant, *materials]:
-                document.extend(tokens(text))
-            documents.append(document)
+            named = [term for text in names for term in cached(text)]
+            documents.append(named + named + [term for text in [*variant, *materials] for term in cached(text)])
         return cls(entries, documents)
 
     def search(self, text: str, limit: int = 5) -> List[Match]:
