@@ -32,7 +32,9 @@ from rapidfuzz import fuzz
 from govservice.models import ServiceItem, Topic
 
 RECALL = 40
-"""How many BM25-ranked items are scored in detail; measured in bench/retrieval_bench.py."""
+"""How many BM25-ranked items are scored in detail. On the held-out mentions at 2,500 items 10 lost
+top-1 matches, 20 and 40 lost none (0.7 and 1.0 ms CPU per message); 40 leaves room for topics
+with many items and imported near-duplicates."""
 NAME_WEIGHT, VARIANT_WEIGHT, CONTEXT_WEIGHT = 0.8, 0.12, 0.08
 """Shares of the score: the best name's match, the variant words found, the relative BM25 score."""
 TOPIC_WEIGHT = 0.8
