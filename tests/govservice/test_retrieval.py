@@ -121,3 +121,13 @@ def test_a_long_message_board_post_finds_its_question(catalog: Catalog) -> None:
     )
     identification = catalog.identify(post)
     assert identification.item is not None and identification.item.key == "id_card_lost"
+
+
+@pytest.mark.fuzz
+@given(text=st.text(max_size=120), limit=st.integers(min_value=1, max_value=5))
+def test_identify_answers_any_text_within_its_contract(catalog: Catalog, text: str, limit: int) -> None:
+    identification = catalog.identify(text, limit=limit)
+    assert all(0 < m.score <= 1 for m in identification.matches)
+    assert len(identification.candidates) <= limit
+    assert identification.item is None or identification.candidates == []
+    assert identification.item is not None or identification.candidates or not identification.matches
