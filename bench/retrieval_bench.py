@@ -152,24 +152,31 @@ def accuracy(catalog: Catalog, labelled: Sequence[Tuple[str, List[str]]], negati
 
 
 def latency(catalog: Catalog, texts: Sequence[str], rounds: int = 3) -> Dict[str, Any]:
-    """Build time and per-message identify() latency (p50/p95/max over ``rounds`` passes)."""
+    """Build time and per-message identify() latency over ``rounds`` passes.
+
+    Wall time, and this process's CPU time, which other processes on a shared machine do not inflate.
+    """
     started = time.perf_counter()
     catalog.index  # noqa: B018  (builds the index)
     build = time.perf_counter() - started
-    timings = []
+    wall, cpu = [], []
     for _ in range(rounds):
         for text in texts:
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             catalog.identify(text)
-            timings.append((time.perf_counter() - started) * 1000)
-    timings.sort()
+            wall.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - started_cpu) * 1000)
+    wall.sort()
+    cpu.sort()
     return {
         "items": len(catalog.items),
         "build_s": round(build, 2),
-        "queries": len(timings),
-        "p50_ms": round(statistics.median(timings), 2),
-        "p95_ms": round(timings[int(len(timings) * 0.95) - 1], 2),
-        "max_ms": round(timings[-1], 2),
+        "queries": len(wall),
+        "p50_ms": round(statistics.median(wall), 2),
+        "p95_ms": round(wall[int(len(wall) * 0.95) - 1], 2),
+        "max_ms": round(wall[-1], 2),
+        "cpu_p50_ms": round(statistics.median(cpu), 2),
+        "cpu_p95_ms": round(cpu[int(len(cpu) * 0.95) - 1], 2),
     }
 
 
@@ -232,7 +239,8 @@ def render(ctx: Any, bots: Any) -> List[str]:
          f"{lat['items']} items (curated + 2,262 imported Guangdong records, topped up with district copies); "
          f"index built in {lat['build_s']} s; {lat['queries']} identifications (held-out messages, non-item "
          f"messages and long message-board style wrappings): p50 {lat['p50_ms']} ms, p95 {lat['p95_ms']} ms, "
-         f"max {lat['max_ms']} ms (target p95 ≤ 20 ms).", "",
+         f"max {lat['max_ms']} ms wall time (target p95 ≤ 20 ms); CPU time of the process p50 "
+         f"{lat.get('cpu_p50_ms', '–')} ms, p95 {lat.get('cpu_p95_ms', '–')} ms.", "",
          f"Accuracy on {r['holdout_mentions']} held-out item mentions of tests/nlu "
          f"({r['holdout_unresolvable']} name nothing in the catalog), the entity removed; gold from the lexical "
          "lookup. *aliases*: every curated item name and alias. *full*: with the imported items as distractors.", ""]
