@@ -5,11 +5,11 @@ Two stages, so identification stays fast at thousands of items:
 1. **Recall** – Okapi BM25 (the ``bm25s`` library: scores precomputed into a sparse matrix, so a
    query costs only the postings of its terms) over one document per item: names, aliases, the
    topic and its synonyms, variant words, theme and materials, as jieba words and character
-   bigrams. The best :data:`RECALL` items go on.
-2. **Scoring** – each recalled item scores as how well its best name appears in the message
-   (``rapidfuzz``, so a typo costs a little instead of everything), plus its variant words found
-   and a share of its relative BM25 score. Scores lie in 0..1 and read the same for short and
-   long messages.
+   bigrams, and the names also as pairs of pinyin syllables. The best :data:`RECALL` items go on.
+2. **Scoring** – each recalled item scores as how well its best name appears in the message:
+   whole, by its sound (``pypinyin``: a pinyin keyboard's typo sounds right), fuzzily
+   (``rapidfuzz``) or in part; plus its variant words found and a share of its relative BM25
+   score. Scores lie in 0..1 and read the same for short and long messages.
 
 Text is compared after :func:`normalize`: OpenCC traditional → simplified, NFKC (full-width →
 half-width), lower case, punctuation out.
@@ -22,11 +22,13 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Dict, List, Sequence, Tuple
 
 import bm25s
 import numpy as np
 import opencc
+from pypinyin import lazy_pinyin
 from rapidfuzz import fuzz
 
 from govservice.models import ServiceItem, Topic
@@ -79,6 +81,25 @@ def char_bigrams(normalized: str) -> List[str]:
     if len(normalized) < 2:
         return [normalized] if normalized else []
     return [normalized[i : i + 2] for i in range(len(normalized) - 1)]
+
+
+@lru_cache(maxsize=65536)
+def _sound(char: str) -> str:
+    return lazy_pinyin(char)[0]
+
+
+def sounds(normalized: str) -> str:
+    """Toneless pinyin of normalized text, each syllable after a space: " ju zhu zheng".
+
+    Most typos typed with a pinyin keyboard sound right (居注证 for 居住证, 护招 for 护照).
+    """
+    return "".join(" " + _sound(char) for char in normalized)
+
+
+def sound_bigrams(normalized: str) -> List[str]:
+    """Marked pairs of consecutive syllables, so a misspelt name is still recalled by its sound."""
+    heard = [_sound(char) for char in normalized]
+    return [f"^{first}_{second}" for first, second in zip(heard, heard[1:], strict=False)]
 
 
 def tokens(normalized: str) -> List[str]:
@@ -163,6 +184,9 @@ def _name_match(name: str, text: str) -> float:
     return similarity if similarity >= FUZZY_MIN else 0.0
 
 
+_Query = Tuple[str, frozenset, str]  # normalized text, its character pairs, its sound
+
+
 class ItemIndex:
     """A searchable snapshot of the catalog's items; build once, search on every turn."""
 
@@ -174,8 +198,10 @@ class ItemIndex:
         # where 身份证 is everywhere): in 律师执业许可, 律师执业 weighs more than 许可.
         frequency = Counter(g for e in self.entries for g in {g for n, _ in e.names for g in char_bigrams(n)})
         self.grams: Dict[str, Tuple[Tuple[str, float], ...]] = {}
+        self.sounds: Dict[str, str] = {}
         for entry in self.entries:
             for name, _ in entry.names:
+                self.sounds[name] = sounds(name) + " " if len(name) >= 2 else "\0"
                 pairs = dict.fromkeys(char_bigrams(name))
                 self.grams[name] = tuple((g, math.log(1 + len(self.entries) / frequency[g])) for g in pairs)
 
@@ -214,7 +240,7 @@ class ItemIndex:
             materials = [normalize(m.name) for m in item.materials]
             entries.append(_Entry(item.key, _is_curated(item), tuple(names.items()), variant))
             # Names twice: they say more about the item than its materials do.
-            named = [term for text in names for term in cached(text)]
+            named = [term for text in names for term in [*cached(text), *sound_bigrams(text)]]
             documents.append(named + named + [term for text in [*variant, *materials] for term in cached(text)])
         return cls(entries, documents)
 
@@ -223,13 +249,14 @@ class ItemIndex:
         normalized = normalize(text)
         if not normalized or not self.entries:
             return []
-        relevance = self.bm25.all_scores(tokens(normalized))
+        relevance = self.bm25.all_scores(tokens(normalized) + sound_bigrams(normalized))
         top = float(relevance.max()) if len(relevance) else 0.0
         if top <= 0:
             return []
         recall = min(RECALL, len(self.entries))
         recalled = np.argpartition(-relevance, recall - 1)[:recall]
         grams = frozenset(char_bigrams(normalized))
+        heard = sounds(normalized) + " "
         numbers = [n for n in recalled if relevance[n] > 0]
         found = {n: {name for name, _ in self.entries[n].names if name in normalized} for n in numbers}
         everywhere = set().union(*found.values())
@@ -237,7 +264,7 @@ class ItemIndex:
         for number in numbers:
             entry, others = self.entries[number], everywhere - found[number]
             shadowed = frozenset(n for n in found[number] if any(n in longer and n != longer for longer in others))
-            score = self._score(entry, normalized, grams, float(relevance[number]) / top, shadowed)
+            score = self._score(entry, (normalized, grams, heard), float(relevance[number]) / top, shadowed)
             scored.append((max(0.0, score - (0 if entry.curated else IMPORTED_HANDICAP)), entry))
         scored.sort(key=lambda pair: (-pair[0], not pair[1].curated, pair[1].key))
         return [Match(entry.key, round(score, 4)) for score, entry in scored[:limit] if score > 0]
@@ -249,18 +276,19 @@ class ItemIndex:
         share = sum(idf for gram, idf in weights if gram in grams) / total if total else 0.0
         return share if share >= COVERAGE_MIN else 0.0
 
-    def _match(self, name: str, text: str, grams: frozenset) -> float:
-        """1 for a name found whole; a fuzzy or partial find counts less (:data:`PARTIAL`)."""
+    def _match(self, name: str, query: _Query) -> float:
+        """1 for a name found whole; found by its sound, fuzzily or in part it counts less (:data:`PARTIAL`)."""
+        text, grams, heard = query
         if name in text:
             return 1.0
+        if self.sounds[name] in heard:
+            return PARTIAL
         return PARTIAL * max(_name_match(name, text), self._coverage(name, grams))
 
-    def _score(self, entry: _Entry, text: str, grams: frozenset, context: float, shadowed: frozenset) -> float:
+    def _score(self, entry: _Entry, query: _Query, context: float, shadowed: frozenset) -> float:
+        text = query[0]
         name = max(
-            (
-                weight * (SHADOWED if n in shadowed else self._match(n, text, grams))
-                for n, weight in entry.names
-            ),
+            (weight * (SHADOWED if n in shadowed else self._match(n, query)) for n, weight in entry.names),
             default=0.0,
         )
         found = sum(len(word) for word in entry.variant_words if word in text)

@@ -49,6 +49,16 @@ def test_a_typo_in_the_item_name_still_finds_it(catalog: Catalog) -> None:
     assert identification.item is not None and identification.item.key == "id_card_lost"
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("居注证怎么办", "residence_permit"), ("护招丢了", "passport_issue"), ("公积金体取要什么", "hpf_withdrawal")],
+)
+def test_a_pinyin_keyboard_typo_that_sounds_right_finds_the_item(catalog: Catalog, text: str, expected: str) -> None:
+    # 居注证 for 居住证, 护招 for 护照, 体取 for 提取: the wrong character with the right sound.
+    assert catalog.index.search(text)[0].key == expected
+    assert catalog.identify(text).matches
+
+
 def test_ambiguous_topic_offers_its_items_as_candidates(catalog: Catalog) -> None:
     identification = catalog.identify("身份证多少钱")
     assert identification.item is None and len(identification.candidates) >= 2
