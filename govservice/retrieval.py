@@ -45,6 +45,9 @@ THEME_WEIGHT = 0.4
 """A theme ("户籍", "教育科研") says even less: alone it never reaches the floor in govservice/catalog.py."""
 FUZZY_MIN = 0.7
 """Below this rapidfuzz similarity a name counts as absent: short Chinese names share characters by chance."""
+FUZZY_MIN_LENGTH = 5
+"""Shorter names are never matched fuzzily: one wrong character there is often the one that matters
+(驾照丢了 is not 护照丢了); a typo that sounds right is still heard (:func:`sounds`)."""
 COVERAGE_MIN = 0.6
 """Below this share of a name's character pairs (idf-weighted) found in the message, the name counts as absent."""
 PARTIAL = 0.9
@@ -177,6 +180,8 @@ def _name_match(name: str, text: str) -> float:
     """How well ``name`` appears in ``text``, 0..1: whole, or fuzzily (a typo, a word left out)."""
     if name in text:
         return 1.0
+    if len(name) < FUZZY_MIN_LENGTH:
+        return 0.0
     # A name longer than the text is compared whole, so "身份证" does not fully match every
     # longer name containing it; a shorter one is looked for anywhere in the text.
     scorer = fuzz.ratio if len(name) > len(text) else fuzz.partial_ratio
