@@ -40,6 +40,7 @@ from bench import (
     channel_sections,
     identity_bench,
     report,
+    retrieval_bench,
     sections,
     tables,
     tables_extra,
@@ -78,6 +79,7 @@ SECTIONS: List[Section] = [
             tables_extra.render_applications, needs_server=True),
     Section("wechat", "8. WeChat channel (一网)", channel_sections.wechat, channel_sections.render_wechat, True),
     Section("faq", "9. FAQ retrieval", channel_sections.faq, channel_sections.render_faq),
+    Section("retrieval", "11. Item identification at 2,500 items", retrieval_bench.section, retrieval_bench.render),
     # Keep last: peak RSS is read just before the servers are stopped.
     Section("memory", "10. Peak memory", sections.memory, tables.render_memory, needs_server=True),
 ]

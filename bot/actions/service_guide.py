@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
@@ -48,19 +49,33 @@ def service_mentions(tracker: Tracker) -> List[str]:
     return [str(e["value"]) for e in entities if e.get("entity") == "service"]
 
 
+def identified(text: str) -> Resolution:
+    """The item retrieval finds in ``text`` when the NLU named none: one item, close candidates, or nothing."""
+    found = catalog().identify(text)
+    if found.item is not None:
+        return Resolution(item=found.item, topic=found.item.topic)
+    topics = {item.topic for item in found.candidates}
+    return Resolution(candidates=found.candidates, topic=topics.pop() if len(topics) == 1 else None)
+
+
 def resolve_service(tracker: Tracker) -> Resolution:
-    """Work out the item meant, using the message, then the conversation's context."""
+    """Work out the item meant, using the message, then retrieval over the catalog, then the context."""
     text = tracker.latest_message.get("text") or ""
     mentions = service_mentions(tracker)
     if mentions:
-        return catalog().resolve(mentions, text)
+        resolution = catalog().resolve(mentions, text)
+        return resolution if resolution.item is not None or resolution.ambiguous else identified(text)
     within_topic = catalog().resolve([], text, fallback_topic=tracker.get_slot("service_topic"))
     if within_topic.item is not None:
         return within_topic
+    found = identified(text)
+    if found.item is not None:
+        return found
+    # Close candidates do not replace the item under discussion: "要带户口本吗" asks about it.
     current = catalog().get(tracker.get_slot("service_item"))
     if current is not None:
         return Resolution(item=current, topic=current.topic)
-    return within_topic
+    return found if found.ambiguous else within_topic
 
 
 def personal_check(tracker: Tracker, item_key: str) -> Optional[str]:
@@ -78,7 +93,8 @@ def personal_check(tracker: Tracker, item_key: str) -> Optional[str]:
 
 def service_button(intent: str, key: str, title: str) -> Dict[str, str]:
     """A button that asks ``intent`` about item ``key``."""
-    return {"title": title, "payload": f'/{intent}{{"service":"{key}"}}'}
+    entities = json.dumps({"service": key}, ensure_ascii=False, separators=(",", ":"))
+    return {"title": title, "payload": f"/{intent}{entities}"}
 
 
 class ActionAnswerService(Action):
@@ -109,13 +125,13 @@ class ActionAnswerService(Action):
             ]
         if resolution.ambiguous:
             ask_intent = _intent_for(aspect)
+            # Candidates of one topic differ by variant; of several topics, by their names.
             buttons = [
-                service_button(ask_intent, item.key, item.variant or item.name) for item in resolution.candidates
+                service_button(ask_intent, item.key, (resolution.topic and item.variant) or item.name)
+                for item in resolution.candidates
             ]
-            dispatcher.utter_message(
-                text=f"关于“{resolution.topic}”有以下几种情况，请问您要办理的是哪一项？",
-                buttons=buttons,
-            )
+            question = f"关于“{resolution.topic}”有以下几种情况，" if resolution.topic else "您说的可能是以下事项，"
+            dispatcher.utter_message(text=f"{question}请问您要办理的是哪一项？", buttons=buttons)
             return [
                 SlotSet("service_item", None),
                 SlotSet("service_topic", resolution.topic),

@@ -15,6 +15,7 @@ def test_warm_up_builds_the_faq_index_and_the_catalog(catalog) -> None:
     backoffice.reset()
     backoffice.warm_up()
     assert backoffice._catalog is not None and len(faq_search._indexes) == 1
+    assert backoffice._catalog._index is not None  # the item retrieval index too
 
 
 @pytest.mark.parametrize(("value", "starts"), [(None, False), ("0", False), ("1", True)])
