@@ -121,7 +121,18 @@ class ActionAnswerService(Action):
                 SlotSet("service_topic", resolution.topic),
                 SlotSet("service_aspect", aspect),
             ]
+        return _through_window(dispatcher, tracker, aspect)
+
+
+def _through_window(dispatcher: CollectingDispatcher, tracker: Tracker, aspect: str) -> List[Dict[str, Any]]:
+    """No item named: the FAQ, the theme's routing or a policy reply; "which item?" only without any signal."""
+    from bot.actions import window  # imported here: the window adapter builds on this module
+
+    chosen = window.decide(tracker, aspect)
+    if window.unplaced(chosen) or chosen.is_suggestion:
+        window.queue_question(tracker, "which_item")
         return _ask_which_service(dispatcher, aspect)
+    return window.say(dispatcher, tracker, chosen)
 
 
 def _intent_for(aspect: str) -> str:

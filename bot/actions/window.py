@@ -1,0 +1,116 @@
+"""The 一窗 adapter: run the window's decision for the latest message and say it.
+
+Every path that used to end in "out of scope", a bare "which item?" or a fallback goes through
+:func:`answer`, so a government question always gets its theme, department and related items,
+and every miss is queued for staff (redacted in :func:`govservice.unanswered.redact`).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions.backoffice import catalog
+from bot.actions.faq import queue_question, say_answer
+from bot.actions.service_guide import INTENT_ASPECT, service_button
+from govservice import faq_search, guide, window, window_text
+from govservice.db import session_scope
+from govservice.faq_text import normalize, topic_cues
+
+NOT_GOVERNMENT_INTENTS = frozenset({"out_of_scope", "greet", "goodbye", "thanks", "bot_challenge"})
+"""Intents with which the NLU says a message is no government question (the window still checks)."""
+
+
+def identify(text: str) -> window.Identified:
+    """The catalog's item identification (``Catalog.identify`` once retrieval provides it)."""
+    current = catalog()
+    identify_fn = getattr(current, "identify", None)
+    if identify_fn is not None:
+        return identify_fn(text)  # type: ignore[no-any-return]
+    normalized = normalize(text)
+    mentions = sorted((cue for cue in topic_cues() if cue in normalized), key=len, reverse=True)
+    return current.resolve(mentions, text)
+
+
+def faq_answer(text: str, intent_is_faq: bool = False) -> faq_search.FaqAnswer:
+    """The FAQ store's answer to ``text``: the function the console preview calls too."""
+    with session_scope() as session:
+        return faq_search.answer_question(session, text, intent_is_faq=intent_is_faq)
+
+
+def decide(tracker: Tracker, default_aspect: Optional[str] = None) -> window.Decision:
+    """The window's decision for the latest message."""
+    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    text = str(tracker.latest_message.get("text") or "")
+    ranking = [r.get("name") for r in tracker.latest_message.get("intent_ranking") or []]
+    # Below the fallback threshold the NLU's own best guess still says whether it saw small talk.
+    guessed = next((name for name in ranking if name != "nlu_fallback"), None) if intent == "nlu_fallback" else intent
+    return window.decide(
+        text,
+        identify=identify,
+        faq=lambda question: faq_answer(question, intent_is_faq=intent == "ask_faq"),
+        nlu_out_of_scope=guessed in NOT_GOVERNMENT_INTENTS,
+        default_aspect=default_aspect or INTENT_ASPECT.get(str(intent), "overview"),
+    )
+
+
+def unplaced(decision: window.Decision) -> bool:
+    """True when the window found nothing governmental to answer (greeting, out of scope, fallback)."""
+    return decision.kind in (window.FALLBACK, window.OUT_OF_SCOPE, window.GREETING)
+
+
+def _intent_for(aspect: str) -> str:
+    return next((intent for intent, value in INTENT_ASPECT.items() if value == aspect), "apply_service")
+
+
+def _item_buttons(items: List[Any], aspect: str) -> List[Dict[str, str]]:
+    intent = _intent_for(aspect) if aspect != "overview" else "inform_service"
+    return [service_button(intent, item.key, item.name) for item in items]
+
+
+def say(dispatcher: CollectingDispatcher, tracker: Tracker, decision: window.Decision) -> List[Dict[str, Any]]:
+    """Utter the decided answer; queue it for staff when it is a miss. Returns the slot events."""
+    if decision.is_miss:
+        queue_question(tracker, f"window_{decision.kind}")
+    if decision.kind == window.ITEM and decision.item is not None:
+        item = decision.item
+        dispatcher.utter_message(text=guide.answer(item, decision.aspect))
+        return [SlotSet("service_item", item.key), SlotSet("service_topic", item.topic),
+                SlotSet("service_aspect", decision.aspect)]
+    if decision.kind == window.FAQ and decision.faq is not None:
+        say_answer(dispatcher, decision.faq)
+        return []
+    if decision.kind == window.CHOOSE:
+        topic = decision.candidates[0].topic if len({c.topic for c in decision.candidates}) == 1 else None
+        buttons = _item_buttons(decision.candidates, decision.aspect) + [window_text.HANDOFF_BUTTON]
+        dispatcher.utter_message(text=window_text.choose_text(topic), buttons=buttons)
+        return [
+            SlotSet("service_item", None), SlotSet("service_topic", topic), SlotSet("service_aspect", decision.aspect)
+        ]
+    if decision.kind in (window.ROUTE, window.POLICY) and decision.theme is not None:
+        related = window.related_items(decision.theme, list(catalog().items.values()))
+        if decision.kind == window.POLICY:
+            text = window_text.policy_text(decision.theme, decision.item)
+        else:
+            text = window_text.route_text(decision.theme, related)
+        buttons = _item_buttons(related, decision.aspect) + [window_text.HANDOFF_BUTTON]
+        dispatcher.utter_message(text=text, buttons=buttons)
+        return [SlotSet("service_aspect", decision.aspect)]
+    if decision.kind == window.OUT_OF_SCOPE:
+        dispatcher.utter_message(response="utter_out_of_scope")
+        return []
+    if decision.kind == window.GREETING:
+        dispatcher.utter_message(response="utter_greet")
+        return []
+    dispatcher.utter_message(text=window_text.fallback_text(), buttons=[window_text.HANDOFF_BUTTON])
+    return []
+
+
+def answer(
+    dispatcher: CollectingDispatcher, tracker: Tracker, default_aspect: Optional[str] = None
+) -> List[Dict[str, Any]]:
+    """Decide and say, in one call, for the actions that end in the window."""
+    return say(dispatcher, tracker, decide(tracker, default_aspect))
