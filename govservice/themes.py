@@ -90,7 +90,7 @@ class Themes:
             start = normalized.find(cue)
             while start >= 0:
                 span = range(start, start + len(cue))
-                if not any(taken[i] for i in span):
+                if not any(taken[i] for i in span) and not _inside_number(normalized, cue, start):
                     for i in span:
                         taken[i] = True
                     found.append((cue, self._cues[cue]))
@@ -133,6 +133,14 @@ class Themes:
         order = {theme.name: n for n, theme in enumerate(self.themes)}
         best = max(scores, key=lambda name: (scores[name], -order[name]))
         return ThemeMatch(self._by_name[best], scores[best], tuple(words.get(best, ())))
+
+
+def _inside_number(text: str, cue: str, start: int) -> bool:
+    """True when a number cue (12345, 120) is only part of a longer number, such as a phone number."""
+    if not cue[0].isdigit() and not cue[-1].isdigit():
+        return False
+    end = start + len(cue)
+    return (start > 0 and text[start - 1].isdigit()) or (end < len(text) and text[end].isdigit())
 
 
 def _theme(entry: Dict[str, Any]) -> Theme:

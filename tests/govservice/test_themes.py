@@ -61,3 +61,9 @@ def test_a_small_theme_set_ties_go_to_the_first_theme() -> None:
     first, second = Theme("甲", "GA", keywords=("证明",)), Theme("乙", "MZ", keywords=("证明",))
     match = Themes([first, second], {}).theme_of("开证明")
     assert match is not None and match.theme is first
+
+
+def test_a_hotline_number_inside_a_phone_number_is_no_theme_word() -> None:
+    assert themes().theme_of("我的电话13912345678") is None
+    match = themes().theme_of("打12345能投诉吗")
+    assert match is not None and match.theme.name == "政务服务"
