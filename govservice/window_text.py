@@ -61,10 +61,14 @@ def policy_text(theme: Theme, item: Optional[ServiceItem] = None) -> str:
     return "\n".join(lines)
 
 
-def choose_text(topic: Optional[str]) -> str:
-    """The "which item?" question over close candidates."""
+def choose_text(topic: Optional[str], theme: Optional[Theme] = None) -> str:
+    """The "which item?" question over close candidates, with the theme's department when known."""
     about = f"关于“{topic}”" if topic else "与您的问题相关的"
-    return f"{about}有以下几项业务，请问您要了解的是哪一项？如果都不是，可以说“转人工”。"
+    lines = [f"{about}有以下几项业务，请问您要了解的是哪一项？如果都不是，可以说“转人工”。"]
+    if theme is not None:
+        lines.append(f"（属于“{theme.name}”方面的业务，{_dept_name(theme.department)}负责，"
+                     f"咨询电话：{_dept_phone(theme.department)}）")
+    return "\n".join(lines)
 
 
 def fallback_text() -> str:
@@ -78,3 +82,8 @@ def fallback_text() -> str:
 def _dept_name(code: str) -> str:
     dept = facts.departments().get(code) or {}
     return str(dept.get("name") or "相关部门")
+
+
+def _dept_phone(code: str) -> str:
+    dept = facts.departments().get(code) or {}
+    return str(dept.get("consult_phone") or facts.city().get("hotline", "12345"))

@@ -86,7 +86,7 @@ def say(dispatcher: CollectingDispatcher, tracker: Tracker, decision: window.Dec
     if decision.kind == window.CHOOSE:
         topic = decision.candidates[0].topic if len({c.topic for c in decision.candidates}) == 1 else None
         buttons = _item_buttons(decision.candidates, decision.aspect) + [window_text.HANDOFF_BUTTON]
-        dispatcher.utter_message(text=window_text.choose_text(topic), buttons=buttons)
+        dispatcher.utter_message(text=window_text.choose_text(topic, decision.theme), buttons=buttons)
         return [
             SlotSet("service_item", None), SlotSet("service_topic", topic), SlotSet("service_aspect", decision.aspect)
         ]
