@@ -9,9 +9,10 @@ strongest government signal are kept. Then, in this order:
 2. an identified item gets its guide;
 3. a confident FAQ answer is given;
 4. close candidate items are offered ("which item?");
-5. FAQ suggestions are offered when no theme is known;
-6. a known theme gets the routing reply (theme, department, phone, hall, related items);
-7. nothing governmental at all: out of scope when the NLU says so, else a fallback.
+5. nothing governmental (no theme, item or FAQ answer) and the NLU says out of scope: out of scope;
+6. FAQ suggestions are offered when no theme is known;
+7. a known theme gets the routing reply (theme, department, phone, hall, related items);
+8. otherwise a fallback.
 
 "Out of scope" therefore needs *no* government signal (no theme, item or FAQ match) on top of the
 NLU's out_of_scope; the NLU alone never turns a government question away.
@@ -239,11 +240,14 @@ def decide(
     candidates = list(identified.candidates or [])
     if len(candidates) > 1:
         return Decision(CHOOSE, question, theme=theme, candidates=candidates, aspect=aspect)
+    if theme is None and nlu_out_of_scope:
+        # FAQ suggestions are a weak echo of a few shared words ("要带什么"), not a government signal.
+        return Decision(OUT_OF_SCOPE, question, faq=answer)
     if answer.kind == SUGGEST and theme is None:
         return Decision(FAQ, question, faq=answer)
     if theme is not None:
         return Decision(ROUTE, question, theme=theme, aspect=aspect)
-    return Decision(OUT_OF_SCOPE if nlu_out_of_scope else FALLBACK, question, faq=answer)
+    return Decision(FALLBACK, question, faq=answer)
 
 
 def _anchor(item: Optional[ServiceItem]) -> Tuple[Optional[str], Optional[str]]:

@@ -87,3 +87,11 @@ def _dept_name(code: str) -> str:
 def _dept_phone(code: str) -> str:
     dept = facts.departments().get(code) or {}
     return str(dept.get("consult_phone") or facts.city().get("hotline", "12345"))
+
+
+def with_contact(answer: str, code: str) -> str:
+    """An answer followed by its department and phone, unless it already gives the phone."""
+    dept: Dict[str, Any] = facts.departments().get(code) or {}
+    if not dept or dept["consult_phone"] in answer:
+        return answer
+    return f"{answer}\n负责部门：{dept['name']}，咨询电话：{dept['consult_phone']}"

@@ -2,7 +2,7 @@
 
 The questions are written for this test (not taken from tests/eval): matters the curated catalog
 has no item for, short app-style and long message-board style. Each must name its theme's
-department (in a routing reply, a "which item?" with the department, or an item's guide) and
+department or its phone (in a routing reply, a "which item?", an item's guide or an FAQ answer) and
 none may get "超出了我的服务范围"; everyday messages must get it.
 """
 
@@ -81,19 +81,21 @@ NOT_GOVERNMENT: Tuple[str, ...] = (
 )
 
 
-def _department_names(theme_name: str) -> Tuple[str, ...]:
+def _department_marks(theme_name: str) -> Tuple[str, ...]:
+    """The names and phones of the theme's departments: a reply names one of them."""
     theme = themes().get(theme_name)
     assert theme is not None, theme_name
-    return tuple(facts.departments()[code]["name"] for code in (theme.department, *theme.also))
+    departments = [facts.departments()[code] for code in (theme.department, *theme.also)]
+    return tuple(d["name"] for d in departments) + tuple(d["consult_phone"] for d in departments)
 
 
 @pytest.mark.parametrize(("text", "theme"), SHORT + LONG, ids=[f"gov{n:02d}" for n in range(len(SHORT + LONG))])
 def test_a_government_question_gets_its_theme_and_department(text: str, theme: str) -> None:
     reply = say(f"window-{uuid.uuid4().hex[:8]}", text)
     assert OUT_OF_SCOPE not in reply, (text, reply)
-    assert any(name in reply for name in _department_names(theme)), (text, theme, reply)
-    # A routing or "which item?" reply names the theme; an item's guide names its department.
-    assert f"“{theme}”" in reply or "办理部门" in reply, (text, reply)
+    assert any(mark in reply for mark in _department_marks(theme)), (text, theme, reply)
+    # A routing or "which item?" reply names the theme; an item's guide or an FAQ answer is specific.
+    assert f"“{theme}”" in reply or "办理部门" in reply or "来源：FAQ#" in reply, (text, reply)
 
 
 @pytest.mark.parametrize("text", NOT_GOVERNMENT, ids=[f"other{n:02d}" for n in range(len(NOT_GOVERNMENT))])

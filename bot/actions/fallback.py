@@ -17,7 +17,6 @@ from rasa_sdk.types import DomainDict
 from bot.actions import window as window_action
 from bot.actions.faq import NOT_FOUND, answer_from_store, queue_question, say_answer
 from bot.actions.service_guide import ASPECT_QUESTION, INTENT_ASPECT, resolve_service, service_button
-from govservice import faq_search
 from govservice import window as decision
 
 MAX_SUGGESTIONS = 3
@@ -61,16 +60,16 @@ class ActionAnswerFaq(Action):
         return "action_answer_faq"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
-        """A picked entry or a confident store answer; else the window (item, routing, policy)."""
-        answer = answer_from_store(tracker, intent_is_faq=True)
-        if answer.kind == faq_search.ANSWER:
-            dispatcher.utter_message(text=answer.text)
-            return []
-        chosen = window_action.decide(tracker)
-        if window_action.unplaced(chosen):
-            queue_question(tracker, "low_confidence" if answer.kind == faq_search.SUGGEST else "fallback")
+        """A picked entry; else the window (item, FAQ, routing, policy); the store's "none" is queued."""
+        if str(tracker.latest_message.get("text") or "").startswith("/"):
+            answer = answer_from_store(tracker, intent_is_faq=True)
             if not say_answer(dispatcher, answer):
                 dispatcher.utter_message(text=NOT_FOUND)
+            return []
+        chosen = window_action.decide(tracker)
+        if chosen.kind in (decision.FALLBACK, decision.GREETING):
+            queue_question(tracker, "fallback")
+            dispatcher.utter_message(text=NOT_FOUND)
             return []
         return window_action.say(dispatcher, tracker, chosen)
 
@@ -111,9 +110,9 @@ class ActionGreet(Action):
         return "action_greet"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
-        """The greeting reply unless the message carries a government question."""
+        """The greeting reply unless the message carries a question (government or, per the NLU, not)."""
         chosen = window_action.decide(tracker)
-        if window_action.unplaced(chosen):
+        if chosen.kind == decision.FALLBACK:
             dispatcher.utter_message(response="utter_greet")
             return []
         return window_action.say(dispatcher, tracker, chosen)

@@ -20,8 +20,8 @@ from govservice import faq_search, guide, window, window_text
 from govservice.db import session_scope
 from govservice.faq_text import normalize, topic_cues
 
-NOT_GOVERNMENT_INTENTS = frozenset({"out_of_scope", "greet", "goodbye", "thanks", "bot_challenge"})
-"""Intents with which the NLU says a message is no government question (the window still checks)."""
+SOFT_INTENTS = frozenset({"greet", "goodbye", "thanks", "bot_challenge", "help", "ask_faq"})
+"""Intents that say little about a message's subject: the runner-up may be the NLU's real opinion."""
 
 
 def identify(text: str) -> window.Identified:
@@ -41,18 +41,27 @@ def faq_answer(text: str, intent_is_faq: bool = False) -> faq_search.FaqAnswer:
         return faq_search.answer_question(session, text, intent_is_faq=intent_is_faq)
 
 
+def nlu_out_of_scope(tracker: Tracker) -> bool:
+    """The NLU's out_of_scope: its best guess (below the fallback threshold too), or its runner-up.
+
+    The runner-up counts after a greeting or a general question ("教我用英语说早上好": greet, then
+    out_of_scope), intents that say little about a message's subject.
+    """
+    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    ranking = [r.get("name") for r in tracker.latest_message.get("intent_ranking") or []]
+    names = [name for name in ranking if name != "nlu_fallback"] or [intent]
+    return names[0] == "out_of_scope" or (names[0] in SOFT_INTENTS and names[1:2] == ["out_of_scope"])
+
+
 def decide(tracker: Tracker, default_aspect: Optional[str] = None) -> window.Decision:
     """The window's decision for the latest message."""
     intent = (tracker.latest_message.get("intent") or {}).get("name")
     text = str(tracker.latest_message.get("text") or "")
-    ranking = [r.get("name") for r in tracker.latest_message.get("intent_ranking") or []]
-    # Below the fallback threshold the NLU's own best guess still says whether it saw small talk.
-    guessed = next((name for name in ranking if name != "nlu_fallback"), None) if intent == "nlu_fallback" else intent
     return window.decide(
         text,
         identify=identify,
         faq=lambda question: faq_answer(question, intent_is_faq=intent == "ask_faq"),
-        nlu_out_of_scope=guessed in NOT_GOVERNMENT_INTENTS,
+        nlu_out_of_scope=nlu_out_of_scope(tracker),
         default_aspect=default_aspect or INTENT_ASPECT.get(str(intent), "overview"),
     )
 
@@ -77,11 +86,15 @@ def say(dispatcher: CollectingDispatcher, tracker: Tracker, decision: window.Dec
         queue_question(tracker, f"window_{decision.kind}")
     if decision.kind == window.ITEM and decision.item is not None:
         item = decision.item
-        dispatcher.utter_message(text=guide.answer(item, decision.aspect))
+        text = window_text.with_contact(guide.answer(item, decision.aspect), item.department_code)
+        dispatcher.utter_message(text=text)
         return [SlotSet("service_item", item.key), SlotSet("service_topic", item.topic),
                 SlotSet("service_aspect", decision.aspect)]
     if decision.kind == window.FAQ and decision.faq is not None:
-        say_answer(dispatcher, decision.faq)
+        if decision.faq.kind == faq_search.ANSWER and decision.theme is not None:
+            dispatcher.utter_message(text=window_text.with_contact(decision.faq.text, decision.theme.department))
+        else:
+            say_answer(dispatcher, decision.faq)
         return []
     if decision.kind == window.CHOOSE:
         topic = decision.candidates[0].topic if len({c.topic for c in decision.candidates}) == 1 else None
