@@ -66,9 +66,14 @@ def choose_text(topic: Optional[str], theme: Optional[Theme] = None) -> str:
     about = f"关于“{topic}”" if topic else "与您的问题相关的"
     lines = [f"{about}有以下几项业务，请问您要了解的是哪一项？如果都不是，可以说“转人工”。"]
     if theme is not None:
-        lines.append(f"（属于“{theme.name}”方面的业务，{_dept_name(theme.department)}负责，"
-                     f"咨询电话：{_dept_phone(theme.department)}）")
+        lines.append(theme_line(theme))
     return "\n".join(lines)
+
+
+def theme_line(theme: Theme) -> str:
+    """One line naming the theme, its department and the phone, under a "which item?" question."""
+    code = theme.department
+    return f"（属于“{theme.name}”方面的业务，由{_dept_name(code)}负责，咨询电话：{_dept_phone(code)}）"
 
 
 def fallback_text() -> str:

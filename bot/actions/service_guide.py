@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.backoffice import catalog
 from bot.actions.session import current_subject, library_of
-from govservice import guide
+from govservice import guide, window_text
 from govservice.catalog import Resolution
 from govservice.db import session_scope
 from govservice.materials_check import check_materials, render_check
@@ -112,16 +112,23 @@ class ActionAnswerService(Action):
             buttons = [
                 service_button(ask_intent, item.key, item.variant or item.name) for item in resolution.candidates
             ]
-            dispatcher.utter_message(
-                text=f"关于“{resolution.topic}”有以下几种情况，请问您要办理的是哪一项？",
-                buttons=buttons,
-            )
+            dispatcher.utter_message(text=_which_item_text(tracker, resolution.topic), buttons=buttons)
             return [
                 SlotSet("service_item", None),
                 SlotSet("service_topic", resolution.topic),
                 SlotSet("service_aspect", aspect),
             ]
         return _through_window(dispatcher, tracker, aspect)
+
+
+def _which_item_text(tracker: Tracker, topic: Optional[str]) -> str:
+    """"Which item?" with the topic's theme and department; the unresolved question is queued for staff."""
+    from bot.actions import window  # imported here: the window adapter builds on this module
+
+    window.queue_question(tracker, "which_item")
+    theme = window.themes().of_topic(topic)
+    extra = "\n" + window_text.theme_line(theme) if theme is not None else ""
+    return f"关于“{topic}”有以下几种情况，请问您要办理的是哪一项？{extra}"
 
 
 def _through_window(dispatcher: CollectingDispatcher, tracker: Tracker, aspect: str) -> List[Dict[str, Any]]:
