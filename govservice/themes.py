@@ -14,12 +14,17 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import yaml
+from rapidfuzz.distance import Hamming
 
 from govservice.config import KNOWLEDGE_BASE
 from govservice.faq_text import normalize
 
 ITEM_WEIGHT = 4.0
 """Score the identified item's theme gets, as much as a four-character keyword."""
+TYPO_MIN_CUE = 3
+"""Only words this long or longer are matched with one mistyped character."""
+TYPO_MAX_CHARS = 80
+"""Texts longer than this (normalized) are not searched for mistyped words."""
 
 
 @dataclass(frozen=True)
@@ -97,10 +102,32 @@ class Themes:
                 start = normalized.find(cue, start + 1)
         return found
 
+    def typo_cues_in(self, text: str) -> List[Tuple[str, str]]:
+        """Theme words of three or more characters found with one character mistyped (社宝卡, 准生正).
+
+        Only for short texts, where a whole-word search per position stays cheap; a one-character
+        slip in a two-character word would make too many false friends.
+        """
+        normalized = normalize(text)
+        if len(normalized) > TYPO_MAX_CHARS:
+            return []
+        found: List[Tuple[str, str]] = []
+        for cue in self._ordered:
+            size = len(cue)
+            if size < TYPO_MIN_CUE:
+                break
+            if any(ch.isdigit() for ch in cue):
+                continue  # a hotline number one digit off is just another number
+            for start in range(len(normalized) - size + 1):
+                if Hamming.distance(cue, normalized[start : start + size]) == 1:
+                    found.append((cue, self._cues[cue]))
+                    break
+        return found
+
     def scores(self, text: str) -> Dict[str, float]:
         """Each signalled theme's score: the characters its words cover in ``text``."""
         result: Dict[str, float] = {}
-        for cue, name in self.cues_in(text):
+        for cue, name in self.cues_in(text) or self.typo_cues_in(text):
             result[name] = result.get(name, 0.0) + len(cue)
         return result
 
@@ -119,7 +146,7 @@ class Themes:
         """
         scores = self.scores(text)
         words: Dict[str, List[str]] = {}
-        for cue, name in self.cues_in(text):
+        for cue, name in self.cues_in(text) or self.typo_cues_in(text):
             words.setdefault(name, []).append(cue)
         anchor = self.of_topic(item_topic)
         if anchor is None and item_department:

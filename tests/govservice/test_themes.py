@@ -67,3 +67,25 @@ def test_a_hotline_number_inside_a_phone_number_is_no_theme_word() -> None:
     assert themes().theme_of("我的电话13912345678") is None
     match = themes().theme_of("打12345能投诉吗")
     assert match is not None and match.theme.name == "政务服务"
+
+
+def test_a_mistyped_word_still_finds_its_theme_when_nothing_else_does() -> None:
+    for text, theme in (("社宝卡丢了咋整", "社保"), ("准生正还要办吗", "生育")):
+        match = themes().theme_of(text)
+        assert match is not None and match.theme.name == theme, text
+    assert themes().typo_cues_in("今天天气真不错啊") == []
+
+
+def test_no_word_belongs_to_two_themes_or_repeats_a_topic_synonym() -> None:
+    import yaml
+
+    from govservice.config import KNOWLEDGE_BASE
+
+    topics = yaml.safe_load((KNOWLEDGE_BASE / "topics.yml").read_text(encoding="utf-8"))["topics"]
+    synonyms = {word for topic in topics for word in [topic["topic"], *topic["synonyms"]]}
+    seen: dict = {}
+    for theme in load_themes().themes:
+        for word in theme.keywords:
+            assert word not in synonyms, (theme.name, word)
+            assert word not in seen, (word, seen.get(word), theme.name)
+            seen[word] = theme.name
