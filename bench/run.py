@@ -41,6 +41,7 @@ from bench import (
     eval_bench,
     identity_bench,
     report,
+    retrieval_bench,
     sections,
     tables,
     tables_extra,
@@ -79,7 +80,8 @@ SECTIONS: List[Section] = [
             tables_extra.render_applications, needs_server=True),
     Section("wechat", "8. WeChat channel (一网)", channel_sections.wechat, channel_sections.render_wechat, True),
     Section("faq", "9. FAQ retrieval", channel_sections.faq, channel_sections.render_faq),
-    Section("eval", "9b. 一窗: the evaluation set through the assistant (issue 13)", eval_bench.evaluate,
+    Section("retrieval", "11. Item identification at 2,500 items", retrieval_bench.section, retrieval_bench.render),
+    Section("eval", "12. 一窗: the evaluation set through the assistant (issue 13)", eval_bench.evaluate,
             eval_bench.render_eval, needs_server=True),
     # Keep last: peak RSS is read just before the servers are stopped.
     Section("memory", "10. Peak memory", sections.memory, tables.render_memory, needs_server=True),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Sequence
 
@@ -9,6 +10,17 @@ from sqlalchemy.orm import selectinload
 
 from govservice.db import session_scope
 from govservice.models import ServiceItem, Topic
+from govservice.retrieval import ItemIndex, Match
+
+# Measured in bench/retrieval_bench.py on tests/nlu held-out item mentions and non-item messages
+# (never on tests/eval/): below the floor a match is chance; within the margin of the top, the
+# citizen is asked to choose.
+SCORE_FLOOR = 0.45
+"""A match scoring below this is not offered at all."""
+CLEAR_MARGIN = 0.06
+"""The top match is the item meant when the runner-up scores at least this much less."""
+TIE = 0.02
+"""Scores closer than this are equal: a curated item then wins over an imported one."""
 
 
 @dataclass
@@ -23,6 +35,15 @@ class Resolution:
     def ambiguous(self) -> bool:
         """True when the citizen must choose between candidates."""
         return self.item is None and len(self.candidates) > 1
+
+
+@dataclass
+class Identification:
+    """Items found by retrieval: one clear ``item``, close ``candidates`` to offer, or neither."""
+
+    item: ServiceItem | None = None
+    candidates: List[ServiceItem] = field(default_factory=list)
+    matches: List[Match] = field(default_factory=list)
 
 
 class Catalog:
@@ -40,6 +61,9 @@ class Catalog:
         for topic in topics:
             for word in [topic.name, *topic.synonyms]:
                 self._topic_by_word[word.lower()] = topic.name
+        self._topics = list(topics)
+        self._index: ItemIndex | None = None
+        self._index_lock = threading.Lock()
 
     @classmethod
     def load(cls, url: str | None = None) -> Catalog:
@@ -98,6 +122,43 @@ class Catalog:
         if best:
             return Resolution(item=self.items[best], topic=topic)
         return Resolution(candidates=[self.items[k] for k in candidates], topic=topic)
+
+    @property
+    def index(self) -> ItemIndex:
+        """The retrieval index over every item, built on first use (thousands of items take a moment)."""
+        if self._index is None:
+            with self._index_lock:
+                if self._index is None:
+                    self._index = ItemIndex.build(list(self.items.values()), self._topics)
+        return self._index
+
+    def identify(self, text: str, limit: int = 3) -> Identification:
+        """Find the item a free-text message is about, when no NLU entity named one.
+
+        Args:
+            text: the citizen's message, in any form (traditional characters, typos, long posts).
+            limit: at most this many candidates when no item is clearly ahead.
+
+        Returns:
+            ``item`` when the top match is above the floor and clear of the runner-up (a curated
+            item wins a tie with an imported one); otherwise up to ``limit`` ``candidates``
+            within the margin of the top; neither when nothing reaches the floor.
+        """
+        matches = [m for m in self.index.search(text, limit=max(limit, 5) + 1) if m.score >= SCORE_FLOOR]
+        if not matches:
+            return Identification(matches=matches)
+        top = matches[0]
+        curated = self._is_curated(top.key)
+        rivals = [
+            m for m in matches[1:] if not (curated and not self._is_curated(m.key) and top.score - m.score < TIE)
+        ]
+        if not rivals or top.score - rivals[0].score >= CLEAR_MARGIN:
+            return Identification(item=self.items[top.key], matches=matches)
+        close = [m for m in matches if top.score - m.score < CLEAR_MARGIN][:limit]
+        return Identification(candidates=[self.items[m.key] for m in close], matches=matches)
+
+    def _is_curated(self, key: str) -> bool:
+        return getattr(self.items[key], "layer", "curated") != "imported"
 
     def renewal_item(self, certificate_type: str) -> Optional[ServiceItem]:
         """The item that renews a certificate type (期满换证/换领), if the catalog has one."""

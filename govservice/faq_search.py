@@ -1,5 +1,7 @@
 """Answer citizens' questions from the published FAQ: jieba words and character bigrams, Okapi BM25.
 
+The BM25 is the shared :class:`govservice.retrieval.Bm25` (on the bm25s library).
+
 Each standard or similar question is one BM25 document; an entry scores as its best question.
 Confidence is the entry's score divided by the score a question identical to the query would
 get, so it reads the same for long and short questions. The index lives in the process and is
@@ -11,9 +13,7 @@ question, with no Rasa retraining. Tokens of unchanged entries are reused across
 from __future__ import annotations
 
 import datetime
-import math
 import threading
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from govservice.clock import office_date
 from govservice.faq_models import PUBLISHED, FaqEntry
 from govservice.faq_text import answer_terms, normalize, terms
+from govservice.retrieval import Bm25
 
 # Thresholds and weights were chosen with bench/faq_dev.py (leave-one-out over the seed files and
 # off-topic messages), never on the held-out paraphrases.
@@ -77,41 +78,6 @@ class _Entry:
     updated: datetime.date
 
 
-class Bm25:
-    """Okapi BM25 over pre-tokenized documents with an inverted index (only matching docs are scored)."""
-
-    def __init__(self, documents: Sequence[Sequence[str]], k1: float = K1, b: float = B) -> None:
-        """Index ``documents`` (lists of terms)."""
-        self.k1, self.b = k1, b
-        self.lengths = [len(doc) for doc in documents]
-        self.avgdl = (sum(self.lengths) / len(self.lengths)) if self.lengths else 1.0
-        self.postings: Dict[str, List[Tuple[int, int]]] = {}
-        for number, doc in enumerate(documents):
-            for term, count in Counter(doc).items():
-                self.postings.setdefault(term, []).append((number, count))
-        total = len(documents)
-        # Lucene's idf: always positive, so a very common term still counts a little.
-        self.idf = {t: math.log((total - len(p) + 0.5) / (len(p) + 0.5) + 1) for t, p in self.postings.items()}
-        self.max_idf = math.log(total + 1) if total else 1.0
-
-    def _weight(self, count: float, length: float) -> float:
-        return count * (self.k1 + 1) / (count + self.k1 * (1 - self.b + self.b * length / self.avgdl))
-
-    def scores(self, query: Sequence[str]) -> Dict[int, float]:
-        """BM25 score of every document sharing a term with ``query``."""
-        result: Dict[int, float] = {}
-        for term in set(query):
-            idf = self.idf.get(term, 0.0)
-            for number, count in self.postings.get(term, ()):
-                result[number] = result.get(number, 0.0) + idf * self._weight(count, self.lengths[number])
-        return result
-
-    def ideal(self, query: Sequence[str]) -> float:
-        """The score of a document identical to ``query``; unseen terms weigh as the rarest term."""
-        counts = Counter(query)
-        return sum(self.idf.get(t, self.max_idf) * self._weight(c, len(query)) for t, c in counts.items())
-
-
 class FaqIndex:
     """A searchable snapshot of the effective entries."""
 
@@ -124,9 +90,9 @@ class FaqIndex:
         """Index ``questions`` and ``answers``: (entry id, terms) pairs; ``entries`` hold what answers show."""
         self.entries = {entry.id: entry for entry in entries}
         self.owners = [entry_id for entry_id, _ in questions]
-        self.bm25 = Bm25([doc_terms for _, doc_terms in questions])
+        self.bm25 = Bm25([doc_terms for _, doc_terms in questions], K1, B)
         self.answer_owners = [entry_id for entry_id, _ in answers]
-        self.answer_bm25 = Bm25([doc_terms for _, doc_terms in answers])
+        self.answer_bm25 = Bm25([doc_terms for _, doc_terms in answers], K1, B)
 
     def search(self, text: str, limit: int = 10) -> List[FaqHit]:
         """Entries ranked by their best question's score plus a share of their answer's, confidence in [0, 1]."""

@@ -227,7 +227,7 @@ def decide(
     question = focus(text, known)
     identified = identify(question)
     item = identified.item
-    match = known.theme_of(question, *(_anchor(item))) or known.theme_of(text, *(_anchor(item)))
+    match = known.theme_of(question, *(anchor(item))) or known.theme_of(text, *(anchor(item)))
     theme = match.theme if match else None
     aspect = aspect_of(question, default_aspect)
     if theme is not None and is_policy(question):
@@ -250,7 +250,8 @@ def decide(
     return Decision(FALLBACK, question, faq=answer)
 
 
-def _anchor(item: Optional[ServiceItem]) -> Tuple[Optional[str], Optional[str]]:
+def anchor(item: Optional[ServiceItem]) -> Tuple[Optional[str], Optional[str]]:
+    """An item's topic and department, which settle the theme of a message about it."""
     if item is None:
         return None, None
     return getattr(item, "topic", None), getattr(item, "department_code", None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
@@ -15,6 +16,8 @@ from govservice.catalog import Resolution
 from govservice.db import session_scope
 from govservice.materials_check import check_materials, render_check
 from govservice.models import ServiceItem
+from govservice.themes import themes
+from govservice.window import POLICY, anchor, focus, is_policy
 
 # Which part of the guide each intent asks for; others keep the aspect under discussion.
 INTENT_ASPECT = {
@@ -48,19 +51,33 @@ def service_mentions(tracker: Tracker) -> List[str]:
     return [str(e["value"]) for e in entities if e.get("entity") == "service"]
 
 
+def identified(text: str) -> Resolution:
+    """The item retrieval finds in ``text`` when the NLU named none: one item, close candidates, or nothing."""
+    found = catalog().identify(text)
+    if found.item is not None:
+        return Resolution(item=found.item, topic=found.item.topic)
+    topics = {item.topic for item in found.candidates}
+    return Resolution(candidates=found.candidates, topic=topics.pop() if len(topics) == 1 else None)
+
+
 def resolve_service(tracker: Tracker) -> Resolution:
-    """Work out the item meant, using the message, then the conversation's context."""
+    """Work out the item meant, using the message, then retrieval over the catalog, then the context."""
     text = tracker.latest_message.get("text") or ""
     mentions = service_mentions(tracker)
     if mentions:
-        return catalog().resolve(mentions, text)
+        resolution = catalog().resolve(mentions, text)
+        return resolution if resolution.item is not None or resolution.ambiguous else identified(text)
     within_topic = catalog().resolve([], text, fallback_topic=tracker.get_slot("service_topic"))
     if within_topic.item is not None:
         return within_topic
+    found = identified(text)
+    if found.item is not None:
+        return found
+    # Close candidates do not replace the item under discussion: "要带户口本吗" asks about it.
     current = catalog().get(tracker.get_slot("service_item"))
     if current is not None:
         return Resolution(item=current, topic=current.topic)
-    return within_topic
+    return found if found.ambiguous else within_topic
 
 
 def personal_check(tracker: Tracker, item_key: str) -> Optional[str]:
@@ -78,7 +95,8 @@ def personal_check(tracker: Tracker, item_key: str) -> Optional[str]:
 
 def service_button(intent: str, key: str, title: str) -> Dict[str, str]:
     """A button that asks ``intent`` about item ``key``."""
-    return {"title": title, "payload": f'/{intent}{{"service":"{key}"}}'}
+    entities = json.dumps({"service": key}, ensure_ascii=False, separators=(",", ":"))
+    return {"title": title, "payload": f"/{intent}{entities}"}
 
 
 class ActionAnswerService(Action):
@@ -94,6 +112,10 @@ class ActionAnswerService(Action):
         """Resolve the service, then answer or ask a clarifying question."""
         intent = tracker.latest_message.get("intent", {}).get("name")
         aspect = INTENT_ASPECT.get(intent) or tracker.get_slot("service_aspect") or "overview"
+        if is_policy(focus(str(tracker.latest_message.get("text") or ""))):
+            policy = _policy_reply(dispatcher, tracker, aspect)
+            if policy is not None:
+                return policy
         resolution = resolve_service(tracker)
         if resolution.item is not None:
             personal = personal_check(tracker, resolution.item.key) if aspect == "materials" else None
@@ -109,10 +131,12 @@ class ActionAnswerService(Action):
             ]
         if resolution.ambiguous:
             ask_intent = _intent_for(aspect)
+            # Candidates of one topic differ by variant; of several topics, by their names.
             buttons = [
-                service_button(ask_intent, item.key, item.variant or item.name) for item in resolution.candidates
+                service_button(ask_intent, item.key, (resolution.topic and item.variant) or item.name)
+                for item in resolution.candidates
             ]
-            dispatcher.utter_message(text=_which_item_text(tracker, resolution.topic), buttons=buttons)
+            dispatcher.utter_message(text=_which_item_text(tracker, resolution), buttons=buttons)
             return [
                 SlotSet("service_item", None),
                 SlotSet("service_topic", resolution.topic),
@@ -121,14 +145,28 @@ class ActionAnswerService(Action):
         return _through_window(dispatcher, tracker, aspect)
 
 
-def _which_item_text(tracker: Tracker, topic: Optional[str]) -> str:
-    """"Which item?" with the topic's theme and department; the unresolved question is queued for staff."""
+def _which_item_text(tracker: Tracker, resolution: Resolution) -> str:
+    """"Which item?" with the theme and department; the unresolved question is queued for staff."""
     from bot.actions import window  # imported here: the window adapter builds on this module
 
     window.queue_question(tracker, "which_item")
-    theme = window.themes().of_topic(topic)
+    text = str(tracker.latest_message.get("text") or "")
+    first = resolution.candidates[0] if resolution.candidates else None
+    match = themes().theme_of(text, *anchor(first))
+    theme = themes().of_topic(resolution.topic) or (match.theme if match else None)
     extra = "\n" + window_text.theme_line(theme) if theme is not None else ""
-    return f"关于“{topic}”有以下几种情况，请问您要办理的是哪一项？{extra}"
+    question = f"关于“{resolution.topic}”有以下几种情况，" if resolution.topic else "您说的可能是以下事项，"
+    return f"{question}请问您要办理的是哪一项？{extra}"
+
+
+def _policy_reply(
+    dispatcher: CollectingDispatcher, tracker: Tracker, aspect: str
+) -> Optional[List[Dict[str, Any]]]:
+    """A policy question ("补贴标准什么时候提高") gets the policy channel, even when it names an item."""
+    from bot.actions import window  # imported here: the window adapter builds on this module
+
+    chosen = window.decide(tracker, aspect)
+    return window.say(dispatcher, tracker, chosen) if chosen.kind == POLICY else None
 
 
 def _through_window(dispatcher: CollectingDispatcher, tracker: Tracker, aspect: str) -> List[Dict[str, Any]]:

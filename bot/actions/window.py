@@ -16,12 +16,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.actions.backoffice import catalog
 from bot.actions.faq import queue_question, say_answer
 
-__all__ = ["queue_question", "themes", "decide", "say", "answer", "unplaced"]
+__all__ = ["queue_question", "decide", "say", "answer", "unplaced"]
 from bot.actions.service_guide import INTENT_ASPECT, service_button
 from govservice import faq_search, guide, window, window_text
 from govservice.db import session_scope
 from govservice.faq_text import normalize, topic_cues
-from govservice.themes import themes
 
 SOFT_INTENTS = frozenset({"greet", "goodbye", "thanks", "bot_challenge", "help", "ask_faq"})
 """Intents that say little about a message's subject: the runner-up may be the NLU's real opinion."""

@@ -84,3 +84,29 @@ async def test_no_service_known_asks_which(dispatcher) -> None:
     message = dispatcher.messages[0]
     assert "哪项业务的收费标准" in message["text"]
     assert {b["title"] for b in message["buttons"]} >= {"居民身份证", "居住证"}
+
+
+@pytest.mark.asyncio
+async def test_retrieval_finds_the_item_the_nlu_did_not_name(dispatcher, catalog: Catalog) -> None:
+    # No entity: traditional characters the lookup tables do not hold.
+    events = await _run(dispatcher, make_tracker("身份證丟了怎麼補辦，要帶什麼", "ask_materials"))
+    assert events[0] == SlotSet("service_item", "id_card_lost")
+    assert dispatcher.messages[0]["text"] == guide.answer(catalog.get("id_card_lost"), "materials")
+
+
+@pytest.mark.asyncio
+async def test_retrieval_offers_close_candidates_as_buttons(dispatcher, catalog: Catalog) -> None:
+    events = await _run(dispatcher, make_tracker("身份证多少钱", "ask_fee"))
+    assert events[:2] == [SlotSet("service_item", None), SlotSet("service_topic", "居民身份证")]
+    payloads = {b["payload"] for b in dispatcher.messages[0]["buttons"]}
+    topic_items = [key for key, item in catalog.items.items() if item.topic == "居民身份证"]
+    assert len(payloads) >= 2
+    assert payloads <= {f'/ask_fee{{"service":"{key}"}}' for key in topic_items}
+
+
+@pytest.mark.asyncio
+async def test_close_candidates_do_not_replace_the_item_under_discussion(dispatcher, catalog: Catalog) -> None:
+    slots = {"service_item": "id_card_lost", "service_topic": "居民身份证", "service_aspect": "materials"}
+    events = await _run(dispatcher, make_tracker("要带户口本吗", "ask_materials", slots=slots))
+    assert events[0] == SlotSet("service_item", "id_card_lost")
+    assert dispatcher.messages[0]["text"] == guide.answer(catalog.get("id_card_lost"), "materials")

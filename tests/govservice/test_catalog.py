@@ -57,3 +57,26 @@ def test_synonyms_map_to_topics(catalog: Catalog) -> None:
 def test_unknown_mentions_resolve_to_nothing(catalog: Catalog) -> None:
     resolution = catalog.resolve(["火星签证"], "火星签证怎么办")
     assert resolution.item is None and not resolution.ambiguous
+
+
+def test_every_curated_name_and_alias_identifies_its_item(catalog: Catalog) -> None:
+    """Retrieval agrees with the curated names: each name or alias alone is decided as its item."""
+    wrong = []
+    curated = [item for item in catalog.items.values() if getattr(item, "layer", "curated") == "curated"]
+    for item in curated:
+        for name in [item.name, *item.aliases]:
+            found = catalog.identify(name)
+            if found.item is None or found.item.key != item.key:
+                wrong.append((name, item.key, [m.key for m in found.matches[:3]]))
+    assert wrong == []
+
+
+def test_identify_offers_only_candidates_close_to_the_top(catalog: Catalog) -> None:
+    from govservice.catalog import CLEAR_MARGIN, SCORE_FLOOR
+
+    identification = catalog.identify("户口怎么办")
+    assert identification.item is None and len(identification.candidates) == 3
+    scores = {m.key: m.score for m in identification.matches}
+    top = identification.matches[0].score
+    assert all(top - scores[c.key] < CLEAR_MARGIN and scores[c.key] >= SCORE_FLOOR for c in identification.candidates)
+    assert {c.topic for c in identification.candidates} == {"户口"}
