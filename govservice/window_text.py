@@ -7,9 +7,11 @@ channel from ``themes.yml``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence
 
-from govservice import facts
+from govservice import facts, guide, window
+from govservice.faq_search import ANSWER
 from govservice.halls import halls
 from govservice.models import ServiceItem
 from govservice.themes import Theme
@@ -100,3 +102,40 @@ def with_contact(answer: str, code: str) -> str:
     if not dept or dept["consult_phone"] in answer:
         return answer
     return f"{answer}\n负责部门：{dept['name']}，咨询电话：{dept['consult_phone']}"
+
+
+@dataclass
+class Reply:
+    """What the window says: the text, the items to offer as buttons, and whether to offer 转人工."""
+
+    text: str
+    items: List[ServiceItem] = field(default_factory=list)
+    handoff: bool = False
+    topic: Optional[str] = None
+
+
+def render(decision: window.Decision, catalog_items: Sequence[ServiceItem]) -> Optional[Reply]:
+    """The reply to a decision; the chat and the console's preview both call this.
+
+    Returns None where the domain's own response is said (out of scope, greeting) and for FAQ
+    suggestions, whose buttons name FAQ entries rather than items.
+    """
+    kind = decision.kind
+    if kind == window.ITEM and decision.item is not None:
+        item = decision.item
+        return Reply(with_contact(guide.answer(item, decision.aspect), item.department_code), topic=item.topic)
+    if kind == window.FAQ and decision.faq is not None and decision.faq.kind == ANSWER:
+        theme = decision.theme
+        return Reply(with_contact(decision.faq.text, theme.department) if theme else decision.faq.text)
+    if kind == window.CHOOSE:
+        topics = {c.topic for c in decision.candidates}
+        topic = topics.pop() if len(topics) == 1 else None
+        return Reply(choose_text(topic, decision.theme), list(decision.candidates), True, topic)
+    if kind in (window.ROUTE, window.POLICY) and decision.theme is not None:
+        related = window.related_items(decision.theme, catalog_items)
+        if kind == window.POLICY:
+            return Reply(policy_text(decision.theme, decision.item), related, True)
+        return Reply(route_text(decision.theme, related), related, True)
+    if kind == window.FALLBACK:
+        return Reply(fallback_text(), handoff=True)
+    return None

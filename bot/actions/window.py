@@ -18,7 +18,7 @@ from bot.actions.faq import queue_question, say_answer
 
 __all__ = ["queue_question", "decide", "say", "answer", "unplaced"]
 from bot.actions.service_guide import INTENT_ASPECT, service_button
-from govservice import faq_search, guide, window, window_text
+from govservice import faq_search, window, window_text
 from govservice.db import session_scope
 from govservice.faq_text import normalize, topic_cues
 
@@ -86,42 +86,23 @@ def say(dispatcher: CollectingDispatcher, tracker: Tracker, decision: window.Dec
     """Utter the decided answer; queue it for staff when it is a miss. Returns the slot events."""
     if decision.is_miss:
         queue_question(tracker, f"window_{decision.kind}")
-    if decision.kind == window.ITEM and decision.item is not None:
-        item = decision.item
-        text = window_text.with_contact(guide.answer(item, decision.aspect), item.department_code)
-        dispatcher.utter_message(text=text)
-        return [SlotSet("service_item", item.key), SlotSet("service_topic", item.topic),
-                SlotSet("service_aspect", decision.aspect)]
-    if decision.kind == window.FAQ and decision.faq is not None:
-        if decision.faq.kind == faq_search.ANSWER and decision.theme is not None:
-            dispatcher.utter_message(text=window_text.with_contact(decision.faq.text, decision.theme.department))
-        else:
+    reply = window_text.render(decision, list(catalog().items.values()))
+    if reply is None:
+        if decision.faq is not None and decision.kind == window.FAQ:
             say_answer(dispatcher, decision.faq)
-        return []
-    if decision.kind == window.CHOOSE:
-        topic = decision.candidates[0].topic if len({c.topic for c in decision.candidates}) == 1 else None
-        buttons = _item_buttons(decision.candidates, decision.aspect) + [window_text.HANDOFF_BUTTON]
-        dispatcher.utter_message(text=window_text.choose_text(topic, decision.theme), buttons=buttons)
-        return [
-            SlotSet("service_item", None), SlotSet("service_topic", topic), SlotSet("service_aspect", decision.aspect)
-        ]
-    if decision.kind in (window.ROUTE, window.POLICY) and decision.theme is not None:
-        related = window.related_items(decision.theme, list(catalog().items.values()))
-        if decision.kind == window.POLICY:
-            text = window_text.policy_text(decision.theme, decision.item)
         else:
-            text = window_text.route_text(decision.theme, related)
-        buttons = _item_buttons(related, decision.aspect) + [window_text.HANDOFF_BUTTON]
-        dispatcher.utter_message(text=text, buttons=buttons)
-        return [SlotSet("service_aspect", decision.aspect)]
-    if decision.kind == window.OUT_OF_SCOPE:
-        dispatcher.utter_message(response="utter_out_of_scope")
+            response = "utter_greet" if decision.kind == window.GREETING else "utter_out_of_scope"
+            dispatcher.utter_message(response=response)
         return []
-    if decision.kind == window.GREETING:
-        dispatcher.utter_message(response="utter_greet")
-        return []
-    dispatcher.utter_message(text=window_text.fallback_text(), buttons=[window_text.HANDOFF_BUTTON])
-    return []
+    buttons = _item_buttons(reply.items, decision.aspect) + ([window_text.HANDOFF_BUTTON] if reply.handoff else [])
+    dispatcher.utter_message(text=reply.text, buttons=buttons)
+    if decision.kind == window.ITEM and decision.item is not None:
+        return [SlotSet("service_item", decision.item.key), SlotSet("service_topic", decision.item.topic),
+                SlotSet("service_aspect", decision.aspect)]
+    if decision.kind == window.CHOOSE:
+        return [SlotSet("service_item", None), SlotSet("service_topic", reply.topic),
+                SlotSet("service_aspect", decision.aspect)]
+    return [SlotSet("service_aspect", decision.aspect)] if reply.items else []
 
 
 def answer(
