@@ -80,6 +80,10 @@ class Words:
     question_cues: Tuple[str, ...]
     policy_subjects: Tuple[str, ...]
     policy_changes: Tuple[str, ...]
+    policy_strong_changes: Tuple[str, ...]
+    policy_asks_when: Tuple[str, ...]
+    policy_asks_why: Tuple[str, ...]
+    policy_asks_can: Tuple[str, ...]
 
 
 @lru_cache(maxsize=1)
@@ -90,7 +94,7 @@ def words() -> Words:
     def listed(key: str) -> Tuple[str, ...]:
         return tuple(sorted({normalize(str(w)) for w in raw.get(key) or ()} - {""}, key=len, reverse=True))
 
-    return Words(listed("pleasantries"), listed("question_cues"), listed("policy_subjects"), listed("policy_changes"))
+    return Words(*(listed(name) for name in Words.__dataclass_fields__))
 
 
 @dataclass
@@ -149,11 +153,22 @@ def asks(sentence: str) -> bool:
 
 
 def is_policy(text: str) -> bool:
-    """True for a policy question: a standard or policy, and a change or a why ("补贴标准什么时候提高")."""
+    """True for a policy question no guide answers.
+
+    A rule and its change, when or why it changes, or a plea to change it ("补贴标准什么时候提高",
+    "为什么取消了", "产假能不能延长"); the word lists and their pairings are in window_words.yml.
+    """
     normalized = normalize(text)
     vocabulary = words()
-    return any(w in normalized for w in vocabulary.policy_subjects) and any(
-        w in normalized for w in vocabulary.policy_changes
+
+    def has(found: Tuple[str, ...]) -> bool:
+        return any(word in normalized for word in found)
+
+    changes = has(vocabulary.policy_changes)
+    return (
+        (changes and (has(vocabulary.policy_subjects) or has(vocabulary.policy_asks_when)
+                      or has(vocabulary.policy_asks_why)))
+        or (has(vocabulary.policy_asks_can) and has(vocabulary.policy_strong_changes))
     )
 
 

@@ -60,7 +60,15 @@ def test_only_pleasantries_is_a_greeting() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["生育津贴的发放标准什么时候能提高", "为什么人才补贴的政策改了", "低保标准能不能调高一点"]
+    "text",
+    [
+        "生育津贴的发放标准什么时候能提高",
+        "为什么人才补贴的政策改了",
+        "低保标准能不能调高一点",
+        "陪产假能不能再延长几天",
+        "高龄津贴明年会不会涨",
+        "为什么这种进口药不在医保目录里",
+    ],
 )
 def test_policy_questions(text: str) -> None:
     assert window.is_policy(text)
@@ -68,7 +76,11 @@ def test_policy_questions(text: str) -> None:
     assert decision.kind == window.POLICY and decision.theme is not None and decision.is_miss
 
 
-@pytest.mark.parametrize("text", ["生育津贴怎么领", "低保申请要什么条件", "公积金贷款额度是多少"])
+@pytest.mark.parametrize(
+    "text",
+    ["生育津贴怎么领", "低保申请要什么条件", "公积金贷款额度是多少", "预约了能不能取消", "公积金什么时候到账",
+     "为什么我的公积金提取不了", "能否加急办理", "营业执照经营范围怎么变更"],
+)
 def test_ordinary_questions_are_not_policy(text: str) -> None:
     assert not window.is_policy(text)
 
@@ -114,3 +126,9 @@ def test_aspect_of_a_question() -> None:
     assert window.aspect_of("要带啥材料") == "materials"
     assert window.aspect_of("去哪里办") == "location"
     assert window.aspect_of("随便问问") == "overview"
+
+
+def test_every_word_list_of_the_window_is_read() -> None:
+    vocabulary = window.words()
+    for name in window.Words.__dataclass_fields__:
+        assert getattr(vocabulary, name), name
