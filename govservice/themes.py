@@ -21,6 +21,8 @@ from govservice.faq_text import normalize
 
 ITEM_WEIGHT = 4.0
 """Score the identified item's theme gets, as much as a four-character keyword."""
+CONTEXT_WEIGHT = 0.5
+"""How much the rest of a long post counts next to its question sentences (chosen, not fitted)."""
 TYPO_MIN_CUE = 3
 """Only words this long or longer are matched with one mistyped character."""
 TYPO_MAX_CHARS = 80
@@ -132,7 +134,11 @@ class Themes:
         return result
 
     def theme_of(
-        self, text: str, item_topic: Optional[str] = None, item_department: Optional[str] = None
+        self,
+        text: str,
+        item_topic: Optional[str] = None,
+        item_department: Optional[str] = None,
+        context: str = "",
     ) -> Optional[ThemeMatch]:
         """The theme of ``text``, helped by the identified item's topic or department.
 
@@ -140,11 +146,16 @@ class Themes:
             text: the citizen's message (or its question sentences).
             item_topic: the topic of the item identified in the message, if any.
             item_department: that item's department, for items without a curated topic.
+            context: the whole post the question sentences come from; its words count
+                :data:`CONTEXT_WEIGHT` as much, so the background breaks ties and fills gaps.
 
         Returns:
             The best theme, or None when nothing in the message belongs to a government field.
         """
         scores = self.scores(text)
+        if context and context != text:
+            for name, score in self.scores(context).items():
+                scores[name] = scores.get(name, 0.0) + CONTEXT_WEIGHT * score
         words: Dict[str, List[str]] = {}
         for cue, name in self.cues_in(text) or self.typo_cues_in(text):
             words.setdefault(name, []).append(cue)

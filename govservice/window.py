@@ -181,6 +181,11 @@ def aspect_of(text: str, default: str = "overview") -> str:
     return default
 
 
+def is_long(text: str) -> bool:
+    """True for a message-board style post (:data:`LONG_CHARS` or more, punctuation aside)."""
+    return len(normalize(text)) >= LONG_CHARS
+
+
 def focus(text: str, catalog_themes: Optional[Themes] = None) -> str:
     """The question of a message: long posts lose their pleasantries and background.
 
@@ -242,7 +247,7 @@ def decide(
     question = focus(text, known)
     identified = identify(question)
     item = identified.item
-    match = known.theme_of(question, *(anchor(item))) or known.theme_of(text, *(anchor(item)))
+    match = known.theme_of(question, *anchor(item), context=text)
     theme = match.theme if match else None
     aspect = aspect_of(question, default_aspect)
     if theme is not None and is_policy(question):

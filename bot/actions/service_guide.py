@@ -17,7 +17,7 @@ from govservice.db import session_scope
 from govservice.materials_check import check_materials, render_check
 from govservice.models import ServiceItem
 from govservice.themes import themes
-from govservice.window import POLICY, anchor, focus, is_policy
+from govservice.window import anchor, focus, is_long, is_policy
 
 # Which part of the guide each intent asks for; others keep the aspect under discussion.
 INTENT_ASPECT = {
@@ -112,10 +112,12 @@ class ActionAnswerService(Action):
         """Resolve the service, then answer or ask a clarifying question."""
         intent = tracker.latest_message.get("intent", {}).get("name")
         aspect = INTENT_ASPECT.get(intent) or tracker.get_slot("service_aspect") or "overview"
-        if is_policy(focus(str(tracker.latest_message.get("text") or ""))):
-            policy = _policy_reply(dispatcher, tracker, aspect)
-            if policy is not None:
-                return policy
+        text = str(tracker.latest_message.get("text") or "")
+        if is_long(text) or is_policy(focus(text)):
+            # A long post names things in its background too: the window answers its question sentences.
+            chosen = _window_reply(dispatcher, tracker, aspect)
+            if chosen is not None:
+                return chosen
         resolution = resolve_service(tracker)
         if resolution.item is not None:
             personal = personal_check(tracker, resolution.item.key) if aspect == "materials" else None
@@ -159,14 +161,16 @@ def _which_item_text(tracker: Tracker, resolution: Resolution) -> str:
     return f"{question}请问您要办理的是哪一项？{extra}"
 
 
-def _policy_reply(
+def _window_reply(
     dispatcher: CollectingDispatcher, tracker: Tracker, aspect: str
 ) -> Optional[List[Dict[str, Any]]]:
-    """A policy question ("补贴标准什么时候提高") gets the policy channel, even when it names an item."""
+    """The window's answer to a long post or a policy question, unless it found nothing to say."""
     from bot.actions import window  # imported here: the window adapter builds on this module
 
     chosen = window.decide(tracker, aspect)
-    return window.say(dispatcher, tracker, chosen) if chosen.kind == POLICY else None
+    if window.unplaced(chosen) or chosen.is_suggestion:
+        return None
+    return window.say(dispatcher, tracker, chosen)
 
 
 def _through_window(dispatcher: CollectingDispatcher, tracker: Tracker, aspect: str) -> List[Dict[str, Any]]:

@@ -11,7 +11,7 @@ from bot.actions.service_guide import ActionAnswerService
 from govservice import facts
 from govservice.db import session_scope
 from govservice.faq_models import UnansweredQuestion
-from tests.actions.conftest import make_tracker
+from tests.actions.conftest import make_tracker, service
 
 
 def _queued(marker: str) -> list:
@@ -84,3 +84,14 @@ async def test_a_long_post_is_answered_for_its_question(dispatcher, catalog) -> 
     reply = dispatcher.messages[0]["text"]
     item = catalog.get("residence_permit")
     assert item.name in reply and all(m.name in reply for m in item.materials)
+
+
+@pytest.mark.asyncio
+async def test_a_long_post_classified_as_a_service_question_is_answered_for_its_question(dispatcher, catalog) -> None:
+    post = (
+        "您好，我家孩子今年九月上小学，报名的事已经办好了。我自己的居住证明年三月到期，"
+        "平时上班很忙，想问一下居住证到期了能不能在网上续签？谢谢！"
+    )
+    await ActionAnswerService().run(dispatcher, make_tracker(post, "ask_online", [service("入学")]), {})
+    reply = dispatcher.messages[0]["text"]
+    assert catalog.get("residence_permit").name in reply and "入学" not in reply.split("\n")[0]
