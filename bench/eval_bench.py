@@ -194,12 +194,32 @@ def render_eval(ctx: Any, bots: Any) -> List[str]:
         [f"{r.get('gov')} government questions and {r.get('not_gov')} everyday messages from `tests/eval/` "
          "(written apart from training, see its README), each sent to a new conversation on the running "
          "stack over REST; the reply is judged (bench/eval_bench.py). REST latency per message: p50 "
-         f"{_fmt(r.get('latency_p50_ms'))} ms, p95 {_fmt(r.get('latency_p95_ms'))} ms.", ""]
+         f"{r.get('latency_p50_ms', '–')} ms, p95 {r.get('latency_p95_ms', '–')} ms.", ""]
         + table(["measure", "value", "target"], rows)
+        + _reading(r)
         + [f"Replies to government questions by kind: {r.get('gov_reply_kinds')}; to everyday messages: "
            f"{r.get('not_gov_reply_kinds')}.", "", "On-topic rate by theme:", ""]
         + table(["theme", "on topic"], themes)
     )
+
+
+def _reading(r: Dict[str, Any]) -> List[str]:
+    """Which targets are met, said plainly (the two readings of "out-of-scope precision" both shown)."""
+    def met(value: Any, target: float, below: bool = False) -> str:
+        if not isinstance(value, (int, float)):
+            return "not measured"
+        return "met" if (value <= target if below else value >= target) else "NOT met"
+
+    return [
+        f"Targets: on-topic ≥ 0.85 {met(r.get('on_topic'), 0.85)} (message-board posts "
+        f"{met(r.get('on_topic_board'), 0.85)}); government called out of scope ≤ 1% "
+        f"{met(r.get('gov_out_of_scope'), 0.01, below=True)}; out-of-scope precision ≥ 0.9 "
+        f"{met(r.get('out_of_scope_precision'), 0.9)} as the share of out-of-scope replies that went to everyday "
+        f"messages, {met(r.get('not_gov_out_of_scope'), 0.9)} as the share of everyday messages given it. "
+        "An everyday message that names a government word (护照, 结婚, 公司, 科目二) is routed to that "
+        "field rather than refused: the window says out of scope only without any government signal.",
+        "",
+    ]
 
 
 def main() -> int:
