@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Callable, Dict, List, Optional, Protocol, Sequence, Tuple
+from typing import Callable, List, Optional, Protocol, Sequence, Tuple
 
 import yaml
 
@@ -283,7 +283,3 @@ def related_items(theme: Theme, items: Sequence[ServiceItem], limit: int = 4) ->
     by_department = [i for i in items if i.department_code == theme.department and i not in by_topic]
     return (by_topic + by_department)[:limit]
 
-
-def signal_of(text: str, catalog_themes: Optional[Themes] = None) -> Dict[str, float]:
-    """Theme scores of a message, for benches and tests."""
-    return (catalog_themes or themes()).scores(text)
