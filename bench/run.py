@@ -38,6 +38,7 @@ from typing import Any, Callable, Dict, List
 from bench import (
     applications_bench,
     channel_sections,
+    eval_bench,
     identity_bench,
     report,
     retrieval_bench,
@@ -80,6 +81,8 @@ SECTIONS: List[Section] = [
     Section("wechat", "8. WeChat channel (一网)", channel_sections.wechat, channel_sections.render_wechat, True),
     Section("faq", "9. FAQ retrieval", channel_sections.faq, channel_sections.render_faq),
     Section("retrieval", "11. Item identification at 2,500 items", retrieval_bench.section, retrieval_bench.render),
+    Section("eval", "12. 一窗: the evaluation set through the assistant (issue 13)", eval_bench.evaluate,
+            eval_bench.render_eval, needs_server=True),
     # Keep last: peak RSS is read just before the servers are stopped.
     Section("memory", "10. Peak memory", sections.memory, tables.render_memory, needs_server=True),
 ]

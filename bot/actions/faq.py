@@ -1,13 +1,14 @@
-"""FAQ answers from the staff-maintained store (no retraining), and the unanswered-questions queue."""
+"""FAQ answers from the staff-maintained store (no retraining), and the unanswered-questions queue.
+
+The actions that use them are in :mod:`bot.actions.fallback`, behind the window's decision.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Optional, Sequence
 
-from rasa_sdk import Action, Tracker
-from rasa_sdk.events import FollowupAction
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.types import DomainDict
 
 from bot.actions.my_applications import entity
 from bot.actions.session import current_subject
@@ -54,63 +55,11 @@ def queue_question(tracker: Tracker, source: str) -> None:
             unanswered.enqueue(session, text, names=_names(tracker), source=source)
 
 
-def _answer(tracker: Tracker, intent_is_faq: bool) -> faq_search.FaqAnswer:
+def answer_from_store(tracker: Tracker, intent_is_faq: bool) -> faq_search.FaqAnswer:
+    """The picked entry's answer, or the store's answer to the latest message."""
     picked: Optional[str] = entity(tracker, "faq_entry")
     with session_scope() as session:
         if picked and picked.isdigit():
             return faq_search.answer_entry(session, int(picked))
         return faq_search.answer_question(session, str(tracker.latest_message.get("text") or ""),
                                           intent_is_faq=intent_is_faq)
-
-
-class ActionAnswerFaq(Action):
-    """A general question (实名认证, 忘记密码, 大厅时间…) or a picked suggestion."""
-
-    def name(self) -> str:
-        """Name registered with Rasa."""
-        return "action_answer_faq"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
-        """Answer from the store; queue the question when the store has nothing."""
-        answer = _answer(tracker, intent_is_faq=True)
-        if answer.kind != faq_search.ANSWER:
-            queue_question(tracker, "low_confidence" if answer.kind == faq_search.SUGGEST else "fallback")
-        if not say_answer(dispatcher, answer):
-            dispatcher.utter_message(text=NOT_FOUND)
-        return []
-
-
-class ActionFaqFallback(Action):
-    """Low NLU confidence: try the FAQ store first, then Rasa's two-stage fallback."""
-
-    def name(self) -> str:
-        """Name registered with Rasa."""
-        return "action_faq_fallback"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
-        """Every question the assistant could not answer confidently is queued for the editors."""
-        answer = _answer(tracker, intent_is_faq=False)
-        if answer.kind == faq_search.ANSWER:
-            dispatcher.utter_message(text=answer.text)
-            return []
-        queue_question(tracker, "fallback")
-        if say_answer(dispatcher, answer):
-            return []
-        return [FollowupAction("action_two_stage_fallback")]
-
-
-class ActionOutOfScope(Action):
-    """Out of the catalog's scope for the model, but staff may have answered it in the FAQ store since."""
-
-    def name(self) -> str:
-        """Name registered with Rasa."""
-        return "action_out_of_scope"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
-        """A confident FAQ answer, else the polite out-of-scope reply."""
-        answer = _answer(tracker, intent_is_faq=False)
-        if answer.kind == faq_search.ANSWER:
-            dispatcher.utter_message(text=answer.text)
-        else:
-            dispatcher.utter_message(response="utter_out_of_scope")
-        return []

@@ -11,11 +11,13 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.backoffice import catalog
 from bot.actions.session import current_subject, library_of
-from govservice import guide
+from govservice import guide, window_text
 from govservice.catalog import Resolution
 from govservice.db import session_scope
 from govservice.materials_check import check_materials, render_check
 from govservice.models import ServiceItem
+from govservice.themes import themes
+from govservice.window import anchor, focus, is_long, is_policy
 
 # Which part of the guide each intent asks for; others keep the aspect under discussion.
 INTENT_ASPECT = {
@@ -110,6 +112,12 @@ class ActionAnswerService(Action):
         """Resolve the service, then answer or ask a clarifying question."""
         intent = tracker.latest_message.get("intent", {}).get("name")
         aspect = INTENT_ASPECT.get(intent) or tracker.get_slot("service_aspect") or "overview"
+        text = str(tracker.latest_message.get("text") or "")
+        if is_long(text) or is_policy(focus(text)):
+            # A long post names things in its background too: the window answers its question sentences.
+            chosen = _window_reply(dispatcher, tracker, aspect)
+            if chosen is not None:
+                return chosen
         resolution = resolve_service(tracker)
         if resolution.item is not None:
             personal = personal_check(tracker, resolution.item.key) if aspect == "materials" else None
@@ -130,14 +138,50 @@ class ActionAnswerService(Action):
                 service_button(ask_intent, item.key, (resolution.topic and item.variant) or item.name)
                 for item in resolution.candidates
             ]
-            question = f"关于“{resolution.topic}”有以下几种情况，" if resolution.topic else "您说的可能是以下事项，"
-            dispatcher.utter_message(text=f"{question}请问您要办理的是哪一项？", buttons=buttons)
+            dispatcher.utter_message(text=_which_item_text(tracker, resolution), buttons=buttons)
             return [
                 SlotSet("service_item", None),
                 SlotSet("service_topic", resolution.topic),
                 SlotSet("service_aspect", aspect),
             ]
+        return _through_window(dispatcher, tracker, aspect)
+
+
+def _which_item_text(tracker: Tracker, resolution: Resolution) -> str:
+    """"Which item?" with the theme and department; the unresolved question is queued for staff."""
+    from bot.actions import window  # imported here: the window adapter builds on this module
+
+    window.queue_question(tracker, "which_item")
+    text = str(tracker.latest_message.get("text") or "")
+    first = resolution.candidates[0] if resolution.candidates else None
+    match = themes().theme_of(text, *anchor(first))
+    theme = themes().of_topic(resolution.topic) or (match.theme if match else None)
+    extra = "\n" + window_text.theme_line(theme) if theme is not None else ""
+    question = f"关于“{resolution.topic}”有以下几种情况，" if resolution.topic else "您说的可能是以下事项，"
+    return f"{question}请问您要办理的是哪一项？{extra}"
+
+
+def _window_reply(
+    dispatcher: CollectingDispatcher, tracker: Tracker, aspect: str
+) -> Optional[List[Dict[str, Any]]]:
+    """The window's answer to a long post or a policy question, unless it found nothing to say."""
+    from bot.actions import window  # imported here: the window adapter builds on this module
+
+    chosen = window.decide(tracker, aspect)
+    if window.unplaced(chosen) or chosen.is_suggestion:
+        return None
+    return window.say(dispatcher, tracker, chosen)
+
+
+def _through_window(dispatcher: CollectingDispatcher, tracker: Tracker, aspect: str) -> List[Dict[str, Any]]:
+    """No item named: the FAQ, the theme's routing or a policy reply; "which item?" only without any signal."""
+    from bot.actions import window  # imported here: the window adapter builds on this module
+
+    chosen = window.decide(tracker, aspect)
+    if window.unplaced(chosen) or chosen.is_suggestion:
+        window.queue_question(tracker, "which_item")
         return _ask_which_service(dispatcher, aspect)
+    return window.say(dispatcher, tracker, chosen)
 
 
 def _intent_for(aspect: str) -> str:

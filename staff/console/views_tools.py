@@ -15,11 +15,13 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.orm import Session
 
+from govservice import window, window_text
 from govservice.application_queries import applications_for_department
+from govservice.catalog import Catalog
 from govservice.clock import office_date
 from govservice.faq import FaqError, list_audit
 from govservice.faq_io import ImportReport, export_csv, export_excel, import_csv, import_excel
-from govservice.faq_search import ANSWER, SUGGEST, answer_question, search
+from govservice.faq_search import ANSWER, NONE, SUGGEST, answer_question, search
 from govservice.officers import DEPT_OFFICER, ROLES
 from staff.auth import current_user
 from staff.console.guard import api, page
@@ -33,16 +35,50 @@ KIND_LABELS = {ANSWER: "直接回答", SUGGEST: "给出“您是不是想问”"
 NO_ANSWER = "无法回答：转兜底回复，并记入待处理问题队列"
 
 
+WINDOW_LABELS = {
+    window.ITEM: "按办事指南回答",
+    window.CHOOSE: "追问是哪项业务（并记入待处理问题队列）",
+    window.ROUTE: "告知所属领域和主管部门（并记入待处理问题队列）",
+    window.POLICY: "政策问题：告知政策咨询渠道（并记入待处理问题队列）",
+    window.OUT_OF_SCOPE: "超出服务范围（非政务问题）",
+    window.GREETING: "问候",
+}
+_catalogs: Dict[str, Catalog] = {}
+
+
+def _catalog(session: Session) -> Catalog:
+    """The catalog of the session's database, loaded once per process (it changes only at seeding)."""
+    url = str(session.get_bind().url)
+    if url not in _catalogs:
+        _catalogs[url] = Catalog.load(url)
+    return _catalogs[url]
+
+
 def preview_data(session: Session, text: str) -> Dict[str, Any]:
-    """What the assistant would answer to ``text`` (the same function the bot calls) and the top hits."""
-    result = answer_question(session, text)
-    hits = search(session, text, limit=5)
+    """What the assistant would answer to ``text``, and the top FAQ hits.
+
+    The window's decision and reply are the functions the chat calls; only the NLU's opinion is
+    left out, which matters only for messages with no government signal at all.
+    """
+    catalog = _catalog(session)
+    decision = window.decide(
+        text, identify=catalog.identify, faq=lambda question: answer_question(session, question),
+        nlu_out_of_scope=False,
+    )
+    reply = window_text.render(decision, list(catalog.items.values()))
+    faq = decision.faq if decision.kind == window.FAQ else None
+    kind = faq.kind if faq is not None else (decision.kind if reply is not None else NONE)
+    label = KIND_LABELS.get(kind) or WINDOW_LABELS.get(decision.kind, NO_ANSWER)
+    if decision.item is not None and decision.kind == window.ITEM:
+        label = f"{label}（{decision.item.name}）"
+    hits = search(session, decision.focus or text, limit=5)
     return {
         "question": text,
-        "kind": result.kind,
-        "kind_label": KIND_LABELS.get(result.kind, NO_ANSWER),
-        "text": result.text,
-        "confidence": round(result.confidence, 3),
+        "kind": kind,
+        "window": decision.kind,
+        "kind_label": label,
+        "text": reply.text if reply is not None else (faq.text if faq is not None else ""),
+        "confidence": round(faq.confidence, 3) if faq is not None else 0.0,
         "hits": [{"entry_id": h.entry_id, "question": h.question, "confidence": h.confidence} for h in hits],
     }
 

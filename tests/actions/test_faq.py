@@ -6,7 +6,7 @@ import uuid
 
 from rasa_sdk.events import FollowupAction
 
-from bot.actions.faq import ActionAnswerFaq, ActionFaqFallback, ActionOutOfScope
+from bot.actions.fallback import ActionAnswerFaq, ActionFaqFallback, ActionOutOfScope
 from govservice.db import session_scope
 from govservice.faq_models import UnansweredQuestion
 from tests.actions.conftest import make_tracker

@@ -79,7 +79,7 @@ async def test_another_service_keeps_the_aspect(dispatcher, catalog: Catalog) ->
 
 @pytest.mark.asyncio
 async def test_no_service_known_asks_which(dispatcher) -> None:
-    events = await _run(dispatcher, make_tracker("要多少钱", "ask_fee"))
+    events = await _run(dispatcher, make_tracker("那个怎么收费", "ask_fee"))
     assert events == [SlotSet("service_aspect", "fee")]
     message = dispatcher.messages[0]
     assert "哪项业务的收费标准" in message["text"]
