@@ -11,17 +11,11 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.backoffice import catalog
 from bot.actions.service_guide import INTENT_ASPECT, resolve_service, service_mentions
-from govservice import guide
-from govservice.application_forms import COMMIT_WORDS, is_affirmative
+from govservice import guide, lexicon
 from govservice.application_models import ApplicationError, Attachment
 from govservice.db import session_scope
 from govservice.materials_check import store_attachment
 
-QUESTION_MARKERS = (
-    "?", "？", "吗", "么", "多少", "多久", "多长", "哪", "怎么", "咋", "如何", "什么", "啥", "几",
-    "要不要", "能不能", "可不可以", "是否",
-)
-NO_WORDS = ("不符合", "不是", "不对", "有误", "错了", "不办", "算了", "不要", "否", "不用了")
 MIN_CONFIDENCE = 0.5
 DOWNLOAD_TIMEOUT = 5.0
 
@@ -39,21 +33,18 @@ def _text(tracker: Tracker) -> str:
 def said_yes(tracker: Tracker) -> bool:
     """The latest message agrees ("确认", "符合", the affirm intent)."""
     name, confidence = latest_intent(tracker)
-    return (name == "affirm" and confidence >= MIN_CONFIDENCE) or is_affirmative(_text(tracker))
+    return (name == "affirm" and confidence >= MIN_CONFIDENCE) or lexicon.is_affirmative(_text(tracker))
 
 
 def said_no(tracker: Tracker) -> bool:
     """The latest message declines."""
     name, confidence = latest_intent(tracker)
-    return (name == "deny" and confidence >= MIN_CONFIDENCE) or any(w in _text(tracker) for w in NO_WORDS)
-
-
-STOP_WORDS = ("不办", "算了", "取消", "不申请", "不弄", "不填", "不交", "放弃")
+    return (name == "deny" and confidence >= MIN_CONFIDENCE) or lexicon.is_negative(_text(tracker))
 
 
 def wants_to_stop(tracker: Tracker) -> bool:
     """True for “不办了” typed where an address or a file was expected (the NLU may call it deny)."""
-    return any(word in _text(tracker) for word in STOP_WORDS)
+    return lexicon.wants_to_stop(_text(tracker))
 
 
 def interrupting_question(
@@ -78,7 +69,7 @@ def interrupting_question(
     text = _text(tracker)
     if name not in INTENT_ASPECT or name == "apply_service" or confidence < MIN_CONFIDENCE:
         return False
-    if not any(marker in text for marker in QUESTION_MARKERS):
+    if not lexicon.is_question(text):
         return False
     mentions = service_mentions(tracker)
     current = plan.get("item_key")
@@ -140,7 +131,7 @@ async def read_material(
                 return ("upload", stored.id), None
         except (requests.RequestException, ApplicationError) as exc:
             return None, f"图片接收失败（{exc if isinstance(exc, ApplicationError) else '网络错误'}），请重新发送。"
-    if any(word in _text(tracker) for word in COMMIT_WORDS):
+    if lexicon.has_any(_text(tracker), "commitment"):
         if material.get("commitment"):
             return ("commitment", None), None
         return None, f"「{material['name']}」不支持告知承诺，需要上传。"

@@ -15,7 +15,7 @@ from rasa_sdk.types import DomainDict
 from bot.actions.application_answers import MIN_CONFIDENCE, interrupting_question, latest_intent
 from bot.actions.personal import PERSONAL_INTENTS, answer_personal_request, certificate_words
 from bot.actions.session import channel_and_sender, current_subject
-from govservice import auth
+from govservice import auth, lexicon
 from govservice.db import session_scope
 from govservice.identity import IdentifierError, normalize_citizen_id, normalize_credit_code
 from govservice.masking import mask_credit_code, mask_id_number
@@ -27,9 +27,6 @@ CODE_MASK = "******"
 NOT_LOGGED_IN = "未登录"
 LOGIN_SLOTS = ("login_id", "login_name", "company_code", "login_rep_id", "login_code", "login_ref")
 _CODE = re.compile(r"(?<!\d)\d{6}(?!\d)")
-_RESEND = ("重新发送", "重发", "再发", "没收到", "收不到")
-# Words of the login itself: "验证码是多少" is about the code, not a 办事指南 question about fees.
-_LOGIN_WORDS = ("验证码", "短信", "号码", "证号", "姓名", "名字", "登录", "代码")
 
 
 def _not_asked(tracker: Tracker, slot: str, value: Any) -> bool:
@@ -52,7 +49,8 @@ def _no_answer(
     if _not_asked(tracker, slot, value):
         return {slot: None}
     text = str(value)
-    about_login = any(word in text for word in _LOGIN_WORDS)
+    # "验证码是多少" is about the login itself, not a 办事指南 question about fees.
+    about_login = lexicon.has_any(text, "login_words")
     if not about_login and interrupting_question(dispatcher, tracker, {}, resume="好的，我们继续登录："):
         return {slot: None}
     intent, confidence = latest_intent(tracker)
@@ -93,7 +91,7 @@ class LoginValidation(FormValidationAction, ABC):
             return skip
         text = str(value)
         ref = tracker.get_slot("login_ref")
-        if any(word in text for word in _RESEND):
+        if lexicon.has_any(text, "resend_code"):
             self._request_code(dispatcher, ref, None)
             return {"login_code": None}
         match = _CODE.search(text)
