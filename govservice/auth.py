@@ -171,7 +171,7 @@ _NAME = re.compile(r"^[\u4e00-\u9fff·•]{2,20}$|^[A-Za-z][A-Za-z .'-]{1,59}$")
 def normalize_name(text: str) -> Optional[str]:
     """A plausible personal name from ``text`` ("我叫张三" gives 张三), or None."""
     name = re.sub(rf"^({lexicon.alternation('name_prefixes')})[:：]?", "", text.strip()).strip(" 。.，,")
-    if not _NAME.match(name) or lexicon.has_any(name, "not_a_name"):
+    if not _NAME.match(name) or any(lexicon.has_any(name, words) for words in ("not_a_name", "stop", "handoff")):
         return None
     return name
 

@@ -11,10 +11,11 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.backoffice import catalog
 from bot.actions.service_guide import INTENT_ASPECT, resolve_service, service_mentions
-from govservice import guide, lexicon
+from govservice import faq_search, guide, lexicon
 from govservice.application_models import ApplicationError, Attachment
 from govservice.db import session_scope
 from govservice.materials_check import store_attachment
+from govservice.models import ServiceItem
 
 MIN_CONFIDENCE = 0.5
 DOWNLOAD_TIMEOUT = 5.0
@@ -47,17 +48,68 @@ def wants_to_stop(tracker: Tracker) -> bool:
     return lexicon.wants_to_stop(_text(tracker))
 
 
+UNPLACED_INTENTS = frozenset({"nlu_fallback", "ask_faq", "help", "bot_challenge"})
+"""Intents of a question the guide cannot place on one aspect: the FAQ store is asked first."""
+
+
+def _question_aspect(tracker: Tracker) -> Optional[str]:
+    """The guide aspect a question asks for; "" for a question the NLU cannot place; None for no question.
+
+    Only a message worded as a question counts (lexicon ``question_marks``): an ID number, a name
+    or "符合" is an answer even when the classifier guesses a question intent.
+    """
+    name, confidence = latest_intent(tracker)
+    if name == "apply_service" or not lexicon.is_question(_text(tracker)):
+        return None
+    if name in INTENT_ASPECT and confidence >= MIN_CONFIDENCE:
+        return INTENT_ASPECT[name]
+    if name in UNPLACED_INTENTS or name in INTENT_ASPECT or name == "out_of_scope":
+        return ""
+    return None
+
+
+def _current_item(tracker: Tracker, plan: Mapping[str, Any]) -> Optional[ServiceItem]:
+    """The item being applied for, else the item of the application a login will resume."""
+    pending = str(tracker.get_slot("pending_request") or "").split("|")
+    remembered = pending[1] if pending[0] == "apply_service" and len(pending) > 1 else None
+    for key in (plan.get("item_key"), remembered):
+        item = catalog().get(key) if key else None
+        if item is not None:
+            return item
+    return None
+
+
+def _answer_unplaced(dispatcher: CollectingDispatcher, tracker: Tracker, item: Optional[ServiceItem]) -> None:
+    """A question the NLU could not place ("男的能领吗"): the FAQ store, else the item's guide."""
+    text = _text(tracker)
+    name, confidence = latest_intent(tracker)
+    if name == "out_of_scope" and confidence >= MIN_CONFIDENCE:
+        dispatcher.utter_message(response="utter_out_of_scope")
+        return
+    with session_scope() as session:
+        found = faq_search.answer_question(session, text, intent_is_faq=name == "ask_faq")
+    if found.kind == faq_search.ANSWER:
+        dispatcher.utter_message(text=found.text)
+    elif item is not None:
+        aspect = "conditions" if lexicon.has_any(text, "eligibility") else "overview"
+        dispatcher.utter_message(text=guide.answer(item, aspect))
+    else:
+        dispatcher.utter_message(text=guide.which_item_question([]))
+
+
 def interrupting_question(
     dispatcher: CollectingDispatcher,
     tracker: Tracker,
     plan: Mapping[str, Any],
     resume: str = "好的，我们继续刚才的申请：",
 ) -> bool:
-    """Answer a 办事指南 question asked mid-form; True when the message was such a question.
+    """Answer a question asked at a form's prompt; True when the message was such a question.
 
-    The question is about the item named in it, else the item being applied for, else the item
-    under discussion; when none is known (or the name fits several items) the citizen is asked
-    to name it, rather than the question being taken as an answer to the form.
+    The question is about the item named in it, else the item being applied for (or the one a
+    login will resume), else the item under discussion; when none is known (or the name fits
+    several items) the citizen is asked to name it. A question the NLU cannot place on an aspect
+    is looked up in the FAQ store, else answered from the item's guide. Either way it is never
+    taken as an answer to the form, which then asks its question again.
 
     Args:
         dispatcher: where the answer goes.
@@ -65,21 +117,23 @@ def interrupting_question(
         plan: the application plan (``item_key``), or empty outside an application.
         resume: said after the answer, before the form asks its question again.
     """
-    name, confidence = latest_intent(tracker)
+    aspect = _question_aspect(tracker)
+    if aspect is None:
+        return False
     text = _text(tracker)
-    if name not in INTENT_ASPECT or name == "apply_service" or confidence < MIN_CONFIDENCE:
-        return False
-    if not lexicon.is_question(text):
-        return False
     mentions = service_mentions(tracker)
-    current = plan.get("item_key")
+    current = _current_item(tracker, plan)
+    item, candidates = current, []
     if mentions:
-        resolution = catalog().resolve(mentions, text, prefer=current or tracker.get_slot("service_item"))
+        prefer = current.key if current else tracker.get_slot("service_item")
+        resolution = catalog().resolve(mentions, text, prefer=prefer)
         item, candidates = resolution.item, resolution.candidates
-    else:
-        item, candidates = catalog().get(current) or resolve_service(tracker).item, []
-    if item is not None:
-        dispatcher.utter_message(text=guide.answer(item, INTENT_ASPECT[name]))
+    elif current is None:
+        item = resolve_service(tracker).item
+    if not aspect:
+        _answer_unplaced(dispatcher, tracker, item)
+    elif item is not None:
+        dispatcher.utter_message(text=guide.answer(item, aspect))
     else:
         dispatcher.utter_message(text=guide.which_item_question(candidates))
     dispatcher.utter_message(text=resume)

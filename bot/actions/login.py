@@ -14,6 +14,7 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions.application_answers import MIN_CONFIDENCE, interrupting_question, latest_intent
 from bot.actions.personal import PERSONAL_INTENTS, answer_personal_request, certificate_words
+from bot.actions.service_guide import resolve_service
 from bot.actions.session import channel_and_sender, current_subject
 from govservice import auth, lexicon
 from govservice.db import session_scope
@@ -23,6 +24,8 @@ from govservice.models import Person
 from govservice.sms import get_gateway
 
 CODE_MASK = "******"
+MIN_IDENTIFIER_DIGITS = 6
+"""Fewer digits than this is no attempt at an ID number or credit code, but a message to read."""
 # Fills the remaining slots so the form ends; action_login_complete then reports failure.
 NOT_LOGGED_IN = "未登录"
 LOGIN_SLOTS = ("login_id", "login_name", "company_code", "login_rep_id", "login_code", "login_ref")
@@ -38,27 +41,55 @@ def _not_asked(tracker: Tracker, slot: str, value: Any) -> bool:
     return value is None or tracker.get_slot("requested_slot") != slot
 
 
+def _answer_shaped(slot: str, text: str) -> bool:
+    """Whether ``text`` looks like an answer to ``slot``: digits for a number or a code, else a name.
+
+    Anything else ("男的能领吗", "转人工", "我要评价") is read as what it is, never validated as an
+    identifier, so the citizen is not told "身份证号码应为18位" for a question.
+    """
+    if slot == "login_name":
+        return auth.normalize_name(text) is not None
+    digits = len(re.findall(r"[0-9０-９]", text))
+    return digits >= (1 if slot == "login_code" else MIN_IDENTIFIER_DIGITS)
+
+
+def _new_request(tracker: Tracker) -> Optional[str]:
+    """The request ("intent|argument…") a message makes instead of answering, if it needs login too."""
+    intent, confidence = latest_intent(tracker)
+    if confidence < MIN_CONFIDENCE:
+        return None
+    if intent in PERSONAL_INTENTS:
+        return "|".join([intent, *certificate_words(tracker)])
+    if intent in RESUME_ACTIONS:
+        item = resolve_service(tracker).item if intent == "apply_service" else None
+        return "|".join([intent, *([item.key] if item else [])])
+    return None
+
+
 def _no_answer(
     dispatcher: CollectingDispatcher, tracker: Tracker, slot: str, value: Any
 ) -> Optional[Dict[str, Any]]:
     """The slot events when the message is no answer to ``slot``, else None to go on validating.
 
-    A 办事指南 question asked mid-login is answered, and another personal request ("我的驾驶证
-    什么时候到期") replaces the remembered one; either way the form asks its question again.
+    A question asked mid-login is answered (a 办事指南 question from the guide, others from the
+    FAQ store), and another request that needs login ("我的驾驶证什么时候到期", "我要评价")
+    replaces the remembered one; either way the form asks its question again. 取消 and 转人工
+    never reach here: the slot mappings leave them to the rules.
     """
     if _not_asked(tracker, slot, value):
         return {slot: None}
     text = str(value)
+    if _answer_shaped(slot, text):
+        return None
     # "验证码是多少" is about the login itself, not a 办事指南 question about fees.
     about_login = lexicon.has_any(text, "login_words")
     if not about_login and interrupting_question(dispatcher, tracker, {}, resume="好的，我们继续登录："):
         return {slot: None}
-    intent, confidence = latest_intent(tracker)
-    # A typed name or number is an answer even when the classifier thinks otherwise.
-    if intent in PERSONAL_INTENTS and confidence >= MIN_CONFIDENCE and not re.search(r"\d", text):
-        if auth.normalize_name(text) is None:
-            dispatcher.utter_message(text="好的，登录后马上为您办理这个查询。")
-            return {slot: None, "pending_request": "|".join([intent, *certificate_words(tracker)])}
+    pending = _new_request(tracker)
+    if pending is not None and not about_login:
+        query = pending.split("|")[0] in PERSONAL_INTENTS
+        dispatcher.utter_message(text=f"好的，登录后马上为您办理这个{'查询' if query else '请求'}。")
+        return {slot: None, "pending_request": pending}
     return None
 
 
