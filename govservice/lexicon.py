@@ -113,10 +113,3 @@ def wants_human(text: str) -> bool:
     """The citizen asks for a person ("转人工", "人工客服")."""
     return has_any(text, "handoff")
 
-
-def choice(group: str, text: str) -> str | None:
-    """The value of the choice question ``group`` that ``text`` names; the first match wins."""
-    for value, choice_words in groups("choices")[group].items():
-        if any(word in (text or "") for word in choice_words):
-            return str(value)
-    return None

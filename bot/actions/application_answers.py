@@ -95,6 +95,11 @@ def _answer_unplaced(dispatcher: CollectingDispatcher, tracker: Tracker, item: O
         dispatcher.utter_message(text=guide.answer(item, aspect))
     else:
         dispatcher.utter_message(text=guide.which_item_question([]))
+        # An unresolved "which item?" goes to the unanswered queue, so staff see the gap. Imported
+        # here: bot.actions.faq imports this module through my_applications.
+        from bot.actions.faq import queue_question
+
+        queue_question(tracker, "fallback")
 
 
 def interrupting_question(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import uuid
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Dict, List
@@ -24,6 +25,7 @@ from bot.actions.login import (
 from bot.actions.logout import ActionLogout
 from govservice import auth
 from govservice.db import session_scope
+from govservice.faq_models import UnansweredQuestion
 from govservice.models import Person
 from govservice.sms import get_gateway
 from tests.actions.conftest import make_tracker, service
@@ -327,12 +329,15 @@ async def test_an_unplaced_question_at_the_id_prompt_is_answered_not_validated(
 
 
 async def test_an_unplaced_question_with_no_item_asks_which_item(dispatcher, catalog) -> None:
-    """Without an item in view the citizen is asked to name one; the ID prompt then comes again."""
-    turn = _form_turn("login_id", "男的能领吗", "unplaced-no-item", {}, intent="nlu_fallback")
+    """Without an item in view the citizen is asked to name one (and staff see the question queued)."""
+    question = f"男的能领吗{uuid.uuid4().hex[:6]}"
+    turn = _form_turn("login_id", question, "unplaced-no-item", {}, intent="nlu_fallback")
     events = await ValidateLoginForm().run(dispatcher, turn, DOMAIN)
     assert events == [SlotSet("login_id", None)]
     texts = [m["text"] for m in dispatcher.messages]
     assert texts[0].startswith("您问的是哪个事项？") and texts[-1] == "好的，我们继续登录："
+    with session_scope() as session:
+        assert [q.text for q in session.query(UnansweredQuestion).filter(UnansweredQuestion.text == question)]
 
 
 async def test_a_platform_question_at_the_name_prompt_gets_the_faq_answer(dispatcher, catalog) -> None:

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.actions.newborn_form import parse_field
 from govservice import lexicon
-from govservice.application_models import NEGATIVE_LEVELS, RATING_LEVELS
+from govservice.application_models import NEGATIVE_LEVELS, RATING_LEVELS, ApplicationError
 from govservice.newborn_materials import MARRIAGE_CHOICES, SETTLE_CHOICES
 
 
@@ -60,10 +61,11 @@ def test_choices_map_colloquial_answers_to_the_form_values() -> None:
     choices = lexicon.groups("choices")
     assert set(choices["marriage"]) == set(MARRIAGE_CHOICES)
     assert set(choices["settle_with"]) == set(SETTLE_CHOICES)
-    assert lexicon.choice("marriage", "我们还没领证") == "非婚生育"
-    assert lexicon.choice("settle_with", "跟媽媽") == "随母"
-    assert lexicon.choice("child_gender", "是个儿子") == "男"
-    assert lexicon.choice("child_gender", "还不知道") is None
+    assert parse_field("marriage", "我们还没领证") == "非婚生育"  # 没领证 before 领证
+    assert parse_field("settle_with", "跟媽媽") == "随母"
+    assert parse_field("child_gender", "是个儿子") == "男"
+    with pytest.raises(ApplicationError):
+        parse_field("settle_with", "跟爸爸妈妈都行")  # names both: no answer
 
 
 def test_rating_levels_come_from_the_lexicon() -> None:
