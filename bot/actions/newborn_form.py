@@ -14,12 +14,13 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions.application_answers import read_material, said_no, said_yes, wants_to_stop
+from bot.actions.application_answers import interrupting_question, read_material, said_no, said_yes, wants_to_stop
 from bot.actions.application_form import MATERIAL_HINT, not_asked
 from bot.actions.session import channel_and_sender, current_subject
 from govservice import lexicon, life_events
 from govservice.application_models import ApplicationError
 from govservice.newborn_materials import (
+    BUNDLE_ONLY_ITEM,
     FATHER,
     HELD,
     MARRIED,
@@ -46,6 +47,9 @@ QUESTIONS = {
 """Each shared field's question and its answer buttons."""
 NB_SLOTS = ("nb_data", "nb_start", "nb_key", "nb_field", "nb_material", "nb_provided", "nb_confirm", "nb_result")
 STOPPED = "好的，已取消，没有提交任何内容。"
+RESUME = "好的，我们继续办理新生儿出生一件事："
+QUESTION_ITEM = {"item_key": BUNDLE_ONLY_ITEM}
+"""A question mid-form without an item named is about 出生登记, the heart of the bundle."""
 _DATE = re.compile(r"(\d{4})\D{1,3}(\d{1,2})\D{1,3}(\d{1,2})")
 
 
@@ -139,6 +143,8 @@ class ValidateNewbornForm(FormValidationAction):
         if wants_to_stop(tracker):
             dispatcher.utter_message(text=STOPPED)
             return {"nb_field": "done", "nb_confirm": "no"}
+        if interrupting_question(dispatcher, tracker, QUESTION_ITEM, resume=RESUME):
+            return {"nb_field": None}
         try:
             data[key] = parse_field(key, str(value))
         except ApplicationError as error:
@@ -173,6 +179,8 @@ class ValidateNewbornForm(FormValidationAction):
             dispatcher.utter_message(text=f"已签署{STATEMENT_NAME}。")
         else:
             given, problem = await read_material(tracker, subject.person_id, {"name": need.label, "commitment": False})
+            if given is None and not problem and interrupting_question(dispatcher, tracker, QUESTION_ITEM, RESUME):
+                return {"nb_material": None}
             if given is None or given[0] != "upload":
                 dispatcher.utter_message(text=problem or f"还需要{need.label}。{MATERIAL_HINT}")
                 return {"nb_material": None}
@@ -186,6 +194,8 @@ class ValidateNewbornForm(FormValidationAction):
     ) -> Dict[str, Any]:
         """Submit the linked applications in one transaction (idempotent per conversation form)."""
         if not_asked(tracker, "nb_confirm", value):
+            return {"nb_confirm": None}
+        if interrupting_question(dispatcher, tracker, QUESTION_ITEM, resume=RESUME):
             return {"nb_confirm": None}
         if said_no(tracker):
             dispatcher.utter_message(text=STOPPED)
