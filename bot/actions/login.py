@@ -30,6 +30,12 @@ MIN_IDENTIFIER_DIGITS = 6
 NOT_LOGGED_IN = "未登录"
 LOGIN_SLOTS = ("login_id", "login_name", "company_code", "login_rep_id", "login_code", "login_ref")
 _CODE = re.compile(r"(?<!\d)\d{6}(?!\d)")
+IDENTIFIER_SLOTS = {
+    "login_id": "18位公民身份号码",
+    "login_rep_id": "法定代表人的18位公民身份号码",
+    "company_code": "18位统一社会信用代码",
+}
+"""The slots that take an identifier, and how the prompt names it."""
 
 
 def _not_asked(tracker: Tracker, slot: str, value: Any) -> bool:
@@ -90,6 +96,10 @@ def _no_answer(
         query = pending.split("|")[0] in PERSONAL_INTENTS
         dispatcher.utter_message(text=f"好的，登录后马上为您办理这个{'查询' if query else '请求'}。")
         return {slot: None, "pending_request": pending}
+    if slot in IDENTIFIER_SLOTS and not re.search(r"[0-9０-９]", text):
+        # "你好", "好的": no attempt at a number, so no "应为18位" but what is wanted, and the way out.
+        dispatcher.utter_message(text=f"请直接输入{IDENTIFIER_SLOTS[slot]}；如需先咨询其他事项，可以直接提问，或说“取消”。")
+        return {slot: None}
     return None
 
 

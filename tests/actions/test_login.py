@@ -368,3 +368,13 @@ async def test_a_new_request_that_needs_login_replaces_the_remembered_one(dispat
 def test_stop_and_handoff_words_are_never_a_name(text: str) -> None:
     """Should the classifier miss them, 转人工 and 取消 are still no name to send a code for."""
     assert auth.normalize_name(text) is None
+
+
+@pytest.mark.parametrize("text", ["你好", "好的"])
+async def test_a_message_without_digits_at_the_id_prompt_gets_no_length_error(dispatcher, catalog, text: str) -> None:
+    """No attempt at a number: the citizen hears what is wanted and the way out, not "应为18位"."""
+    turn = _form_turn("login_id", text, "no-digits", {}, intent="greet")
+    events = await ValidateLoginForm().run(dispatcher, turn, DOMAIN)
+    assert events == [SlotSet("login_id", None)]
+    texts = [m["text"] for m in dispatcher.messages]
+    assert texts == ["请直接输入18位公民身份号码；如需先咨询其他事项，可以直接提问，或说“取消”。"]
