@@ -12,9 +12,8 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions.application_answers import MIN_CONFIDENCE, interrupting_question, latest_intent
+from bot.actions.login_answers import RESUME_ACTIONS, no_answer
 from bot.actions.personal import PERSONAL_INTENTS, answer_personal_request, certificate_words
-from bot.actions.service_guide import resolve_service
 from bot.actions.session import channel_and_sender, current_subject
 from govservice import auth, lexicon
 from govservice.db import session_scope
@@ -24,83 +23,10 @@ from govservice.models import Person
 from govservice.sms import get_gateway
 
 CODE_MASK = "******"
-MIN_IDENTIFIER_DIGITS = 6
-"""Fewer digits than this is no attempt at an ID number or credit code, but a message to read."""
 # Fills the remaining slots so the form ends; action_login_complete then reports failure.
 NOT_LOGGED_IN = "未登录"
 LOGIN_SLOTS = ("login_id", "login_name", "company_code", "login_rep_id", "login_code", "login_ref")
 _CODE = re.compile(r"(?<!\d)\d{6}(?!\d)")
-IDENTIFIER_SLOTS = {
-    "login_id": "18位公民身份号码",
-    "login_rep_id": "法定代表人的18位公民身份号码",
-    "company_code": "18位统一社会信用代码",
-}
-"""The slots that take an identifier, and how the prompt names it."""
-
-
-def _not_asked(tracker: Tracker, slot: str, value: Any) -> bool:
-    """True when ``value`` is no answer to ``slot``.
-
-    Rasa fills every free-text slot with the first message when the form activates (no slot
-    is requested yet), and resets slots to None before a login; neither is an answer.
-    """
-    return value is None or tracker.get_slot("requested_slot") != slot
-
-
-def _answer_shaped(slot: str, text: str) -> bool:
-    """Whether ``text`` looks like an answer to ``slot``: digits for a number or a code, else a name.
-
-    Anything else ("男的能领吗", "转人工", "我要评价") is read as what it is, never validated as an
-    identifier, so the citizen is not told "身份证号码应为18位" for a question.
-    """
-    if slot == "login_name":
-        return auth.normalize_name(text) is not None
-    digits = len(re.findall(r"[0-9０-９]", text))
-    return digits >= (1 if slot == "login_code" else MIN_IDENTIFIER_DIGITS)
-
-
-def _new_request(tracker: Tracker) -> Optional[str]:
-    """The request ("intent|argument…") a message makes instead of answering, if it needs login too."""
-    intent, confidence = latest_intent(tracker)
-    if confidence < MIN_CONFIDENCE:
-        return None
-    if intent in PERSONAL_INTENTS:
-        return "|".join([intent, *certificate_words(tracker)])
-    if intent in RESUME_ACTIONS:
-        item = resolve_service(tracker).item if intent == "apply_service" else None
-        return "|".join([intent, *([item.key] if item else [])])
-    return None
-
-
-def _no_answer(
-    dispatcher: CollectingDispatcher, tracker: Tracker, slot: str, value: Any
-) -> Optional[Dict[str, Any]]:
-    """The slot events when the message is no answer to ``slot``, else None to go on validating.
-
-    A question asked mid-login is answered (a 办事指南 question from the guide, others from the
-    FAQ store), and another request that needs login ("我的驾驶证什么时候到期", "我要评价")
-    replaces the remembered one; either way the form asks its question again. 取消 and 转人工
-    never reach here: the slot mappings leave them to the rules.
-    """
-    if _not_asked(tracker, slot, value):
-        return {slot: None}
-    text = str(value)
-    if _answer_shaped(slot, text):
-        return None
-    # "验证码是多少" is about the login itself, not a 办事指南 question about fees.
-    about_login = lexicon.has_any(text, "login_words")
-    if not about_login and interrupting_question(dispatcher, tracker, {}, resume="好的，我们继续登录："):
-        return {slot: None}
-    pending = _new_request(tracker)
-    if pending is not None and not about_login:
-        query = pending.split("|")[0] in PERSONAL_INTENTS
-        dispatcher.utter_message(text=f"好的，登录后马上为您办理这个{'查询' if query else '请求'}。")
-        return {slot: None, "pending_request": pending}
-    if slot in IDENTIFIER_SLOTS and not re.search(r"[0-9０-９]", text):
-        # "你好", "好的": no attempt at a number, so no "应为18位" but what is wanted, and the way out.
-        dispatcher.utter_message(text=f"请直接输入{IDENTIFIER_SLOTS[slot]}；如需先咨询其他事项，可以直接提问，或说“取消”。")
-        return {slot: None}
-    return None
 
 
 def _identifier_text(value: Any) -> str:
@@ -127,7 +53,7 @@ class LoginValidation(FormValidationAction, ABC):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
         """Check the one-time code; resend on request; end the form when locked."""
-        skip = _no_answer(dispatcher, tracker, "login_code", value)
+        skip = no_answer(dispatcher, tracker, "login_code", value)
         if skip is not None:
             return skip
         text = str(value)
@@ -195,7 +121,7 @@ class ValidateLoginForm(LoginValidation):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
         """Validate the ID number and start a login; the slot keeps only a masked copy."""
-        skip = _no_answer(dispatcher, tracker, "login_id", value)
+        skip = no_answer(dispatcher, tracker, "login_id", value)
         if skip is not None:
             return skip
         id_number = _parse_identifier(normalize_citizen_id, value, dispatcher)
@@ -207,7 +133,7 @@ class ValidateLoginForm(LoginValidation):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
         """Check the name looks like one, then send the code if it matches."""
-        skip = _no_answer(dispatcher, tracker, "login_name", value)
+        skip = no_answer(dispatcher, tracker, "login_name", value)
         if skip is not None:
             return skip
         name = auth.normalize_name(str(value or ""))
@@ -229,7 +155,7 @@ class ValidateCompanyLoginForm(LoginValidation):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
         """Validate the unified social credit code and start a company login."""
-        skip = _no_answer(dispatcher, tracker, "company_code", value)
+        skip = no_answer(dispatcher, tracker, "company_code", value)
         if skip is not None:
             return skip
         code = _parse_identifier(normalize_credit_code, value, dispatcher)
@@ -241,7 +167,7 @@ class ValidateCompanyLoginForm(LoginValidation):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
         """Validate the representative's ID number and send the code if it matches."""
-        skip = _no_answer(dispatcher, tracker, "login_rep_id", value)
+        skip = no_answer(dispatcher, tracker, "login_rep_id", value)
         if skip is not None:
             return skip
         rep_id = _parse_identifier(normalize_citizen_id, value, dispatcher)
@@ -253,18 +179,6 @@ class ValidateCompanyLoginForm(LoginValidation):
 
 def _reset_login_slots() -> List[Dict[str, Any]]:
     return [SlotSet(slot, None) for slot in LOGIN_SLOTS]
-
-
-RESUME_ACTIONS = {
-    "apply_service": "action_start_application",
-    "query_applications": "action_my_applications",
-    "withdraw_application": "action_withdraw_application",
-    "rate_service": "action_start_rating",
-    "newborn_event": "action_start_newborn",
-    "export_my_data": "action_export_my_data",
-    "delete_my_data": "action_ask_delete_my_data",
-}
-"""Requests that need login and continue with their own action once it succeeds."""
 
 
 def login_first(pending: str) -> List[Dict[str, Any]]:
