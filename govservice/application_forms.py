@@ -26,10 +26,8 @@ from govservice.masking import mask_credit_code, mask_id_number, mask_phone
 from govservice.materials_check import COMMITMENT, EXPIRED, FORM, HELD, MaterialsCheck, check_materials
 from govservice.models import Company, Person, ServiceItem
 
-AFFIRM_WORDS = ("确认", "是的", "对", "好", "可以", "符合", "无误", "提交", "嗯", "行")
 COMPANY_APPLICANT = "法人"
 """The applicant type (``applicant_types`` in the catalog) a company login may apply for."""
-COMMIT_WORDS = ("承诺", "告知承诺")
 
 
 @dataclass(frozen=True)
@@ -298,8 +296,3 @@ def summary_text(plan: Mapping[str, Any], answers: Mapping[str, str], provided: 
     lines.append("确认无误请回复“确认提交”；说“不办了”可取消，不会提交任何内容。")
     return "\n".join(lines)
 
-
-def is_affirmative(text: str) -> bool:
-    """A plain yes in Chinese (the NLU's affirm intent is checked by the caller as well)."""
-    answer = (text or "").strip().replace("没问题", "好").replace("不错", "好")
-    return any(word in answer for word in AFFIRM_WORDS) and not any(n in answer for n in ("不", "没", "否", "错"))

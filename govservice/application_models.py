@@ -14,6 +14,7 @@ from typing import Dict, FrozenSet, List, Optional
 from sqlalchemy import JSON, Column, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import relationship
 
+from govservice import lexicon
 from govservice.models import Base, Department, ServiceItem
 
 SUBMITTED = "已提交"
@@ -41,10 +42,10 @@ RATABLE_STATUSES = (APPROVED, REJECTED)
 MATERIAL_SOURCES = ("certificate", "upload", "commitment", "form")
 """How a material was provided: an electronic certificate, an upload or a 告知承诺."""
 
-RATING_LEVELS = ("非常满意", "满意", "基本满意", "不满意", "非常不满意")
+RATING_LEVELS = lexicon.words("rating_levels")
 """The five levels of the 好差评 system."""
 
-NEGATIVE_LEVELS = ("不满意", "非常不满意")
+NEGATIVE_LEVELS = lexicon.words("rating_negative")
 """Levels counted as 差评; each opens a follow-up for the department."""
 
 

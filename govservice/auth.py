@@ -22,7 +22,7 @@ from typing import Optional
 from sqlalchemy import or_
 from sqlalchemy.orm import Session
 
-from govservice import channel_sessions, login_limits
+from govservice import channel_sessions, lexicon, login_limits
 from govservice.ids import opaque_id
 from govservice.models import Binding, Company, LoginAttempt, OtpCode, Person
 from govservice.secrets import secret_key
@@ -166,13 +166,12 @@ def request_code(
 
 
 _NAME = re.compile(r"^[\u4e00-\u9fff·•]{2,20}$|^[A-Za-z][A-Za-z .'-]{1,59}$")
-_NOT_A_NAME = ("什么", "怎么", "哪", "吗", "呢", "登录", "验证", "办", "证", "我")
 
 
 def normalize_name(text: str) -> Optional[str]:
     """A plausible personal name from ``text`` ("我叫张三" gives 张三), or None."""
-    name = re.sub(r"^(我叫|我是|姓名是|姓名|名字是|名字叫)[:：]?", "", text.strip()).strip(" 。.，,")
-    if not _NAME.match(name) or any(word in name for word in _NOT_A_NAME):
+    name = re.sub(rf"^({lexicon.alternation('name_prefixes')})[:：]?", "", text.strip()).strip(" 。.，,")
+    if not _NAME.match(name) or any(lexicon.has_any(name, words) for words in ("not_a_name", "stop", "handoff")):
         return None
     return name
 

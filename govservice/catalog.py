@@ -8,6 +8,7 @@ from typing import Dict, Iterable, List, Optional, Sequence
 
 from sqlalchemy.orm import selectinload
 
+from govservice import lexicon
 from govservice.db import session_scope
 from govservice.models import ServiceItem, Topic
 from govservice.retrieval import ItemIndex, Match
@@ -165,7 +166,7 @@ class Catalog:
     def renewal_item(self, certificate_type: str) -> Optional[ServiceItem]:
         """The item that renews a certificate type (期满换证/换领), if the catalog has one."""
         producers = [i for i in self.items.values() if i.outputs_certificate == certificate_type]
-        renewals = [i for i in producers if any(w in i.variant_keywords for w in ("到期", "过期", "期满"))]
+        renewals = [i for i in producers if any(w in i.variant_keywords for w in lexicon.words("renewal"))]
         candidates = renewals or producers
         return candidates[0] if candidates else None
 

@@ -20,6 +20,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from sqlalchemy.orm import Session
 
+from govservice import lexicon
 from govservice.application_materials import MaterialSpec
 from govservice.application_models import Application, ApplicationError
 from govservice.application_store import Target, create_application, run_idempotent
@@ -83,7 +84,7 @@ def newborn_shared_fields(data: Mapping[str, Any], today: Optional[datetime.date
     missing = [label for key, label in NEWBORN_FIELDS.items() if not fields[key]]
     if missing:
         raise ApplicationError("请补充以下信息：" + "、".join(missing))
-    if fields["child_gender"] not in ("男", "女"):
+    if fields["child_gender"] not in lexicon.groups("choices")["child_gender"]:
         raise ApplicationError("新生儿性别请填写“男”或“女”")
     try:
         born = datetime.date.fromisoformat(fields["birth_date"])

@@ -16,7 +16,7 @@ from typing import Dict, List, Optional
 
 from sqlalchemy.orm import Session
 
-from govservice import config
+from govservice import config, lexicon
 from govservice.application_models import ApplicationError, Attachment
 from govservice.certificates import effective_status, find_certificates
 from govservice.clock import office_date, stored
@@ -32,8 +32,6 @@ FORM = "form"
 """An application form (申请表/登记表) that the online application fills in: nothing to hand in."""
 _FORM_NAME = re.compile(r"《[^》]*(申请|登记|申领|申报)[^》]*表》")
 
-RENEWAL_KEYWORDS = ("到期", "期满", "过期")
-"""Variant keywords that mark an item as the renewal of the certificate it outputs."""
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 """Largest accepted upload."""
@@ -111,7 +109,7 @@ def renewal_item(session: Session, certificate_type: str) -> Optional[ServiceIte
         .all()
     )
     for item in producers:
-        if any(word in (item.variant_keywords or []) for word in RENEWAL_KEYWORDS):
+        if any(word in (item.variant_keywords or []) for word in lexicon.words("renewal")):
             return item
     return None
 

@@ -17,6 +17,7 @@ from typing import Dict, List, Mapping, Optional, Sequence
 
 from sqlalchemy.orm import Session
 
+from govservice import lexicon
 from govservice.models import Material, ServiceItem
 
 BIRTH_CERTIFICATE = "出生医学证明"
@@ -120,7 +121,7 @@ def statement_text(applicant: str, data: Mapping[str, str], role: str) -> str:
 
 _MATCHES = {
     "birth": lambda m: m.certificate_type == BIRTH_CERTIFICATE,
-    "applicant_id": lambda m: m.certificate_type == "居民身份证" and any(w in m.name for w in ("父母", "监护人")),
+    "applicant_id": lambda m: m.certificate_type == "居民身份证" and lexicon.has_any(m.name, "guardian"),
     "other_id": lambda m: m.certificate_type == "居民身份证" and "父母双方" in m.name,
     "household": lambda m: m.certificate_type == "居民户口簿" and "落户方" in m.name,
     "marriage": lambda m: m.certificate_type == "结婚证",

@@ -9,16 +9,11 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.backoffice import catalog
 from bot.actions.service_guide import INTENT_ASPECT, resolve_service, service_mentions
-from govservice import guide
-from govservice.application_forms import COMMIT_WORDS, is_affirmative
+from govservice import faq_search, guide, lexicon
 from govservice.application_models import Attachment
 from govservice.db import session_scope
+from govservice.models import ServiceItem
 
-QUESTION_MARKERS = (
-    "?", "？", "吗", "么", "多少", "多久", "多长", "哪", "怎么", "咋", "如何", "什么", "啥", "几",
-    "要不要", "能不能", "可不可以", "是否",
-)
-NO_WORDS = ("不符合", "不是", "不对", "有误", "错了", "不办", "算了", "不要", "否", "不用了")
 MIN_CONFIDENCE = 0.5
 
 
@@ -35,21 +30,72 @@ def _text(tracker: Tracker) -> str:
 def said_yes(tracker: Tracker) -> bool:
     """The latest message agrees ("确认", "符合", the affirm intent)."""
     name, confidence = latest_intent(tracker)
-    return (name == "affirm" and confidence >= MIN_CONFIDENCE) or is_affirmative(_text(tracker))
+    return (name == "affirm" and confidence >= MIN_CONFIDENCE) or lexicon.is_affirmative(_text(tracker))
 
 
 def said_no(tracker: Tracker) -> bool:
     """The latest message declines."""
     name, confidence = latest_intent(tracker)
-    return (name == "deny" and confidence >= MIN_CONFIDENCE) or any(w in _text(tracker) for w in NO_WORDS)
-
-
-STOP_WORDS = ("不办", "算了", "取消", "不申请", "不弄", "不填", "不交", "放弃")
+    return (name == "deny" and confidence >= MIN_CONFIDENCE) or lexicon.is_negative(_text(tracker))
 
 
 def wants_to_stop(tracker: Tracker) -> bool:
     """True for “不办了” typed where an address or a file was expected (the NLU may call it deny)."""
-    return any(word in _text(tracker) for word in STOP_WORDS)
+    return lexicon.wants_to_stop(_text(tracker))
+
+
+UNPLACED_INTENTS = frozenset({"nlu_fallback", "ask_faq", "help", "bot_challenge"})
+"""Intents of a question the guide cannot place on one aspect: the FAQ store is asked first."""
+
+
+def _question_aspect(tracker: Tracker) -> Optional[str]:
+    """The guide aspect a question asks for; "" for a question the NLU cannot place; None for no question.
+
+    Only a message worded as a question counts (lexicon ``question_marks``): an ID number, a name
+    or "符合" is an answer even when the classifier guesses a question intent.
+    """
+    name, confidence = latest_intent(tracker)
+    if name == "apply_service" or not lexicon.is_question(_text(tracker)):
+        return None
+    if name in INTENT_ASPECT and confidence >= MIN_CONFIDENCE:
+        return INTENT_ASPECT[name]
+    if name in UNPLACED_INTENTS or name in INTENT_ASPECT or name == "out_of_scope":
+        return ""
+    return None
+
+
+def _current_item(tracker: Tracker, plan: Mapping[str, Any]) -> Optional[ServiceItem]:
+    """The item being applied for, else the item of the application a login will resume."""
+    pending = str(tracker.get_slot("pending_request") or "").split("|")
+    remembered = pending[1] if pending[0] == "apply_service" and len(pending) > 1 else None
+    for key in (plan.get("item_key"), remembered):
+        item = catalog().get(key) if key else None
+        if item is not None:
+            return item
+    return None
+
+
+def _answer_unplaced(dispatcher: CollectingDispatcher, tracker: Tracker, item: Optional[ServiceItem]) -> None:
+    """A question the NLU could not place ("男的能领吗"): the FAQ store, else the item's guide."""
+    text = _text(tracker)
+    name, confidence = latest_intent(tracker)
+    if name == "out_of_scope" and confidence >= MIN_CONFIDENCE:
+        dispatcher.utter_message(response="utter_out_of_scope")
+        return
+    with session_scope() as session:
+        found = faq_search.answer_question(session, text, intent_is_faq=name == "ask_faq")
+    if found.kind == faq_search.ANSWER:
+        dispatcher.utter_message(text=found.text)
+    elif item is not None:
+        aspect = "conditions" if lexicon.has_any(text, "eligibility") else "overview"
+        dispatcher.utter_message(text=guide.answer(item, aspect))
+    else:
+        dispatcher.utter_message(text=guide.which_item_question([]))
+        # An unresolved "which item?" goes to the unanswered queue, so staff see the gap. Imported
+        # here: bot.actions.faq imports this module through my_applications.
+        from bot.actions.faq import queue_question
+
+        queue_question(tracker, "fallback")
 
 
 def interrupting_question(
@@ -58,11 +104,13 @@ def interrupting_question(
     plan: Mapping[str, Any],
     resume: str = "好的，我们继续刚才的申请：",
 ) -> bool:
-    """Answer a 办事指南 question asked mid-form; True when the message was such a question.
+    """Answer a question asked at a form's prompt; True when the message was such a question.
 
-    The question is about the item named in it, else the item being applied for, else the item
-    under discussion; when none is known (or the name fits several items) the citizen is asked
-    to name it, rather than the question being taken as an answer to the form.
+    The question is about the item named in it, else the item being applied for (or the one a
+    login will resume), else the item under discussion; when none is known (or the name fits
+    several items) the citizen is asked to name it. A question the NLU cannot place on an aspect
+    is looked up in the FAQ store, else answered from the item's guide. Either way it is never
+    taken as an answer to the form, which then asks its question again.
 
     Args:
         dispatcher: where the answer goes.
@@ -70,21 +118,23 @@ def interrupting_question(
         plan: the application plan (``item_key``), or empty outside an application.
         resume: said after the answer, before the form asks its question again.
     """
-    name, confidence = latest_intent(tracker)
+    aspect = _question_aspect(tracker)
+    if aspect is None:
+        return False
     text = _text(tracker)
-    if name not in INTENT_ASPECT or name == "apply_service" or confidence < MIN_CONFIDENCE:
-        return False
-    if not any(marker in text for marker in QUESTION_MARKERS):
-        return False
     mentions = service_mentions(tracker)
-    current = plan.get("item_key")
+    current = _current_item(tracker, plan)
+    item, candidates = current, []
     if mentions:
-        resolution = catalog().resolve(mentions, text, prefer=current or tracker.get_slot("service_item"))
+        prefer = current.key if current else tracker.get_slot("service_item")
+        resolution = catalog().resolve(mentions, text, prefer=prefer)
         item, candidates = resolution.item, resolution.candidates
-    else:
-        item, candidates = catalog().get(current) or resolve_service(tracker).item, []
-    if item is not None:
-        dispatcher.utter_message(text=guide.answer(item, INTENT_ASPECT[name]))
+    elif current is None:
+        item = resolve_service(tracker).item
+    if not aspect:
+        _answer_unplaced(dispatcher, tracker, item)
+    elif item is not None:
+        dispatcher.utter_message(text=guide.answer(item, aspect))
     else:
         dispatcher.utter_message(text=guide.which_item_question(candidates))
     dispatcher.utter_message(text=resume)
@@ -117,7 +167,7 @@ async def read_material(
             if found is None or found.uploaded_by != person_id:
                 return None, "没有找到这个上传文件，请重新上传。"
         return ("upload", attachment_id), None
-    if any(word in _text(tracker) for word in COMMIT_WORDS):
+    if lexicon.has_any(_text(tracker), "commitment"):
         if material.get("commitment"):
             return ("commitment", None), None
         return None, f"「{material['name']}」不支持告知承诺，需要上传。"

@@ -12,10 +12,10 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions.application_answers import MIN_CONFIDENCE, interrupting_question, latest_intent
+from bot.actions.login_answers import RESUME_ACTIONS, no_answer
 from bot.actions.personal import PERSONAL_INTENTS, answer_personal_request, certificate_words
 from bot.actions.session import channel_and_sender, current_subject
-from govservice import auth
+from govservice import auth, lexicon
 from govservice.db import session_scope
 from govservice.identity import IdentifierError, normalize_citizen_id, normalize_credit_code
 from govservice.masking import mask_credit_code, mask_id_number
@@ -27,41 +27,6 @@ CODE_MASK = "******"
 NOT_LOGGED_IN = "未登录"
 LOGIN_SLOTS = ("login_id", "login_name", "company_code", "login_rep_id", "login_code", "login_ref")
 _CODE = re.compile(r"(?<!\d)\d{6}(?!\d)")
-_RESEND = ("重新发送", "重发", "再发", "没收到", "收不到")
-# Words of the login itself: "验证码是多少" is about the code, not a 办事指南 question about fees.
-_LOGIN_WORDS = ("验证码", "短信", "号码", "证号", "姓名", "名字", "登录", "代码")
-
-
-def _not_asked(tracker: Tracker, slot: str, value: Any) -> bool:
-    """True when ``value`` is no answer to ``slot``.
-
-    Rasa fills every free-text slot with the first message when the form activates (no slot
-    is requested yet), and resets slots to None before a login; neither is an answer.
-    """
-    return value is None or tracker.get_slot("requested_slot") != slot
-
-
-def _no_answer(
-    dispatcher: CollectingDispatcher, tracker: Tracker, slot: str, value: Any
-) -> Optional[Dict[str, Any]]:
-    """The slot events when the message is no answer to ``slot``, else None to go on validating.
-
-    A 办事指南 question asked mid-login is answered, and another personal request ("我的驾驶证
-    什么时候到期") replaces the remembered one; either way the form asks its question again.
-    """
-    if _not_asked(tracker, slot, value):
-        return {slot: None}
-    text = str(value)
-    about_login = any(word in text for word in _LOGIN_WORDS)
-    if not about_login and interrupting_question(dispatcher, tracker, {}, resume="好的，我们继续登录："):
-        return {slot: None}
-    intent, confidence = latest_intent(tracker)
-    # A typed name or number is an answer even when the classifier thinks otherwise.
-    if intent in PERSONAL_INTENTS and confidence >= MIN_CONFIDENCE and not re.search(r"\d", text):
-        if auth.normalize_name(text) is None:
-            dispatcher.utter_message(text="好的，登录后马上为您办理这个查询。")
-            return {slot: None, "pending_request": "|".join([intent, *certificate_words(tracker)])}
-    return None
 
 
 def _identifier_text(value: Any) -> str:
@@ -88,12 +53,12 @@ class LoginValidation(FormValidationAction, ABC):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
         """Check the one-time code; resend on request; end the form when locked."""
-        skip = _no_answer(dispatcher, tracker, "login_code", value)
+        skip = no_answer(dispatcher, tracker, "login_code", value)
         if skip is not None:
             return skip
         text = str(value)
         ref = tracker.get_slot("login_ref")
-        if any(word in text for word in _RESEND):
+        if lexicon.has_any(text, "resend_code"):
             self._request_code(dispatcher, ref, None)
             return {"login_code": None}
         match = _CODE.search(text)
@@ -156,7 +121,7 @@ class ValidateLoginForm(LoginValidation):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
         """Validate the ID number and start a login; the slot keeps only a masked copy."""
-        skip = _no_answer(dispatcher, tracker, "login_id", value)
+        skip = no_answer(dispatcher, tracker, "login_id", value)
         if skip is not None:
             return skip
         id_number = _parse_identifier(normalize_citizen_id, value, dispatcher)
@@ -168,7 +133,7 @@ class ValidateLoginForm(LoginValidation):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
         """Check the name looks like one, then send the code if it matches."""
-        skip = _no_answer(dispatcher, tracker, "login_name", value)
+        skip = no_answer(dispatcher, tracker, "login_name", value)
         if skip is not None:
             return skip
         name = auth.normalize_name(str(value or ""))
@@ -190,7 +155,7 @@ class ValidateCompanyLoginForm(LoginValidation):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
         """Validate the unified social credit code and start a company login."""
-        skip = _no_answer(dispatcher, tracker, "company_code", value)
+        skip = no_answer(dispatcher, tracker, "company_code", value)
         if skip is not None:
             return skip
         code = _parse_identifier(normalize_credit_code, value, dispatcher)
@@ -202,7 +167,7 @@ class ValidateCompanyLoginForm(LoginValidation):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
         """Validate the representative's ID number and send the code if it matches."""
-        skip = _no_answer(dispatcher, tracker, "login_rep_id", value)
+        skip = no_answer(dispatcher, tracker, "login_rep_id", value)
         if skip is not None:
             return skip
         rep_id = _parse_identifier(normalize_citizen_id, value, dispatcher)
@@ -214,18 +179,6 @@ class ValidateCompanyLoginForm(LoginValidation):
 
 def _reset_login_slots() -> List[Dict[str, Any]]:
     return [SlotSet(slot, None) for slot in LOGIN_SLOTS]
-
-
-RESUME_ACTIONS = {
-    "apply_service": "action_start_application",
-    "query_applications": "action_my_applications",
-    "withdraw_application": "action_withdraw_application",
-    "rate_service": "action_start_rating",
-    "newborn_event": "action_start_newborn",
-    "export_my_data": "action_export_my_data",
-    "delete_my_data": "action_ask_delete_my_data",
-}
-"""Requests that need login and continue with their own action once it succeeds."""
 
 
 def login_first(pending: str) -> List[Dict[str, Any]]:

@@ -13,11 +13,10 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions.application_answers import QUESTION_MARKERS
 from bot.actions.login import login_first
 from bot.actions.newborn_form import NB_SLOTS
 from bot.actions.session import current_subject
-from govservice import life_events, newborn_materials
+from govservice import lexicon, life_events, newborn_materials
 from govservice.db import session_scope
 from govservice.ids import opaque_id
 
@@ -31,7 +30,7 @@ COMPANY_NOTE = (
 def is_question(tracker: Tracker) -> bool:
     """“我家宝宝刚生，要办哪些手续” asks what is needed; “帮我把手续都办了” asks to start."""
     text = str(tracker.latest_message.get("text") or "")
-    return not text.startswith("/") and any(marker in text for marker in QUESTION_MARKERS)
+    return not text.startswith("/") and lexicon.is_question(text)
 
 
 class ActionStartNewborn(Action):

@@ -14,12 +14,13 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions.application_answers import read_material, said_no, said_yes, wants_to_stop
+from bot.actions.application_answers import interrupting_question, read_material, said_no, said_yes, wants_to_stop
 from bot.actions.application_form import MATERIAL_HINT, not_asked
 from bot.actions.session import channel_and_sender, current_subject
-from govservice import life_events
+from govservice import lexicon, life_events
 from govservice.application_models import ApplicationError
 from govservice.newborn_materials import (
+    BUNDLE_ONLY_ITEM,
     FATHER,
     HELD,
     MARRIED,
@@ -36,7 +37,7 @@ from govservice.newborn_materials import (
 
 QUESTIONS = {
     "child_name": ("请输入新生儿的姓名（与出生医学证明一致）。", ()),
-    "child_gender": ("新生儿的性别是？请回复“男”或“女”。", ("男", "女")),
+    "child_gender": ("新生儿的性别是？请回复“男”或“女”。", tuple(lexicon.groups("choices")["child_gender"])),
     "birth_date": ("新生儿的出生日期是？例如“2026-11-16”或“2026年11月16日”。", ()),
     "father_name": ("请输入孩子父亲的姓名。", ()),
     "mother_name": ("请输入孩子母亲的姓名。", ()),
@@ -46,19 +47,10 @@ QUESTIONS = {
 """Each shared field's question and its answer buttons."""
 NB_SLOTS = ("nb_data", "nb_start", "nb_key", "nb_field", "nb_material", "nb_provided", "nb_confirm", "nb_result")
 STOPPED = "好的，已取消，没有提交任何内容。"
+RESUME = "好的，我们继续办理新生儿出生一件事："
+QUESTION_ITEM = {"item_key": BUNDLE_ONLY_ITEM}
+"""A question mid-form without an item named is about 出生登记, the heart of the bundle."""
 _DATE = re.compile(r"(\d{4})\D{1,3}(\d{1,2})\D{1,3}(\d{1,2})")
-_CHOICE_WORDS = {
-    "child_gender": (("男", ("男", "儿子")), ("女", ("女", "闺女"))),
-    "marriage": (
-        (UNMARRIED, ("未婚", "没结婚", "没有结婚", "非婚", "没领证", "沒結婚", "沒領證", "沒有結婚")),
-        (MARRIED, ("已婚", "结婚", "領證", "领证", "結婚", "登记了")),
-    ),
-    "settle_with": (
-        (WITH_FATHER, ("随父", "隨父", "爸", "父亲", "父親", "跟父")),
-        (WITH_MOTHER, ("随母", "隨母", "妈", "媽", "母亲", "母親", "跟母")),
-    ),
-}
-"""Colloquial answers to the choice questions; for 婚姻 the first group that matches wins (没结婚 ⊃ 结婚)."""
 
 
 def asked(start: Dict[str, Any]) -> List[str]:
@@ -68,21 +60,24 @@ def asked(start: Dict[str, Any]) -> List[str]:
 
 
 def _choice(key: str, answer: str) -> str:
+    # Colloquial answers (儿子, 没领证, 跟爸) from the lexicon; for 婚姻 the first group that
+    # matches wins (没结婚 contains 结婚), elsewhere an answer naming both is no answer.
+    options = lexicon.groups("choices")[key]
     found = []
-    for value, words in _CHOICE_WORDS[key]:
+    for value, words in options.items():
         if any(word in answer for word in words):
             found.append(value)
             if key == "marriage":
                 break
     if len(found) != 1:
-        raise ApplicationError("请回复：" + " 或 ".join(value for value, _ in _CHOICE_WORDS[key]) + "。")
-    return found[0]
+        raise ApplicationError("请回复：" + " 或 ".join(options) + "。")
+    return str(found[0])
 
 
 def parse_field(key: str, text: str) -> str:
     """One shared field from the citizen's answer; ApplicationError (Chinese) when it does not fit."""
     answer = (text or "").strip()
-    if key in _CHOICE_WORDS:
+    if key in lexicon.groups("choices"):
         return _choice(key, answer)
     if key == "birth_date":
         match = _DATE.search(answer)
@@ -148,6 +143,8 @@ class ValidateNewbornForm(FormValidationAction):
         if wants_to_stop(tracker):
             dispatcher.utter_message(text=STOPPED)
             return {"nb_field": "done", "nb_confirm": "no"}
+        if interrupting_question(dispatcher, tracker, QUESTION_ITEM, resume=RESUME):
+            return {"nb_field": None}
         try:
             data[key] = parse_field(key, str(value))
         except ApplicationError as error:
@@ -170,18 +167,20 @@ class ValidateNewbornForm(FormValidationAction):
             dispatcher.utter_message(text="您的登录已超时，请说“登录”重新登录后继续（已填写内容会保留）。")
             return {"nb_material": None}
         text = str(tracker.latest_message.get("text") or "")
-        refused = said_no(tracker) or bool(re.search(r"不(同意|签|愿|要)", text))
+        refused = said_no(tracker) or lexicon.has_any(text, "refuse_sign")
         if wants_to_stop(tracker) or (need.status == STATEMENT and refused):
             dispatcher.utter_message(text=STOPPED)
             return {"nb_material": "done", "nb_confirm": "no"}
         if need.status == STATEMENT:
-            if not (said_yes(tracker) or "签署" in text or "同意" in text):
+            if not (said_yes(tracker) or lexicon.has_any(text, "sign")):
                 dispatcher.utter_message(text="同意签署请回复“同意签署”；不办了请回复“取消”。")
                 return {"nb_material": None}
             provided[need.key] = life_events.SIGNED
             dispatcher.utter_message(text=f"已签署{STATEMENT_NAME}。")
         else:
             given, problem = await read_material(tracker, subject.person_id, {"name": need.label, "commitment": False})
+            if given is None and not problem and interrupting_question(dispatcher, tracker, QUESTION_ITEM, RESUME):
+                return {"nb_material": None}
             if given is None or given[0] != "upload":
                 dispatcher.utter_message(text=problem or f"还需要{need.label}。{MATERIAL_HINT}")
                 return {"nb_material": None}
@@ -195,6 +194,8 @@ class ValidateNewbornForm(FormValidationAction):
     ) -> Dict[str, Any]:
         """Submit the linked applications in one transaction (idempotent per conversation form)."""
         if not_asked(tracker, "nb_confirm", value):
+            return {"nb_confirm": None}
+        if interrupting_question(dispatcher, tracker, QUESTION_ITEM, resume=RESUME):
             return {"nb_confirm": None}
         if said_no(tracker):
             dispatcher.utter_message(text=STOPPED)

@@ -14,7 +14,7 @@ from rasa_sdk.types import DomainDict
 from bot.actions.backoffice import catalog
 from bot.actions.service_guide import service_button
 from bot.actions.session import current_subject, library_of
-from govservice import auth, certificate_text, certificate_uses, certificates
+from govservice import auth, certificate_text, certificate_uses, certificates, lexicon
 from govservice.clock import office_date
 from govservice.db import session_scope
 from govservice.models import Company
@@ -35,7 +35,8 @@ PURPOSE = {
 """Why the library is read, after who reads it (本人 or 本单位)."""
 EXPIRY_WARNING_DAYS = 60
 COMPANY_PHRASE = re.compile(
-    r"(本|我|我们|我們|咱|咱们|咱們)(单位|單位|公司|企业|企業)|(单位|單位|公司|企业|企業)(的|名下|证照|證照)"
+    f"({lexicon.alternation('company_owner')})({lexicon.alternation('company_unit')})"
+    f"|({lexicon.alternation('company_unit')})({lexicon.alternation('company_after')})"
 )
 """How a citizen names a company's certificates: 本单位, 我们公司的营业执照, 企业证照."""
 PERSON_SESSION_NOTE = (

@@ -13,11 +13,10 @@ from bot.actions.application_answers import interrupting_question
 from bot.actions.login import login_first
 from bot.actions.my_applications import entity
 from bot.actions.session import current_subject
-from govservice import application_queries, ratings
+from govservice import application_queries, lexicon, ratings
 from govservice.application_models import RATABLE_STATUSES, RATING_LEVELS, RatingError, ScopeError
 from govservice.db import session_scope
 
-NO_COMMENT = ("没有", "无", "不用", "没了", "没意见", "算了")
 RATING_SLOTS = ("rating_number", "rating_level", "rating_comment")
 
 
@@ -77,7 +76,9 @@ class ValidateRatingForm(FormValidationAction):
     ) -> Dict[str, Any]:
         """Free text up to 500 characters; "没有" means no comment."""
         text = str(value or "").strip()
-        return {"rating_comment": "" if text in NO_COMMENT or not text else text[: ratings.MAX_COMMENT_CHARS]}
+        if not text or text in lexicon.words("no_comment"):
+            return {"rating_comment": ""}
+        return {"rating_comment": text[: ratings.MAX_COMMENT_CHARS]}
 
 
 class ActionRatingDone(Action):

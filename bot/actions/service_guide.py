@@ -99,6 +99,23 @@ def service_button(intent: str, key: str, title: str) -> Dict[str, str]:
     return {"title": title, "payload": f"/{intent}{entities}"}
 
 
+CERTIFICATE_OFFER = "如需查看您本人这本证的有效期，或现在就在线申请，请点下面的按钮（查看本人证照需先登录）。"
+
+
+def offer_certificate_services(dispatcher: CollectingDispatcher, item: ServiceItem) -> None:
+    """After a guide about a certificate, offer the citizen's own certificate and the application.
+
+    A general question ("驾照到期了在哪换") gets the guide first; login is asked for only if the
+    citizen then wants their own certificate checked.
+    """
+    certificate = item.outputs_certificate
+    if not certificate:
+        return
+    check = {"title": "查看本人证照有效期", "payload": f'/query_certificate_expiry{{"certificate":"{certificate}"}}'}
+    apply = service_button("apply_service", item.key, "在线申请")
+    dispatcher.utter_message(text=CERTIFICATE_OFFER, buttons=[check, apply])
+
+
 class ActionAnswerService(Action):
     """Answer the asked aspect, or ask which service when it is unclear."""
 
@@ -126,6 +143,7 @@ class ActionAnswerService(Action):
                 dispatcher.utter_message(text=personal, buttons=[apply])
             else:
                 dispatcher.utter_message(text=guide.answer(resolution.item, aspect))
+                offer_certificate_services(dispatcher, resolution.item)
             return [
                 SlotSet("service_item", resolution.item.key),
                 SlotSet("service_topic", resolution.item.topic),

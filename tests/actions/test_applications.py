@@ -306,3 +306,22 @@ async def test_a_new_postal_address_is_taken_and_shown_masked(dispatcher, catalo
     pickup = {"app_plan": slots["app_plan"], "app_answers": {}}
     await answer(pickup, sender, "app_field", "窗口自取")
     assert pickup["app_field"] == "done" and pickup["app_answers"] == {"delivery": "窗口自取"}
+
+
+@pytest.mark.parametrize(
+    ("slot", "before"),
+    [("app_eligible", {}), ("app_prefill_ok", {"app_eligible": "yes"}), ("app_field", {"app_eligible": "yes"})],
+)
+async def test_an_unplaced_question_inside_the_form_is_answered_then_the_prompt_resumes(
+    dispatcher, catalog, slot: str, before: Dict[str, Any]
+) -> None:
+    """Issue 13: "男的能领吗" (the NLU cannot place it) gets the item's conditions, never a field error."""
+    sender = f"app-{uuid.uuid4().hex}"
+    bind(sender)
+    slots = await start(dispatcher, sender)
+    slots.pop("_events")
+    slots.update(before)
+    _, said = await answer(slots, sender, slot, "男的能领吗", "nlu_fallback")
+    assert slots[slot] is None and not slots.get("app_cancelled")
+    assert said[0].startswith("【居住证申领】") and "申请条件" in said[0]
+    assert said[-1] == "好的，我们继续刚才的申请："

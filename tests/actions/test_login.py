@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import uuid
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Dict, List
@@ -24,6 +25,7 @@ from bot.actions.login import (
 from bot.actions.logout import ActionLogout
 from govservice import auth
 from govservice.db import session_scope
+from govservice.faq_models import UnansweredQuestion
 from govservice.models import Person
 from govservice.sms import get_gateway
 from tests.actions.conftest import make_tracker, service
@@ -309,3 +311,70 @@ async def test_logout_in_a_login_form_without_a_binding_cancels_the_login(dispat
     events = await ActionLogout().run(dispatcher, _logout_in_form("login_form", "never-bound"), DOMAIN)
     assert events == [AllSlotsReset()]
     assert [m["response"] for m in dispatcher.messages] == ["utter_login_cancelled"]
+
+
+@pytest.mark.parametrize("intent", ["nlu_fallback", "ask_faq", "ask_conditions"])
+async def test_an_unplaced_question_at_the_id_prompt_is_answered_not_validated(
+    dispatcher, catalog, intent: str
+) -> None:
+    """Issue 13: "男的能领吗" at the ID prompt is a question about the item a login will resume."""
+    slots = {"pending_request": "apply_service|residence_permit"}
+    turn = _form_turn("login_id", "男的能领吗", "unplaced-question", slots, intent=intent)
+    events = await ValidateLoginForm().run(dispatcher, turn, DOMAIN)
+    assert events == [SlotSet("login_id", None)]
+    texts = [m["text"] for m in dispatcher.messages]
+    assert not any("18位" in text for text in texts)
+    assert texts[0].startswith("【居住证申领】") and "申请条件" in texts[0]
+    assert texts[-1] == "好的，我们继续登录："
+
+
+async def test_an_unplaced_question_with_no_item_asks_which_item(dispatcher, catalog) -> None:
+    """Without an item in view the citizen is asked to name one (and staff see the question queued)."""
+    question = f"男的能领吗{uuid.uuid4().hex[:6]}"
+    turn = _form_turn("login_id", question, "unplaced-no-item", {}, intent="nlu_fallback")
+    events = await ValidateLoginForm().run(dispatcher, turn, DOMAIN)
+    assert events == [SlotSet("login_id", None)]
+    texts = [m["text"] for m in dispatcher.messages]
+    assert texts[0].startswith("您问的是哪个事项？") and texts[-1] == "好的，我们继续登录："
+    with session_scope() as session:
+        assert [q.text for q in session.query(UnansweredQuestion).filter(UnansweredQuestion.text == question)]
+
+
+async def test_a_platform_question_at_the_name_prompt_gets_the_faq_answer(dispatcher, catalog) -> None:
+    """A question the guide cannot place is looked up in the FAQ store, never taken as a name."""
+    turn = _form_turn("login_name", "忘记密码怎么办", "faq-at-name", {}, intent="ask_faq")
+    events = await ValidateLoginForm().run(dispatcher, turn, DOMAIN)
+    assert events == [SlotSet("login_name", None)]
+    texts = [m["text"] for m in dispatcher.messages]
+    assert "来源：FAQ#" in texts[0] and texts[-1] == "好的，我们继续登录："
+
+
+async def test_an_id_number_worded_as_a_question_is_still_an_answer(dispatcher, catalog) -> None:
+    """Digits make an answer: "是11010519491231002X吗" is validated, not answered as a question."""
+    turn = _form_turn("login_id", f"是{ZHANG}吗", "id-as-question", {}, intent="ask_faq")
+    events = await ValidateLoginForm().run(dispatcher, turn, DOMAIN)
+    assert events[0] == SlotSet("login_id", "110105********002X")
+
+
+async def test_a_new_request_that_needs_login_replaces_the_remembered_one(dispatcher, catalog) -> None:
+    """"我要评价" at the ID prompt is a request: it is remembered for after the login."""
+    turn = _form_turn("login_id", "我要评价", "new-request", {}, intent="rate_service")
+    events = await ValidateLoginForm().run(dispatcher, turn, DOMAIN)
+    assert events == [SlotSet("login_id", None), SlotSet("pending_request", "rate_service")]
+    assert [m["text"] for m in dispatcher.messages] == ["好的，登录后马上为您办理这个请求。"]
+
+
+@pytest.mark.parametrize("text", ["转人工", "取消", "人工客服"])
+def test_stop_and_handoff_words_are_never_a_name(text: str) -> None:
+    """Should the classifier miss them, 转人工 and 取消 are still no name to send a code for."""
+    assert auth.normalize_name(text) is None
+
+
+@pytest.mark.parametrize("text", ["你好", "好的"])
+async def test_a_message_without_digits_at_the_id_prompt_gets_no_length_error(dispatcher, catalog, text: str) -> None:
+    """No attempt at a number: the citizen hears what is wanted and the way out, not "应为18位"."""
+    turn = _form_turn("login_id", text, "no-digits", {}, intent="greet")
+    events = await ValidateLoginForm().run(dispatcher, turn, DOMAIN)
+    assert events == [SlotSet("login_id", None)]
+    texts = [m["text"] for m in dispatcher.messages]
+    assert texts == ["请直接输入18位公民身份号码；如需先咨询其他事项，可以直接提问，或说“取消”。"]

@@ -239,3 +239,18 @@ async def test_married_parents_with_every_certificate_held_skip_the_material_ste
     assert required == ["nb_field", "nb_confirm"]
     said = await _answer(slots, "nb_confirm", "算了不办了", sender, "deny")
     assert slots["nb_confirm"] == "no" and said == ["好的，已取消，没有提交任何内容。"]
+
+
+async def test_a_question_at_a_newborn_prompt_is_answered_not_taken_as_the_answer(dispatcher, catalog) -> None:
+    """Issue 13: "男的能领吗" at the marriage question is answered (出生登记) and the question comes again."""
+    sender = f"nb-{uuid.uuid4().hex}"
+    bind(sender, LI)
+    events = await ActionStartNewborn().run(
+        dispatcher, make_tracker("孩子出生了要办什么", "newborn_event", sender_id=sender), {}
+    )
+    slots = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+    said = await _answer(slots, "nb_field", "男孩子能随妈妈落户吗", sender, "nlu_fallback")
+    assert "marriage" not in slots["nb_data"] and slots["nb_field"] is None
+    assert said[0].startswith("【出生登记】") and said[-1] == "好的，我们继续办理新生儿出生一件事："
+    await _answer(slots, "nb_field", "我们还没结婚", sender)
+    assert slots["nb_data"]["marriage"] == "非婚生育"  # the form goes on where it was
