@@ -25,9 +25,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable, List, Optional, Protocol, Sequence, Tuple
 
-import yaml
-
-from govservice.config import KNOWLEDGE_BASE
+from govservice import lexicon
 from govservice.faq_search import ANSWER, SUGGEST, FaqAnswer
 from govservice.faq_text import CONCEPTS, normalize
 from govservice.models import ServiceItem
@@ -74,7 +72,7 @@ class Identified(Protocol):
 
 @dataclass(frozen=True)
 class Words:
-    """The window's word lists (``knowledge_base/window_words.yml``)."""
+    """The window's word lists (the lexicon's group ``window``)."""
 
     pleasantries: Tuple[str, ...]
     question_cues: Tuple[str, ...]
@@ -89,7 +87,7 @@ class Words:
 @lru_cache(maxsize=1)
 def words() -> Words:
     """The word lists, normalized, longest first."""
-    raw = yaml.safe_load((KNOWLEDGE_BASE / "window_words.yml").read_text(encoding="utf-8")) or {}
+    raw = lexicon.groups("window")
 
     def listed(key: str) -> Tuple[str, ...]:
         return tuple(sorted({normalize(str(w)) for w in raw.get(key) or ()} - {""}, key=len, reverse=True))
@@ -156,7 +154,7 @@ def is_policy(text: str) -> bool:
     """True for a policy question no guide answers.
 
     A rule and its change, when or why it changes, or a plea to change it ("补贴标准什么时候提高",
-    "为什么取消了", "产假能不能延长"); the word lists and their pairings are in window_words.yml.
+    "为什么取消了", "产假能不能延长"); the word lists and their pairings are the lexicon's group window.
     """
     normalized = normalize(text)
     vocabulary = words()

@@ -27,6 +27,11 @@ NOT_WORDS = {
 }
 NOT_WORD_CONSTANTS = {
     ("govservice/certificates.py", "INACTIVE_STATUSES"): "stored certificate statuses, never matched in a message",
+    # The province's export writes these exact values in its fields; they describe the record
+    # format the importer reads, never how a citizen's message is read.
+    ("govservice/catalog_import_fields.py", "_NONE_VALUES"): "empty-field markers of the published record format",
+    ("govservice/catalog_import_fields.py", "_ON_THE_SPOT"): "time-limit values of the published record format",
+    ("govservice/catalog_import_fields.py", "_NO_WINDOW"): "place values of the published record format",
 }
 
 
@@ -57,7 +62,8 @@ def _allowed_constants(tree: ast.AST, relative: str) -> Set[int]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
             if (relative, node.targets[0].id) in NOT_WORD_CONSTANTS:
-                ids.add(id(node.value))
+                # The literal may sit inside a call (frozenset({...})).
+                ids.update(id(inner) for inner in ast.walk(node.value))
     return ids
 
 
