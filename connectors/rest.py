@@ -49,7 +49,7 @@ class RestInput(InputChannel):
         async def receive(request: Request) -> HTTPResponse:
             try:
                 body = json.loads(request.body or b"")
-            except (ValueError, UnicodeDecodeError):
+            except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
                 return _error(400, "请求体不是合法的 JSON。")
             if not isinstance(body, dict):
                 return _error(400, '请求体必须是 JSON 对象，例如 {"sender": "u1", "message": "你好"}。')
