@@ -69,8 +69,10 @@ class SocketIOInput(StockSocketIOInput):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
+        # Every handler takes missing or extra arguments: a client may send any event with no data or
+        # several arguments ("connect" too), and a TypeError there would escape as a task error.
         @sio.on("connect", namespace=self.namespace)
-        async def connect(sid: str, environ: Dict, auth: Optional[Dict]) -> bool:
+        async def connect(sid: str, environ: Any = None, auth: Optional[Dict] = None, *_: Any) -> bool:
             if not self.jwt_key:
                 return True
             token = auth.get("token") if isinstance(auth, dict) else None
@@ -79,7 +81,7 @@ class SocketIOInput(StockSocketIOInput):
             return bool(token and decode_bearer_token(token, self.jwt_key, self.jwt_algorithm))
 
         @sio.on("session_request", namespace=self.namespace)
-        async def session_request(sid: str, data: Any) -> None:
+        async def session_request(sid: str, data: Any = None, *_: Any) -> None:
             requested = data.get("session_id") if isinstance(data, dict) else None
             session_id = valid_session_id(requested) or uuid.uuid4().hex
             if self.session_persistence:
@@ -89,7 +91,7 @@ class SocketIOInput(StockSocketIOInput):
             await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
-        async def handle_message(sid: str, data: Any) -> None:
+        async def handle_message(sid: str, data: Any = None, *_: Any) -> None:
             if not isinstance(data, dict):
                 return
             if self.session_persistence:
