@@ -59,3 +59,21 @@ def clean_sender(raw: object) -> str | None:
         return None
     sender = str(raw).strip()
     return sender if 0 < len(sender) <= MAX_SENDER_CHARS and sender.isprintable() else None
+
+
+MAX_JSON_DEPTH = 32
+
+
+def too_deep(value: object, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether lists and objects in ``value`` nest more than ``limit`` levels.
+
+    Rasa serialises message metadata into the tracker recursively: a few hundred levels hit
+    Python's recursion limit there, and the conversation silently falls back to memory.
+    """
+    level = [value]
+    for _ in range(limit):
+        level = [child for item in level if isinstance(item, (list, dict))
+                 for child in (item.values() if isinstance(item, dict) else item)]
+        if not level:
+            return False
+    return any(isinstance(item, (list, dict)) for item in level)

@@ -16,7 +16,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from connectors.common import BUSY_REPLY, EMPTY_REPLY, clean_sender, clean_text
+from connectors.common import BUSY_REPLY, EMPTY_REPLY, MAX_JSON_DEPTH, clean_sender, clean_text, too_deep
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +53,8 @@ class RestInput(InputChannel):
                 return _error(400, "请求体不是合法的 JSON。")
             if not isinstance(body, dict):
                 return _error(400, '请求体必须是 JSON 对象，例如 {"sender": "u1", "message": "你好"}。')
+            if too_deep(body):
+                return _error(400, f"请求体嵌套层数过多（最多{MAX_JSON_DEPTH}层）。")
             sender = clean_sender(body.get("sender"))
             if sender is None:
                 return _error(400, "缺少 sender（会话标识），或格式不正确。")

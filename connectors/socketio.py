@@ -31,7 +31,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from connectors.common import BUSY_REPLY, EMPTY_REPLY, clean_text
+from connectors.common import BUSY_REPLY, EMPTY_REPLY, clean_text, too_deep
 
 logger = logging.getLogger(__name__)
 
@@ -114,7 +114,7 @@ class SocketIOInput(StockSocketIOInput):
                     metadata = json.loads(metadata)
                 except ValueError:
                     metadata = {}
-            if not isinstance(metadata, dict):
+            if not isinstance(metadata, dict) or too_deep(metadata):
                 metadata = {}
             user_message = UserMessage(
                 message.text, output, sender_id, input_channel=self.name(), metadata=metadata
