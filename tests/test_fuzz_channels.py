@@ -12,22 +12,24 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import socket
 import time
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, AsyncIterator, Dict, List, Tuple
 
 import httpx
 import pytest
 import requests
 import socketio
-from hypothesis import assume, example, given, settings
+from hypothesis import assume, event, example, given, settings
 from hypothesis import strategies as st
 from sanic import Sanic
 from sanic_testing.testing import ASGI_BASE_URL
 
-from connectors.common import MAX_MESSAGE_CHARS
+from connectors.common import MAX_MESSAGE_CHARS, too_deep
 from connectors.rest import RestInput
 from connectors.socketio import SocketIOInput
 from tests.fuzzing import (
@@ -51,15 +53,20 @@ def _has_chinese(text: str) -> bool:
 
 # --- REST bodies --------------------------------------------------------------------------
 
-senders = st.one_of(st.uuids().map(str), texts(), json_values(4))
+senders = st.one_of(st.uuids().map(lambda u: f"fuzz-{u.hex}"), texts(), json_values(4))
+extras = {
+    "metadata": st.one_of(json_values(), st.integers(0, 900).map(nested_value), texts()),
+    "attachment": json_values(4),
+}
+# Any subset of the fields, each of any type; and messages with a usable sender and any text.
 fields = st.fixed_dictionaries(
-    {},
-    optional={
-        "sender": senders,
-        "message": st.one_of(texts(), json_values(4)),
-        "metadata": st.one_of(json_values(), st.integers(0, 900).map(nested_value), texts()),
-        "attachment": json_values(4),
-    },
+    {}, optional={"sender": senders, "message": st.one_of(texts(), json_values(4)), **extras}
+)
+messages = st.fixed_dictionaries(
+    {"sender": st.one_of(st.uuids().map(lambda u: f"fuzz-{u.hex}"),
+                         st.text(st.characters(categories=["L", "N", "P", "S"]), min_size=1, max_size=128)),
+     "message": texts()},
+    optional=extras,
 )
 
 
@@ -82,7 +89,10 @@ def _inside(deep: bytes, key: str) -> bytes:
     return json.dumps(SKELETON)[:-1].encode() + f', "{key}": '.encode() + deep + b"}"
 
 
+encoded_messages = st.builds(_encode, messages, st.just(True), st.just("utf-8"))
 rest_bodies = st.one_of(
+    encoded_messages,
+    encoded_messages,
     st.builds(_encode, fields, st.booleans(), st.sampled_from(["utf-8", "utf-16", "utf-32"])),
     st.builds(_encode, json_values(), st.booleans(), st.just("utf-8")),
     deep_json(),
@@ -100,10 +110,10 @@ def _expected_echo(body: bytes) -> bool:
         value = json.loads(body)
     except (ValueError, UnicodeDecodeError, RecursionError):
         return False
-    if not isinstance(value, dict):
+    if not isinstance(value, dict) or too_deep(value):
         return False
     sender, message = value.get("sender"), value.get("message")
-    return (isinstance(sender, str) and 0 < len(sender.strip()) <= 128
+    return (isinstance(sender, str) and 0 < len(sender.strip()) <= 128 and sender.strip().isprintable()
             and isinstance(message, str) and bool(message.replace("\x00", "").strip()))
 
 
@@ -171,6 +181,7 @@ async def test_rest_webhook_survives_random_bodies(rest_app: RestApp, body: byte
         heard = rest_app.bot.messages[-1].text
         assert 0 < len(heard) <= MAX_MESSAGE_CHARS and heard in json.loads(body)["message"].replace("\x00", "")
         assert payload[0]["text"] == ECHO_PREFIX + heard
+        json.dumps(rest_app.bot.messages[-1].metadata)  # storable: Rasa's tracker store serialises it
 
 
 # --- socket.io events ---------------------------------------------------------------------
@@ -307,10 +318,42 @@ async def test_socketio_survives_random_events(sio_session: SocketSession, event
 # --- the running stack, through the agent -------------------------------------------------
 
 
+class ServerLogs:
+    """What the running servers log (scripts/run.sh writes $VAR_DIR/log/*.log) since the last look.
+
+    Rasa keeps answering when the tracker store fails (it falls back to memory and logs an ERROR),
+    so the logs are where such failures show. Absent logs (a remote RASA_URL) show nothing.
+    """
+
+    LINE = re.compile(r"^\S+ \S+ (?:ERROR|CRITICAL) .*$|^Traceback.*$", re.MULTILINE)
+
+    def __init__(self) -> None:
+        log_dir = Path(os.environ.get("VAR_DIR", "var")) / "log"
+        self.offsets = {path: path.stat().st_size for path in (log_dir / "rasa.log", log_dir / "actions.log")
+                        if path.exists()}
+
+    def errors(self) -> List[str]:
+        found: List[str] = []
+        for path, offset in self.offsets.items():
+            with path.open("rb") as log:
+                log.seek(offset)
+                found += self.LINE.findall(log.read().decode("utf-8", "replace"))
+                self.offsets[path] = log.tell()
+        return found
+
+
+@pytest.fixture()
+def server_logs() -> ServerLogs:
+    """Set once per test (hypothesis runs the body per example): each example sees what it caused."""
+    return ServerLogs()
+
+
 @pytest.mark.server
 @settings(max_examples=200, database=None)
-@given(body=rest_bodies)
-def test_running_rest_webhook_survives_random_bodies(body: bytes) -> None:
+@example(body=b'{"sender": "\\ud8e1", "message": "hi"}')  # stopped the Rasa server (tracker store exit)
+@example(body=b'{"sender": "fuzz-surrogate", "message": "\\ud8e1\\udfff", "metadata": {"\\ud800": "\\udc00"}}')
+@given(body=st.integers(0, 3).flatmap(lambda n: rest_bodies if n == 0 else encoded_messages))  # 3/4 messages
+def test_running_rest_webhook_survives_random_bodies(server_logs: ServerLogs, body: bytes) -> None:
     """200 random bodies through the running Rasa and action servers (scripts/test.sh starts them)."""
     url = os.environ.get("RASA_URL", "http://localhost:5005") + REST_PATH
     started = time.monotonic()
@@ -321,7 +364,10 @@ def test_running_rest_webhook_survives_random_bodies(body: bytes) -> None:
         payload = resp.json()
     except ValueError:
         payload = resp.text
+    event(f"HTTP {resp.status_code}")
     check_rest_answer(resp.status_code, payload)
     assert elapsed < REPLY_DEADLINE_S, f"{elapsed:.2f} s for a body of {len(body)} bytes"
     if resp.status_code == 200:
         assert isinstance(payload, list) and _has_chinese("".join(reply["text"] for reply in payload))
+    time.sleep(0.02)  # in case a failure is logged just after the answer
+    assert server_logs.errors() == []
