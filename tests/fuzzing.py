@@ -1,18 +1,22 @@
 """Example counts for property and fuzz tests, and what the channel fuzz tests share.
 
 The profiles are registered in tests/conftest.py. The channel fuzz tests (tests/test_fuzz_*.py)
-share the JSON strategies, the stand-in bot and the crash recorder defined here.
+share the JSON strategies, the REST bodies and their checks, the stand-in bot and the crash
+recorder defined here.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
 from hypothesis import settings
 from hypothesis import strategies as st
 from rasa.core.channels.channel import UserMessage
+
+from connectors.common import too_deep
 
 # Every channel must answer within this many seconds, whatever it was sent (issue 12, item 20).
 REPLY_DEADLINE_S = 2.0
@@ -76,6 +80,92 @@ def nested_value(depth: int) -> Any:
     for level in range(depth):
         value = {"k": value} if level % 2 else [value]
     return value
+
+
+# --- REST bodies --------------------------------------------------------------------------
+
+SKELETON = {"sender": "fuzz-user", "message": "身份证丢了怎么补办"}
+
+
+def has_chinese(text: str) -> bool:
+    """Whether ``text`` holds a CJK ideograph: what a citizen reads is Chinese."""
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+senders = st.one_of(st.uuids().map(lambda u: f"fuzz-{u.hex}"), texts(), json_values(4))
+extras = {
+    "metadata": st.one_of(json_values(), st.integers(0, 900).map(nested_value), texts()),
+    "attachment": json_values(4),
+}
+# Any subset of the fields, each of any type; and messages with a usable sender and any text.
+fields = st.fixed_dictionaries(
+    {}, optional={"sender": senders, "message": st.one_of(texts(), json_values(4)), **extras}
+)
+messages = st.fixed_dictionaries(
+    {"sender": st.one_of(st.uuids().map(lambda u: f"fuzz-{u.hex}"),
+                         st.text(st.characters(categories=["L", "N", "P", "S"]), min_size=1, max_size=128)),
+     "message": texts()},
+    optional=extras,
+)
+
+
+def _encode(value: Any, ascii_only: bool, codec: str) -> bytes:
+    """JSON as a client may send it: escaped or raw unicode, in UTF-8 (lone surrogates raw), -16 or -32."""
+    text = json.dumps(value, ensure_ascii=ascii_only)
+    return text.encode(codec, "surrogatepass")
+
+
+def _mutate(body: bytes, edits: List[Tuple[int, bytes]]) -> bytes:
+    """Insert or overwrite bytes of a valid body: truncated, spliced and invalid UTF-8 bodies."""
+    for position, chunk in edits:
+        at = position % (len(body) + 1)
+        body = body[:at] + chunk + body[at + len(chunk) // 2 :]
+    return body
+
+
+def inside(deep: bytes, key: str) -> bytes:
+    """A valid message with a deeply nested value under ``key``."""
+    return json.dumps(SKELETON)[:-1].encode() + f', "{key}": '.encode() + deep + b"}"
+
+
+encoded_messages = st.builds(_encode, messages, st.just(True), st.just("utf-8"))
+rest_bodies = st.one_of(
+    encoded_messages,
+    encoded_messages,
+    st.builds(_encode, fields, st.booleans(), st.sampled_from(["utf-8", "utf-16", "utf-32"])),
+    st.builds(_encode, json_values(), st.booleans(), st.just("utf-8")),
+    deep_json(),
+    st.builds(inside, deep_json(), st.sampled_from(["metadata", "message", "sender"])),
+    st.binary(max_size=300),
+    st.builds(_mutate, st.just(json.dumps(SKELETON, ensure_ascii=False).encode()),
+              st.lists(st.tuples(st.integers(0, 200), st.binary(min_size=1, max_size=4)), max_size=4)),
+    st.integers(4301, 20_000).map(lambda digits: b'{"sender": "u", "message": ' + b"7" * digits + b"}"),
+)
+
+
+def expected_echo(body: bytes) -> bool:
+    """Whether ``body`` is a message the bot must answer: a usable sender and a non-blank text."""
+    try:
+        value = json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return False
+    if not isinstance(value, dict) or too_deep(value):
+        return False
+    sender, message = value.get("sender"), value.get("message")
+    return (isinstance(sender, str) and 0 < len(sender.strip()) <= 128 and sender.strip().isprintable()
+            and isinstance(message, str) and bool(message.replace("\x00", "").strip()))
+
+
+def check_rest_answer(status: int, payload: Any) -> None:
+    """A list of replies with text (200), or a JSON error in Chinese (4xx); never a 5xx."""
+    assert status < 500, payload
+    if status == 200:
+        assert isinstance(payload, list) and payload, payload
+        for reply in payload:
+            assert isinstance(reply, dict) and isinstance(reply.get("text"), str) and reply["text"], payload
+    else:
+        assert 400 <= status < 500 and isinstance(payload, dict), payload
+        assert isinstance(payload.get("error"), str) and has_chinese(payload["error"]), payload
 
 
 # --- the bot ------------------------------------------------------------------------------

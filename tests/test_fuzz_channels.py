@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 from sanic import Sanic
 from sanic_testing.testing import ASGI_BASE_URL
 
-from connectors.common import MAX_MESSAGE_CHARS, too_deep
+from connectors.common import MAX_MESSAGE_CHARS
 from connectors.rest import RestInput
 from connectors.socketio import SocketIOInput
 from tests.fuzzing import (
@@ -37,96 +37,20 @@ from tests.fuzzing import (
     REPLY_DEADLINE_S,
     CrashRecorder,
     EchoBot,
-    deep_json,
+    check_rest_answer,
+    encoded_messages,
+    expected_echo,
+    has_chinese,
+    inside,
     json_values,
-    nested_value,
+    rest_bodies,
     texts,
 )
 
 REST_PATH = "/webhooks/rest/webhook"
-SKELETON = {"sender": "fuzz-user", "message": "身份证丢了怎么补办"}
 
 
-def _has_chinese(text: str) -> bool:
-    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
-
-
-# --- REST bodies --------------------------------------------------------------------------
-
-senders = st.one_of(st.uuids().map(lambda u: f"fuzz-{u.hex}"), texts(), json_values(4))
-extras = {
-    "metadata": st.one_of(json_values(), st.integers(0, 900).map(nested_value), texts()),
-    "attachment": json_values(4),
-}
-# Any subset of the fields, each of any type; and messages with a usable sender and any text.
-fields = st.fixed_dictionaries(
-    {}, optional={"sender": senders, "message": st.one_of(texts(), json_values(4)), **extras}
-)
-messages = st.fixed_dictionaries(
-    {"sender": st.one_of(st.uuids().map(lambda u: f"fuzz-{u.hex}"),
-                         st.text(st.characters(categories=["L", "N", "P", "S"]), min_size=1, max_size=128)),
-     "message": texts()},
-    optional=extras,
-)
-
-
-def _encode(value: Any, ascii_only: bool, codec: str) -> bytes:
-    """JSON as a client may send it: escaped or raw unicode, in UTF-8 (lone surrogates raw), -16 or -32."""
-    text = json.dumps(value, ensure_ascii=ascii_only)
-    return text.encode(codec, "surrogatepass")
-
-
-def _mutate(body: bytes, edits: List[Tuple[int, bytes]]) -> bytes:
-    """Insert or overwrite bytes of a valid body: truncated, spliced and invalid UTF-8 bodies."""
-    for position, chunk in edits:
-        at = position % (len(body) + 1)
-        body = body[:at] + chunk + body[at + len(chunk) // 2 :]
-    return body
-
-
-def _inside(deep: bytes, key: str) -> bytes:
-    """A valid message with a deeply nested value under ``key``."""
-    return json.dumps(SKELETON)[:-1].encode() + f', "{key}": '.encode() + deep + b"}"
-
-
-encoded_messages = st.builds(_encode, messages, st.just(True), st.just("utf-8"))
-rest_bodies = st.one_of(
-    encoded_messages,
-    encoded_messages,
-    st.builds(_encode, fields, st.booleans(), st.sampled_from(["utf-8", "utf-16", "utf-32"])),
-    st.builds(_encode, json_values(), st.booleans(), st.just("utf-8")),
-    deep_json(),
-    st.builds(_inside, deep_json(), st.sampled_from(["metadata", "message", "sender"])),
-    st.binary(max_size=300),
-    st.builds(_mutate, st.just(json.dumps(SKELETON, ensure_ascii=False).encode()),
-              st.lists(st.tuples(st.integers(0, 200), st.binary(min_size=1, max_size=4)), max_size=4)),
-    st.integers(4301, 20_000).map(lambda digits: b'{"sender": "u", "message": ' + b"7" * digits + b"}"),
-)
-
-
-def _expected_echo(body: bytes) -> bool:
-    """Whether ``body`` is a message the bot must answer: a usable sender and a non-blank text."""
-    try:
-        value = json.loads(body)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        return False
-    if not isinstance(value, dict) or too_deep(value):
-        return False
-    sender, message = value.get("sender"), value.get("message")
-    return (isinstance(sender, str) and 0 < len(sender.strip()) <= 128 and sender.strip().isprintable()
-            and isinstance(message, str) and bool(message.replace("\x00", "").strip()))
-
-
-def check_rest_answer(status: int, payload: Any) -> None:
-    """A list of replies with text (200), or a JSON error in Chinese (4xx); never a 5xx."""
-    assert status < 500, payload
-    if status == 200:
-        assert isinstance(payload, list) and payload, payload
-        for reply in payload:
-            assert isinstance(reply, dict) and isinstance(reply.get("text"), str) and reply["text"], payload
-    else:
-        assert 400 <= status < 500 and isinstance(payload, dict), payload
-        assert isinstance(payload.get("error"), str) and _has_chinese(payload["error"]), payload
+# --- REST ---------------------------------------------------------------------------------
 
 
 @dataclass
@@ -168,7 +92,7 @@ async def rest_app() -> AsyncIterator[RestApp]:
 
 @pytest.mark.fuzz
 @example(body=b"[" * 5_000 + b"]" * 5_000)  # RecursionError: a 500 (issue 12, item 13)
-@example(body=_inside(b'{"a":' * 5_000, "sender"))
+@example(body=inside(b'{"a":' * 5_000, "sender"))
 @given(body=rest_bodies)
 async def test_rest_webhook_survives_random_bodies(rest_app: RestApp, body: bytes) -> None:
     seen = len(rest_app.bot.messages)
@@ -176,7 +100,7 @@ async def test_rest_webhook_survives_random_bodies(rest_app: RestApp, body: byte
     check_rest_answer(status, payload)
     assert elapsed < REPLY_DEADLINE_S, f"{elapsed:.2f} s for a body of {len(body)} bytes"
     assert rest_app.crashes.take() == []
-    if _expected_echo(body):
+    if expected_echo(body):
         assert status == 200 and len(rest_app.bot.messages) == seen + 1
         heard = rest_app.bot.messages[-1].text
         assert 0 < len(heard) <= MAX_MESSAGE_CHARS and heard in json.loads(body)["message"].replace("\x00", "")
@@ -368,6 +292,6 @@ def test_running_rest_webhook_survives_random_bodies(server_logs: ServerLogs, bo
     check_rest_answer(resp.status_code, payload)
     assert elapsed < REPLY_DEADLINE_S, f"{elapsed:.2f} s for a body of {len(body)} bytes"
     if resp.status_code == 200:
-        assert isinstance(payload, list) and _has_chinese("".join(reply["text"] for reply in payload))
+        assert isinstance(payload, list) and has_chinese("".join(reply["text"] for reply in payload))
     time.sleep(0.02)  # in case a failure is logged just after the answer
     assert server_logs.errors() == []
