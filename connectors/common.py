@@ -53,11 +53,15 @@ def clean_text(raw: object) -> CleanMessage:
 
 
 def clean_sender(raw: object) -> str | None:
-    """Return a usable sender id, or None when the channel gave none."""
+    """Return a usable sender id, or None when the channel gave none.
+
+    Only printable text: a lone surrogate (U+D800 to U+DFFF, escaped in JSON) cannot be encoded for the tracker
+    store, whose error handler then stops the whole Rasa server (found by the channel fuzz).
+    """
     if isinstance(raw, bool) or not isinstance(raw, (str, int)):
         return None
     sender = str(raw).strip()
-    return sender if 0 < len(sender) <= MAX_SENDER_CHARS else None
+    return sender if 0 < len(sender) <= MAX_SENDER_CHARS and sender.isprintable() else None
 
 
 # --- what a REST or socket.io client may send besides its text (issue 12, items 5 and 13) -----

@@ -95,7 +95,9 @@ class SocketIOInput(StockSocketIOInput):
             await sio.emit(self.bot_message_evt, {"text": text}, room=sid, namespace=self.namespace)
 
         @sio.on("connect", namespace=self.namespace)
-        async def connect(sid: str, environ: Dict, auth: Optional[Dict] = None) -> bool:
+        # Every handler takes missing or extra arguments: a client may send any event with no data or
+        # several arguments ("connect" too), and a TypeError there would escape as a task error.
+        async def connect(sid: str, environ: Any = None, auth: Optional[Dict] = None, *_: Any) -> bool:
             request = environ.get("sanic.request") if isinstance(environ, dict) else None
             addresses[sid] = str(getattr(request, "remote_addr", "") or getattr(request, "ip", "") or "unknown")
             if not self.jwt_key:
@@ -111,7 +113,7 @@ class SocketIOInput(StockSocketIOInput):
             addresses.pop(sid, None)
 
         @sio.on("session_request", namespace=self.namespace)
-        async def session_request(sid: str, data: Any = None) -> None:
+        async def session_request(sid: str, data: Any = None, *_: Any) -> None:
             data = data if isinstance(data, dict) else {}
             session_id, token = sid, None
             if self.session_persistence:
@@ -130,7 +132,7 @@ class SocketIOInput(StockSocketIOInput):
             await sio.emit("session_confirm", reply, room=sid, namespace=self.namespace)
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
-        async def handle_message(sid: str, data: Any = None) -> None:
+        async def handle_message(sid: str, data: Any = None, *_: Any) -> None:
             if not isinstance(data, dict):
                 await say_to_socket(sid, BAD_EVENT_REPLY)
                 return

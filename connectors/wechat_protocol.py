@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import math
 import re
 import secrets
 import string
@@ -57,14 +58,20 @@ def sign(token: str, timestamp: str, nonce: str, *extra: str) -> str:
     return hashlib.sha1("".join(sorted([token, timestamp, nonce, *extra])).encode()).hexdigest()
 
 
+def _same(expected: str, given: str) -> bool:
+    """Constant-time comparison of a hex signature with what the request says, whatever it holds."""
+    # compare_digest raises TypeError on str with non-ASCII characters: compare bytes.
+    return hmac.compare_digest(expected.encode(), (given or "").encode("utf-8", "replace"))
+
+
 def check_signature(token: str, signature: str, timestamp: str, nonce: str) -> bool:
     """The ``signature`` query parameter, present on every request in both modes."""
-    return hmac.compare_digest(sign(token, timestamp, nonce), signature or "")
+    return _same(sign(token, timestamp, nonce), signature)
 
 
 def check_msg_signature(token: str, msg_signature: str, timestamp: str, nonce: str, encrypt: str) -> bool:
     """Safe mode's ``msg_signature``: unlike ``signature`` it also covers the ciphertext."""
-    return hmac.compare_digest(sign(token, timestamp, nonce, encrypt), msg_signature or "")
+    return _same(sign(token, timestamp, nonce, encrypt), msg_signature)
 
 
 def is_fresh(timestamp: str, now: float, max_age: float) -> bool:
@@ -156,10 +163,19 @@ def parse_xml(body: bytes | str) -> Dict[str, Any]:
     return fields
 
 
+# Characters XML 1.0 cannot hold, escaped or not (control characters, lone surrogates, U+FFFE/U+FFFF).
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(value: str) -> str:
+    """``value`` without the characters XML 1.0 forbids: a reply holding one would not parse at WeChat."""
+    return _NOT_XML.sub("", value)
+
+
 def cdata(value: str) -> str:
-    """A CDATA section holding any text."""
+    """A CDATA section holding any text (characters XML cannot hold are dropped)."""
     # "]]>" would end the section early; split it across two sections.
-    return "<![CDATA[" + value.replace("]]>", "]]]]><![CDATA[>") + "]]>"
+    return "<![CDATA[" + xml_text(value).replace("]]>", "]]]]><![CDATA[>") + "]]>"
 
 
 def text_reply_xml(to_user: str, from_user: str, content: str, create_time: int) -> str:
@@ -187,9 +203,12 @@ def _cut_point(window: str) -> int:
 
 
 def split_text(text: str, limit: int = MAX_TEXT_BYTES) -> List[str]:
-    """Split text so that no part exceeds ``limit`` bytes of UTF-8, at natural boundaries."""
+    """Split text so that no part exceeds ``limit`` bytes of UTF-8, at natural boundaries.
+
+    Characters XML cannot hold are dropped first, so each part can be sent and a part is never blank.
+    """
     parts: List[str] = []
-    rest = text.strip()
+    rest = xml_text(text).strip()
     while len(rest.encode("utf-8")) > limit:
         window = rest.encode("utf-8")[:limit].decode("utf-8", errors="ignore")
         cut = max(_cut_point(window), 1)
@@ -258,11 +277,13 @@ def _str(fields: Mapping[str, Any], name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def _float(value: str) -> Optional[float]:
+def _coordinate(value: str, bound: float) -> Optional[float]:
+    """A latitude (bound 90) or longitude (bound 180) in degrees; None for text, NaN, infinities or out of range."""
     try:
-        return float(value)
+        number = float(value)
     except ValueError:
         return None
+    return number if math.isfinite(number) and -bound <= number <= bound else None
 
 
 def dedup_key(fields: Mapping[str, Any]) -> str:
@@ -289,7 +310,7 @@ def _message_meaning(msg_type: str, fields: Mapping[str, Any]) -> Meaning:
         attachment = {"type": "image", "media_id": _str(fields, "MediaId"), "url": _str(fields, "PicUrl")}
         return "/upload_material", {"attachment": attachment}, None
     if msg_type == "location":
-        lat, lon = _float(_str(fields, "Location_X")), _float(_str(fields, "Location_Y"))
+        lat, lon = _coordinate(_str(fields, "Location_X"), 90), _coordinate(_str(fields, "Location_Y"), 180)
         if lat is None or lon is None:
             return None, {}, UNSUPPORTED_REPLY
         location = {"latitude": lat, "longitude": lon, "label": _str(fields, "Label"), "scale": _str(fields, "Scale")}
