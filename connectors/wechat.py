@@ -23,7 +23,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from connectors import wechat_protocol as proto
-from connectors.common import BUSY_REPLY, EMPTY_REPLY, clean_sender, clean_text
+from connectors.common import BUSY_REPLY, EMPTY_REPLY, clean_sender, clean_text, paused_after_turn
 from connectors.uploads import wechat_upload
 from connectors.wechat_delivery import (
     EVENT_WINDOW_S,
@@ -116,6 +116,7 @@ class WeChatInput(InputChannel):
         self.store = self.sender.store  # dedup, choices and windows live where the sender looks for windows
         self._pending: Dict[str, _PendingTurn] = {}
         self._tasks: Set[asyncio.Task] = set()  # strong references, or asyncio may drop running turns
+        self._app: Any = None  # the Sanic app Rasa runs in (its tracker store), known at the first request
         if not self.sender.configured:
             logger.warning("WECHAT_APPID/WECHAT_SECRET not set: slow answers cannot be delivered later")
 
@@ -149,6 +150,7 @@ class WeChatInput(InputChannel):
     async def _receive(self, request: Request, on_new_message: OnNewMessage) -> HTTPResponse:
         """Size limit, authentication and parsing (4xx on failure), then the answer."""
         started = time.monotonic()
+        self._app = request.app
         body = await _read_limited(request, self.settings.max_body)
         if body is None:
             return response.text("payload too large", status=413)
@@ -240,7 +242,9 @@ class WeChatInput(InputChannel):
         except Exception:  # the citizen still gets an answer; the log has the details
             logger.exception("WeChat turn failed for a message of %d characters", len(text))
             texts = [BUSY_REPLY]
-        pending.parts = proto.split_text("\n\n".join(texts + ([note] if note else []))) or [BUSY_REPLY]
+        # No texts: a paused conversation after its one notice; WeChat then gets "success".
+        joined = "\n\n".join(texts + ([note] if note else []))
+        pending.parts = proto.split_text(joined) or ([BUSY_REPLY] if joined.strip() else [])
         pending.done.set()
         self._pending.pop(inbound.dedup_key, None)
         self._settle(pending)
@@ -269,7 +273,23 @@ class WeChatInput(InputChannel):
             await loop.run_in_executor(None, self.store.put, choices_key, json.dumps(collector.choices), ttl)
         else:  # old numbers must not hijack a later "1" that answers something else
             await loop.run_in_executor(None, self.store.delete, choices_key)
-        return collector.texts or [BUSY_REPLY]
+        if collector.texts:
+            return collector.texts
+        return await self._paused_texts(inbound.sender)
+
+    async def _paused_texts(self, openid: str) -> List[str]:
+        """Rasa said nothing: paused for an agent (the notice once, issue 12 item 2), else busy.
+
+        The agent's own words reach WeChat by customer-service messages from the console.
+        """
+        try:
+            paused = await paused_after_turn(self._app, openid)
+        except Exception:  # the tracker store failed: the busy reply is still honest
+            logger.exception("reading the paused conversation failed")
+            paused = None
+        if paused is None:
+            return [BUSY_REPLY]
+        return [paused.notice] if paused.notice else []
 
     async def _wait(self, pending: _PendingTurn, timeout: float) -> Optional[str]:
         """Wait up to ``timeout`` for the turn; take its answer if nobody has."""
@@ -288,13 +308,14 @@ class WeChatInput(InputChannel):
         pending.taken = True
         if len(pending.parts) > 1:
             self._spawn(self._deliver(pending.sender, pending.parts[1:]))
-        return pending.parts[0]
+        return pending.parts[0] if pending.parts else None
 
     def _settle(self, pending: _PendingTurn) -> None:
         """When a finished turn has nobody waiting for it, deliver it by customer service."""
         if pending.done.is_set() and pending.waiters == 0 and not pending.taken:
             pending.taken = True
-            self._spawn(self._deliver(pending.sender, pending.parts))
+            if pending.parts:
+                self._spawn(self._deliver(pending.sender, pending.parts))
 
     async def _deliver(self, openid: str, parts: List[str]) -> None:
         result = await run_api(self.sender.send_texts, openid, parts)
