@@ -12,9 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import time
-from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Set
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
@@ -29,11 +27,11 @@ from connectors.wechat_delivery import (
     EVENT_WINDOW_S,
     MESSAGE_WINDOW_S,
     WeChatSender,
-    channel_token,
     get_sender,
     run_api,
 )
 from connectors.wechat_output import WeChatCollector, WeChatServiceOutput
+from connectors.wechat_settings import WeChatSettings
 
 logger = logging.getLogger(__name__)
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
@@ -41,46 +39,6 @@ OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
 class Forbidden(Exception):
     """The request is not authenticated as coming from WeChat."""
-
-
-def _menu_from_env(raw: str) -> Dict[str, str]:
-    """``WECHAT_MENU="HELP=help,MY_CERTIFICATES=query_certificates"`` as a dict."""
-    pairs = (item.split("=", 1) for item in raw.split(",") if "=" in item)
-    return {key.strip(): intent.strip() for key, intent in pairs if key.strip() and intent.strip()}
-
-
-@dataclass(frozen=True)
-class WeChatSettings:
-    """Channel settings; secrets only ever from the environment."""
-
-    token: str = field(repr=False)
-    app_id: str = ""
-    aes_key: str = field(default="", repr=False)
-    passive_budget: float = 4.0
-    max_age: float = 300.0
-    max_body: int = 64 * 1024
-    dedup_ttl: float = 600.0
-    choices_ttl: float = 3600.0
-    menu: Mapping[str, str] = field(default_factory=lambda: dict(proto.DEFAULT_MENU))
-
-    @property
-    def safe_mode(self) -> bool:
-        """AES mode, on when ``WECHAT_AES_KEY`` (EncodingAESKey) is set."""
-        return bool(self.aes_key)
-
-    @classmethod
-    def from_env(cls, credentials: Optional[Mapping[str, Any]] = None) -> WeChatSettings:
-        """Environment variables, with non-secret overrides (``menu``, ``passive_budget``) from credentials.yml."""
-        creds = credentials or {}
-        menu = creds.get("menu") or _menu_from_env(os.environ.get("WECHAT_MENU", "")) or proto.DEFAULT_MENU
-        return cls(
-            token=channel_token(),
-            app_id=os.environ.get("WECHAT_APPID", ""),
-            aes_key=os.environ.get("WECHAT_AES_KEY", ""),
-            passive_budget=float(creds.get("passive_budget") or os.environ.get("WECHAT_PASSIVE_BUDGET", "4")),
-            max_age=float(os.environ.get("WECHAT_MAX_AGE", "300")),
-            menu={str(k): str(v) for k, v in dict(menu).items()},
-        )
 
 
 class _PendingTurn:

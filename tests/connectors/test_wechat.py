@@ -15,8 +15,9 @@ from sanic import Sanic
 from connectors import wechat_protocol as proto
 from connectors.common import BUSY_REPLY
 from connectors.uploads import upload_message
-from connectors.wechat import WeChatInput, WeChatSettings
+from connectors.wechat import WeChatInput
 from connectors.wechat_delivery import WeChatSender
+from connectors.wechat_settings import WeChatSettings
 from connectors.wechat_store import MemoryStore
 from govservice.application_models import Attachment
 from govservice.clock import utc_now
