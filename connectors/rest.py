@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from datetime import datetime
 from typing import Any, Awaitable, Callable, Dict, List
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
@@ -38,6 +37,7 @@ from connectors.common import (
     paused_after_turn,
 )
 from govservice import channel_sessions
+from govservice.clock import utc_now
 from govservice.db import session_scope
 
 logger = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ def admit(channel: str, sender: str, token: object, issue: bool = True) -> chann
     """Check (or issue) the conversation's token in the back office; blocking, run off the loop."""
     channel_sessions.ensure_table()
     with session_scope() as session:
-        return channel_sessions.check(session, channel, sender, token, datetime.now(), issue=issue)
+        return channel_sessions.check(session, channel, sender, token, utc_now(), issue=issue)
 
 
 def parse_body(raw: bytes) -> Any:

@@ -18,7 +18,6 @@ import asyncio
 import json
 import logging
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Awaitable, Callable, Mapping, Optional, Tuple
 
 from rasa.core.channels.channel import InputChannel, UserMessage
@@ -30,6 +29,7 @@ from connectors.common import clean_sender
 from connectors.rest import admit
 from govservice import auth, personal_data
 from govservice.application_models import ApplicationError
+from govservice.clock import utc_now
 from govservice.db import session_scope
 from govservice.materials_check import MAX_UPLOAD_BYTES, UPLOAD_SIGNATURES, store_attachment
 
@@ -70,7 +70,7 @@ _NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-C
 
 def open_export(token: str) -> Optional[Tuple[str, bytes]]:
     """The export behind a one-time link as (file name, JSON bytes), using the link up; None if invalid."""
-    now = datetime.now()
+    now = utc_now()
     with session_scope() as session:
         export = personal_data.redeem_export_link(session, token, now)
     if export is None:
@@ -89,7 +89,7 @@ def save_upload(channel: str, sender: str, filename: str, content_type: str, dat
         ApplicationError: empty, too large or unsupported file (Chinese message).
     """
     with session_scope() as session:
-        subject = auth.current_subject(session, channel, sender, datetime.now())
+        subject = auth.current_subject(session, channel, sender, utc_now())
         if subject is None:
             raise PermissionError("请先在对话中登录，再上传材料。")
         stored = store_attachment(session, data, filename, _content_type(content_type, data), subject.person_id)
@@ -120,7 +120,7 @@ def _download_media(client: Any, media_id: str) -> Tuple[bytes, str]:
 
 def _save_media(client: Any, openid: str, media_id: str) -> dict:
     with session_scope() as session:  # refuse before fetching anything for a stranger
-        if auth.current_subject(session, "wechat", openid, datetime.now()) is None:
+        if auth.current_subject(session, "wechat", openid, utc_now()) is None:
             raise PermissionError("请先在对话中登录，再发送材料图片。")
     data, content_type = _download_media(client, media_id)
     return save_upload("wechat", openid, f"wechat-{media_id[:40]}.jpg", content_type, data)

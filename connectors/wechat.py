@@ -12,9 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import time
-from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Set
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
@@ -23,17 +21,17 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from connectors import wechat_protocol as proto
-from connectors.common import BUSY_REPLY, EMPTY_REPLY, clean_sender, clean_text
+from connectors.common import BUSY_REPLY, EMPTY_REPLY, clean_sender, clean_text, paused_after_turn
 from connectors.uploads import wechat_upload
 from connectors.wechat_delivery import (
     EVENT_WINDOW_S,
     MESSAGE_WINDOW_S,
     WeChatSender,
-    channel_token,
     get_sender,
     run_api,
 )
 from connectors.wechat_output import WeChatCollector, WeChatServiceOutput
+from connectors.wechat_settings import WeChatSettings
 
 logger = logging.getLogger(__name__)
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
@@ -41,46 +39,6 @@ OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
 class Forbidden(Exception):
     """The request is not authenticated as coming from WeChat."""
-
-
-def _menu_from_env(raw: str) -> Dict[str, str]:
-    """``WECHAT_MENU="HELP=help,MY_CERTIFICATES=query_certificates"`` as a dict."""
-    pairs = (item.split("=", 1) for item in raw.split(",") if "=" in item)
-    return {key.strip(): intent.strip() for key, intent in pairs if key.strip() and intent.strip()}
-
-
-@dataclass(frozen=True)
-class WeChatSettings:
-    """Channel settings; secrets only ever from the environment."""
-
-    token: str = field(repr=False)
-    app_id: str = ""
-    aes_key: str = field(default="", repr=False)
-    passive_budget: float = 4.0
-    max_age: float = 300.0
-    max_body: int = 64 * 1024
-    dedup_ttl: float = 600.0
-    choices_ttl: float = 3600.0
-    menu: Mapping[str, str] = field(default_factory=lambda: dict(proto.DEFAULT_MENU))
-
-    @property
-    def safe_mode(self) -> bool:
-        """AES mode, on when ``WECHAT_AES_KEY`` (EncodingAESKey) is set."""
-        return bool(self.aes_key)
-
-    @classmethod
-    def from_env(cls, credentials: Optional[Mapping[str, Any]] = None) -> WeChatSettings:
-        """Environment variables, with non-secret overrides (``menu``, ``passive_budget``) from credentials.yml."""
-        creds = credentials or {}
-        menu = creds.get("menu") or _menu_from_env(os.environ.get("WECHAT_MENU", "")) or proto.DEFAULT_MENU
-        return cls(
-            token=channel_token(),
-            app_id=os.environ.get("WECHAT_APPID", ""),
-            aes_key=os.environ.get("WECHAT_AES_KEY", ""),
-            passive_budget=float(creds.get("passive_budget") or os.environ.get("WECHAT_PASSIVE_BUDGET", "4")),
-            max_age=float(os.environ.get("WECHAT_MAX_AGE", "300")),
-            menu={str(k): str(v) for k, v in dict(menu).items()},
-        )
 
 
 class _PendingTurn:
@@ -116,6 +74,7 @@ class WeChatInput(InputChannel):
         self.store = self.sender.store  # dedup, choices and windows live where the sender looks for windows
         self._pending: Dict[str, _PendingTurn] = {}
         self._tasks: Set[asyncio.Task] = set()  # strong references, or asyncio may drop running turns
+        self._app: Any = None  # the Sanic app Rasa runs in (its tracker store), known at the first request
         if not self.sender.configured:
             logger.warning("WECHAT_APPID/WECHAT_SECRET not set: slow answers cannot be delivered later")
 
@@ -149,6 +108,7 @@ class WeChatInput(InputChannel):
     async def _receive(self, request: Request, on_new_message: OnNewMessage) -> HTTPResponse:
         """Size limit, authentication and parsing (4xx on failure), then the answer."""
         started = time.monotonic()
+        self._app = request.app
         body = await _read_limited(request, self.settings.max_body)
         if body is None:
             return response.text("payload too large", status=413)
@@ -240,7 +200,9 @@ class WeChatInput(InputChannel):
         except Exception:  # the citizen still gets an answer; the log has the details
             logger.exception("WeChat turn failed for a message of %d characters", len(text))
             texts = [BUSY_REPLY]
-        pending.parts = proto.split_text("\n\n".join(texts + ([note] if note else []))) or [BUSY_REPLY]
+        # No texts: a paused conversation after its one notice; WeChat then gets "success".
+        joined = "\n\n".join(texts + ([note] if note else []))
+        pending.parts = proto.split_text(joined) or ([BUSY_REPLY] if joined.strip() else [])
         pending.done.set()
         self._pending.pop(inbound.dedup_key, None)
         self._settle(pending)
@@ -269,7 +231,23 @@ class WeChatInput(InputChannel):
             await loop.run_in_executor(None, self.store.put, choices_key, json.dumps(collector.choices), ttl)
         else:  # old numbers must not hijack a later "1" that answers something else
             await loop.run_in_executor(None, self.store.delete, choices_key)
-        return collector.texts or [BUSY_REPLY]
+        if collector.texts:
+            return collector.texts
+        return await self._paused_texts(inbound.sender)
+
+    async def _paused_texts(self, openid: str) -> List[str]:
+        """Rasa said nothing: paused for an agent (the notice once, issue 12 item 2), else busy.
+
+        The agent's own words reach WeChat by customer-service messages from the console.
+        """
+        try:
+            paused = await paused_after_turn(self._app, openid)
+        except Exception:  # the tracker store failed: the busy reply is still honest
+            logger.exception("reading the paused conversation failed")
+            paused = None
+        if paused is None:
+            return [BUSY_REPLY]
+        return [paused.notice] if paused.notice else []
 
     async def _wait(self, pending: _PendingTurn, timeout: float) -> Optional[str]:
         """Wait up to ``timeout`` for the turn; take its answer if nobody has."""
@@ -288,13 +266,14 @@ class WeChatInput(InputChannel):
         pending.taken = True
         if len(pending.parts) > 1:
             self._spawn(self._deliver(pending.sender, pending.parts[1:]))
-        return pending.parts[0]
+        return pending.parts[0] if pending.parts else None
 
     def _settle(self, pending: _PendingTurn) -> None:
         """When a finished turn has nobody waiting for it, deliver it by customer service."""
         if pending.done.is_set() and pending.waiters == 0 and not pending.taken:
             pending.taken = True
-            self._spawn(self._deliver(pending.sender, pending.parts))
+            if pending.parts:
+                self._spawn(self._deliver(pending.sender, pending.parts))
 
     async def _deliver(self, openid: str, parts: List[str]) -> None:
         result = await run_api(self.sender.send_texts, openid, parts)

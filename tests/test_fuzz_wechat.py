@@ -29,8 +29,9 @@ from sanic import Sanic
 from sanic_testing.testing import ASGI_BASE_URL
 
 from connectors import wechat_protocol as proto
-from connectors.wechat import WeChatInput, WeChatSettings
+from connectors.wechat import WeChatInput
 from connectors.wechat_delivery import WeChatSender
+from connectors.wechat_settings import WeChatSettings
 from connectors.wechat_store import MemoryStore
 from scripts.wechat_sim import reply_text, seal, signed_query
 from tests.connectors.conftest import CONFIG, FakeWeChatAPI

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from datetime import datetime
 from typing import Any, Callable, Dict, List, Optional
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -16,6 +15,7 @@ from bot.actions.login_answers import RESUME_ACTIONS, no_answer
 from bot.actions.personal import PERSONAL_INTENTS, answer_personal_request, certificate_words
 from bot.actions.session import channel_and_sender, current_subject
 from govservice import auth, lexicon
+from govservice.clock import utc_now
 from govservice.db import session_scope
 from govservice.identity import IdentifierError, normalize_citizen_id, normalize_credit_code
 from govservice.masking import mask_credit_code, mask_id_number
@@ -45,7 +45,7 @@ class LoginValidation(FormValidationAction, ABC):
 
     def _request_code(self, dispatcher: CollectingDispatcher, ref: Optional[str], proof: Optional[str]) -> str:
         with session_scope() as session:
-            result = auth.request_code(session, ref or "", proof, get_gateway(), datetime.now())
+            result = auth.request_code(session, ref or "", proof, get_gateway(), utc_now())
         dispatcher.utter_message(text=result.message)
         return result.status
 
@@ -67,7 +67,7 @@ class LoginValidation(FormValidationAction, ABC):
             return {"login_code": None}
         channel, sender = channel_and_sender(tracker)
         with session_scope() as session:
-            result = auth.verify_code(session, ref or "", match.group(0), channel, sender, datetime.now())
+            result = auth.verify_code(session, ref or "", match.group(0), channel, sender, utc_now())
         if result.status == "ok":
             return {"login_code": CODE_MASK, "logged_in": True}
         dispatcher.utter_message(text=result.message)
@@ -97,7 +97,7 @@ def _begin_login(tracker: Tracker, kind: str, subject_id: str) -> str:
     channel, sender = channel_and_sender(tracker)
     with session_scope() as session:
         return auth.begin_login(
-            session, kind, subject_id, channel, sender, datetime.now(), source=client_source(tracker)
+            session, kind, subject_id, channel, sender, utc_now(), source=client_source(tracker)
         )
 
 

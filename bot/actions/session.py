@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Optional, Tuple
 
 from rasa_sdk import Tracker
 
 from govservice import auth
+from govservice.clock import utc_now
 from govservice.db import session_scope
 
 
@@ -20,7 +20,7 @@ def current_subject(tracker: Tracker) -> Optional[auth.Subject]:
     """The logged-in person for this conversation, refreshing the idle timer."""
     channel, sender = channel_and_sender(tracker)
     with session_scope() as session:
-        return auth.current_subject(session, channel, sender, datetime.now())
+        return auth.current_subject(session, channel, sender, utc_now())
 
 
 def library_of(subject: auth.Subject) -> Tuple[str, str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any, Dict, List, Optional
 
 import pytest
@@ -16,6 +15,7 @@ from bot.actions.login import LOGIN_SLOTS
 from bot.actions.my_applications import ActionMyApplications
 from govservice.application_forms import summary_text
 from govservice.application_models import Application, Attachment
+from govservice.clock import utc_now
 from govservice.db import session_scope
 from govservice.delivery import LIBRARY_ADDRESS
 from govservice.demo_data import FIXED_COMPANY_CODE
@@ -34,7 +34,7 @@ DOMAIN: Dict[str, Any] = {
 
 def bind(sender: str, person_id: str = ZHANG, company_code: Optional[str] = None) -> None:
     """Log ``sender`` in on the REST channel, as the person or their company (login: test_login.py)."""
-    now = datetime.now()
+    now = utc_now()
     with session_scope() as session:
         session.merge(
             Binding(

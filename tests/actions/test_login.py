@@ -6,7 +6,6 @@ import json
 import os
 import re
 import uuid
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Dict, List
 
@@ -24,6 +23,7 @@ from bot.actions.login import (
 )
 from bot.actions.logout import ActionLogout
 from govservice import auth
+from govservice.clock import utc_now
 from govservice.db import session_scope
 from govservice.faq_models import UnansweredQuestion
 from govservice.models import Person
@@ -273,8 +273,8 @@ def _bind(sender: str, offset: int) -> None:
     """Log a demo citizen (not 张三 or 李四, who log in elsewhere) in for ``sender``."""
     with session_scope() as session:
         person = session.query(Person).filter(Person.name.notin_(["张三", "李四"])).order_by(Person.id_number)[offset]
-        ref = auth.begin_login(session, "person", person.id_number, "rest", sender, datetime.now())
-        auth.request_code(session, ref, person.name, get_gateway(), datetime.now())
+        ref = auth.begin_login(session, "person", person.id_number, "rest", sender, utc_now())
+        auth.request_code(session, ref, person.name, get_gateway(), utc_now())
         phone = person.phone
     get_gateway().join()
     outbox = Path(os.environ["VAR_DIR"]) / "sms_outbox.jsonl"
@@ -282,7 +282,7 @@ def _bind(sender: str, offset: int) -> None:
     assert last["phone"] == phone
     with session_scope() as session:
         code = re.search(r"\d{6}", last["text"]).group(0)
-        assert auth.verify_code(session, ref, code, "rest", sender, datetime.now()).status == "ok"
+        assert auth.verify_code(session, ref, code, "rest", sender, utc_now()).status == "ok"
 
 
 LOGGED_OUT = "已退出登录，您的个人信息不会再在本会话中显示。"
@@ -304,7 +304,7 @@ async def test_logout_inside_a_form_ends_the_binding_and_forgets_the_slots(
     assert events == [AllSlotsReset()]
     assert [m["text"] for m in dispatcher.messages] == said
     with session_scope() as session:
-        assert auth.current_subject(session, "rest", sender, datetime.now()) is None
+        assert auth.current_subject(session, "rest", sender, utc_now()) is None
 
 
 async def test_logout_in_a_login_form_without_a_binding_cancels_the_login(dispatcher, catalog) -> None:

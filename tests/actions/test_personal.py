@@ -11,6 +11,7 @@ from stdnum.cn import ric
 from bot.actions.personal import COMPANY_SESSION_NOTE, PERSON_SESSION_NOTE, ActionPersonalRequest
 from govservice import applications
 from govservice.certificates import issue_certificate
+from govservice.clock import office_date
 from govservice.db import session_scope
 from govservice.demo_data import FIXED_COMPANY_CODE
 from govservice.models import Certificate, Person
@@ -71,7 +72,7 @@ def _driver(days_left: int) -> str:
     """A new citizen whose driving licence (the only certificate) expires in ``days_left`` days."""
     body = f"350102198{uuid.uuid4().int % 10}0101{uuid.uuid4().int % 900 + 100:03d}"
     id_number = body + ric.calc_check_digit(body + "0")
-    today = datetime.date.today()
+    today = office_date()
     with session_scope() as session:
         session.merge(Person(id_number=id_number, name="周测", phone="13700000000"))
         session.flush()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import datetime
 
 from rasa_sdk.events import FollowupAction, SlotSet
 
@@ -16,6 +15,7 @@ from bot.actions.personal_data import (
     ActionExportMyData,
     public_url,
 )
+from govservice.clock import utc_now
 from govservice.data_deletion import KEPT_TEXT
 from govservice.db import session_scope
 from govservice.models import Binding, Company, Person
@@ -68,7 +68,7 @@ async def test_export_replies_with_a_one_time_link_to_the_citizens_own_data(disp
     assert "10分钟" in message["text"] and "一次" in message["text"]
     token = message["text"].split(prefix, 1)[1].strip()
     with session_scope() as session:
-        export = redeem_export_link(session, token, datetime.now())
+        export = redeem_export_link(session, token, utc_now())
     assert export is not None and export["个人信息"]["姓名"] == "张三"
 
 

@@ -13,7 +13,7 @@ import json
 import os
 import time
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any, Dict, List, Optional, Tuple
 
 import pytest
@@ -26,6 +26,7 @@ from bot.actions.application_answers import read_material
 from connectors.common import BUSY_REPLY, NESTED_REPLY, PAUSED_REPLY, allowed_origins
 from connectors.rest import RestInput
 from govservice import auth, channel_sessions, login_limits
+from govservice.clock import utc_now
 from govservice.db import session_scope
 from govservice.models import Binding
 from tests.actions.test_applications import ZHANG, bind
@@ -129,7 +130,7 @@ def test_a_sender_id_alone_cannot_reach_someone_elses_login(catalog: Any) -> Non
 
 
 def test_a_new_token_for_an_idle_conversation_ends_the_login_left_on_it(catalog: Any) -> None:
-    sender, now = f"idle-{uuid.uuid4().hex}", datetime.now()
+    sender, now = f"idle-{uuid.uuid4().hex}", utc_now()
     with session_scope() as session:
         first = channel_sessions.check(session, "rest", sender, None, now)
     bind(sender)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime
 from typing import Any, Dict
 
 from sanic import Sanic
@@ -12,6 +11,7 @@ from sanic import Sanic
 from connectors.rest import admit
 from connectors.uploads import UploadInput, upload_message
 from govservice.application_models import Attachment
+from govservice.clock import utc_now
 from govservice.db import session_scope
 from govservice.personal_data import create_export_link
 from tests.actions.test_applications import ZHANG, bind
@@ -88,7 +88,7 @@ def test_bad_requests_get_a_clear_4xx(catalog) -> None:
 
 def test_an_export_link_shows_a_button_and_only_the_button_downloads_once(catalog) -> None:
     with session_scope() as session:
-        token = create_export_link(session, ZHANG, datetime.now())
+        token = create_export_link(session, ZHANG, utc_now())
     server = app()
     _, page = server.test_client.get(f"/webhooks/upload/export/{token}")  # a chat app's link preview
     assert page.status == 200 and "下载我的数据" in page.text and 'method="post"' in page.text

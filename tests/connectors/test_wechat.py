@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from datetime import datetime
 from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import urljoin
 
@@ -16,10 +15,12 @@ from sanic import Sanic
 from connectors import wechat_protocol as proto
 from connectors.common import BUSY_REPLY
 from connectors.uploads import upload_message
-from connectors.wechat import WeChatInput, WeChatSettings
+from connectors.wechat import WeChatInput
 from connectors.wechat_delivery import WeChatSender
+from connectors.wechat_settings import WeChatSettings
 from connectors.wechat_store import MemoryStore
 from govservice.application_models import Attachment
+from govservice.clock import utc_now
 from govservice.db import session_scope
 from govservice.models import Binding
 from scripts.wechat_sim import event_xml, reply_text, seal, signed_query, text_xml
@@ -188,7 +189,7 @@ async def test_a_picture_is_fetched_by_media_id_through_the_api_never_by_its_url
     assert "登录" in reply_text(refused) and bot.messages == []  # not logged in: nothing fetched, no turn
     assert not [c for c in wechat_api.calls if c["endpoint"] == "media/get"]
 
-    now = datetime.now()
+    now = utc_now()
     with session_scope() as session:
         session.merge(Binding(channel="wechat", sender=openid, person_id=ZHANG, created_at=now, last_seen=now))
     picture = PNG + uuid.uuid4().bytes

@@ -25,7 +25,7 @@ from govservice.certificates import (
     resolve_certificate_type,
     uses_for_holder,
 )
-from govservice.clock import office_date
+from govservice.clock import office_date, utc_now
 from govservice.db import session_scope
 from govservice.demo_data import seed_demo_data
 from govservice.models import Certificate, CertificateUse, Person
@@ -61,7 +61,7 @@ def _uses(session: Session) -> int:
 
 def test_every_read_records_a_use(session: Session) -> None:
     before = _uses(session)
-    started = datetime.datetime.now() - datetime.timedelta(seconds=1)
+    started = utc_now() - datetime.timedelta(seconds=1)
     certs = list_certificates(session, ZHANG, "citizen", "智能助手", "本人查询证照", TODAY)
     assert len(certs) >= 5 and _uses(session) == before + len(certs)
     found = find_certificates(session, ZHANG, ["驾照", "户口本"], "application", "SQ2025061500001", "办件调用材料")

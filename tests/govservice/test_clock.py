@@ -7,6 +7,8 @@ rendered in UTC would show the wrong day.
 from __future__ import annotations
 
 import datetime
+import re
+from pathlib import Path
 
 from govservice import clock
 from govservice.application_models import Application
@@ -65,3 +67,20 @@ def test_my_applications_show_the_shanghai_day() -> None:
     app = Application(item_name="居住证", number="20260302GA000001", created_at=NEAR_MIDNIGHT, status="已提交")
     text = render_applications([app])
     assert "｜2026-03-02" in text and "2026-03-01" not in text
+
+
+LOCAL_CLOCK = re.compile(r"\bdatetime\.now\(\)|\bdate\.today\(\)|\butcnow\(\)|\bfromtimestamp\([^,()]*\)")
+"""The machine's own zone: a naive local now, today or epoch reading (a stored time is UTC)."""
+
+
+def test_no_code_reads_the_machine_zone_clock() -> None:
+    root = Path(__file__).resolve().parents[2]
+    found = [
+        f"{path.relative_to(root)}:{number}: {line.strip()}"
+        for folder in ("govservice", "bot", "connectors", "staff", "portal", "scripts")
+        for path in sorted((root / folder).rglob("*.py"))
+        if path.name != "clock.py"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if LOCAL_CLOCK.search(line)
+    ]
+    assert not found, "use govservice.clock (utc_now, office_date):\n" + "\n".join(found)

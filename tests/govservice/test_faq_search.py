@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlalchemy import text
 
-from govservice.clock import office_date
+from govservice.clock import office_date, utc_now
 from govservice.db import session_scope
 from govservice.faq import create_entry, publish_entry, retire_entry, update_entry
 from govservice.faq_models import FaqEntry
@@ -86,7 +86,7 @@ def test_an_edit_by_another_process_is_seen(empty: str) -> None:
     with session_scope(empty) as session:
         session.execute(
             text("UPDATE faq_entries SET answer = :a, version = version + 1, updated_at = :t WHERE id = :i"),
-            {"a": "控制台改过的答案。", "t": datetime.datetime.now(), "i": entry.id},
+            {"a": "控制台改过的答案。", "t": utc_now(), "i": entry.id},
         )
     with session_scope(empty) as session:
         assert answer_question(session, LIBRARY).text.startswith("控制台改过的答案。")

@@ -12,7 +12,7 @@ from govservice import application_store, config
 from govservice.application_models import Application, ApplicationError, ApplicationMaterial
 from govservice.applications import accept, approve, start_review
 from govservice.certificates import issue_certificate
-from govservice.clock import office_date
+from govservice.clock import office_date, utc_now
 from govservice.db import session_scope
 from govservice.life_events import (
     NEWBORN_ITEMS,
@@ -29,7 +29,7 @@ from govservice.seed import init_db
 
 ZHANG = "11010519491231002X"
 LI = "440308199901101512"
-NOW = datetime.datetime.now().replace(microsecond=0)
+NOW = utc_now().replace(microsecond=0)
 BIRTH = (NOW.date() - datetime.timedelta(days=10)).isoformat()
 
 

@@ -15,6 +15,7 @@ from aiohttp.test_utils import TestServer
 from govservice import applications, notifications
 from govservice.application_models import Application
 from govservice.applications import accept, start_review, submit_application, withdraw
+from govservice.clock import utc_now
 from govservice.db import session_scope
 from govservice.notifications import (
     DELIVERED,
@@ -162,7 +163,7 @@ async def test_failed_delivery_is_retried_after_backoff(db_url: str, monkeypatch
     server = await stub.start(monkeypatch)
     try:
         _accepted(db_url, "retry-1")
-        now = datetime.datetime.now()
+        now = utc_now()
         assert await _deliver(db_url, now) == notifications.DeliveryReport(retrying=1)
         [row] = _rows(db_url)
         assert (row.status, row.attempts) == (PENDING, 1) and "500" in row.last_error
@@ -178,7 +179,7 @@ async def test_failed_delivery_is_retried_after_backoff(db_url: str, monkeypatch
 def test_unreachable_rasa_and_giving_up(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RASA_URL", "http://127.0.0.1:9")  # discard port: connection refused
     _accepted(db_url, "down-1")
-    moment = datetime.datetime.now()
+    moment = utc_now()
     for attempt in range(1, MAX_ATTEMPTS + 1):
         report = deliver_pending(db_url, moment)
         assert report == (
@@ -197,9 +198,9 @@ def test_registered_channel_sender_and_expired_claims(db_url: str) -> None:
     register_sender("wechat", sent.append)
     number = _accepted(db_url, "wx-1", channel="wechat", sender="openid-1")
     with session_scope(db_url) as s:  # a deliverer died after claiming the notification
-        s.query(Notification).update({"status": SENDING, "claimed_at": datetime.datetime.now(), "attempts": 1})
+        s.query(Notification).update({"status": SENDING, "claimed_at": utc_now(), "attempts": 1})
     assert deliver_pending(db_url) == notifications.DeliveryReport()  # the claim is still fresh
-    later = datetime.datetime.now() + notifications.CLAIM_TIMEOUT + datetime.timedelta(seconds=1)
+    later = utc_now() + notifications.CLAIM_TIMEOUT + datetime.timedelta(seconds=1)
     assert deliver_pending(db_url, later) == notifications.DeliveryReport(delivered=1)
     assert [(m.channel, m.sender, m.application_number, m.attempt) for m in sent] == [("wechat", "openid-1", number, 2)]
     register_sender("wechat", None)

@@ -10,6 +10,7 @@ from sanic import Sanic
 
 from govservice.application_models import Application
 from govservice.applications import accept, approve, start_review
+from govservice.clock import office_date
 from govservice.db import session_scope
 from govservice.models import Certificate
 from govservice.notifications import DELIVERED, Notification, OutgoingNotification, register_sender
@@ -213,7 +214,7 @@ def test_bad_rating_is_a_followup_to_close(app: Sanic, db_url: str) -> None:
         "open",
         False,
     )
-    assert item["status_label"] == "待处理" and item["deadline"] > datetime.date.today().isoformat()
+    assert item["status_label"] == "待处理" and item["deadline"] > office_date().isoformat()
     assert all(i["application_number"] != number for i in _get(app, "/api/v1/followups", headers=YB).json["items"])
     close = f"/api/v1/followups/{item['id']}/close"
     assert _post(app, close, headers=YB, json={"note": "越权"}).status == 404
