@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
@@ -33,6 +34,9 @@ class CleanMessage:
         return not self.text
 
 
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
 def clean_text(raw: object) -> CleanMessage:
     """Normalise a channel's message text.
 
@@ -46,7 +50,9 @@ def clean_text(raw: object) -> CleanMessage:
         The text to process, possibly empty, with an optional note.
     """
     text = raw if isinstance(raw, str) else ("" if raw is None else str(raw))
-    text = text.replace("\x00", "").strip()
+    # A lone surrogate (escaped in JSON) is no character: it cannot be encoded as UTF-8 for the
+    # tracker store or the text tools behind the actions (found by the server fuzz).
+    text = _SURROGATES.sub("", text.replace("\x00", "")).strip()
     if len(text) > MAX_MESSAGE_CHARS:
         return CleanMessage(text[:MAX_MESSAGE_CHARS], truncated_note(len(text)))
     return CleanMessage(text)

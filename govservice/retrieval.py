@@ -67,7 +67,9 @@ _T2S = opencc.OpenCC("t2s")
 
 def simplified(text: str) -> str:
     """Return ``text`` in simplified characters (OpenCC), half-width (NFKC) and lower case."""
-    return _T2S.convert(unicodedata.normalize("NFKC", text or "").lower())
+    # OpenCC encodes to UTF-8: characters that cannot be encoded (lone surrogates) are dropped first.
+    text = (text or "").encode("utf-8", "ignore").decode("utf-8")
+    return _T2S.convert(unicodedata.normalize("NFKC", text).lower())
 
 
 def normalize(text: str) -> str:

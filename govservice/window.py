@@ -210,10 +210,12 @@ def focus(text: str, catalog_themes: Optional[Themes] = None) -> str:
         return "，".join(asked[-MAX_FOCUS:] or parts[-MAX_FOCUS:])
     kept = sorted((s for s in scored if s[0] >= best * KEEP_RATIO), key=lambda s: (-s[0], s[1]))[:MAX_FOCUS]
     chosen = {n for _, n, _ in kept}
-    # A bare follow-up right after a kept sentence ("需要准备哪些材料？") asks about the same thing.
-    for score, n, sentence in scored:
-        if n - 1 in chosen and score == 0 and asks(sentence) and aspect_of(sentence, ""):
-            chosen.add(n)
+    # A bare follow-up right after a kept sentence ("需要准备哪些材料？") asks about that sentence,
+    # and the background kept beside it ("单位也给我交了社保") is not the question.
+    followed = [n for score, n, sentence in scored
+                if n - 1 in chosen and score == 0 and asks(sentence) and aspect_of(sentence, "")]
+    if followed:
+        chosen = {followed[-1] - 1, followed[-1]}
     return "，".join(parts[n] for n in sorted(chosen))
 
 

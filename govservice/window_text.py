@@ -104,6 +104,21 @@ def with_contact(answer: str, code: str) -> str:
     return f"{answer}\n负责部门：{dept['name']}，咨询电话：{dept['consult_phone']}"
 
 
+def item_answer(item: ServiceItem, aspect: str, theme: Optional[Theme]) -> str:
+    """An item's guide and whom to ask.
+
+    A curated item names its own department. An imported item is a provincial guide: the city's
+    department for the message's theme is named beside it, so the citizen knows where to ask here.
+    """
+    answer = guide.answer(item, aspect)
+    if getattr(item, "layer", "curated") != "imported":
+        return with_contact(answer, item.department_code)
+    dept: Dict[str, Any] = facts.departments().get(theme.department) or {} if theme else {}
+    if not dept:
+        return answer
+    return f"{answer}\n本市咨询：{dept['name']}，电话：{dept['consult_phone']}"
+
+
 @dataclass
 class Reply:
     """What the window says: the text, the items to offer as buttons, and whether to offer 转人工."""
@@ -123,7 +138,7 @@ def render(decision: window.Decision, catalog_items: Sequence[ServiceItem]) -> O
     kind = decision.kind
     if kind == window.ITEM and decision.item is not None:
         item = decision.item
-        return Reply(with_contact(guide.answer(item, decision.aspect), item.department_code), topic=item.topic)
+        return Reply(item_answer(item, decision.aspect, decision.theme), topic=item.topic)
     if kind == window.FAQ and decision.faq is not None and decision.faq.kind == ANSWER:
         theme = decision.theme
         return Reply(with_contact(decision.faq.text, theme.department) if theme else decision.faq.text)

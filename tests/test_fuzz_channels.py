@@ -319,6 +319,7 @@ def server_logs() -> ServerLogs:
 @settings(max_examples=200, database=None)
 @example(body=b'{"sender": "\\ud8e1", "message": "hi"}')  # stopped the Rasa server (tracker store exit)
 @example(body=b'{"sender": "fuzz-surrogate", "message": "\\ud8e1\\udfff", "metadata": {"\\ud800": "\\udc00"}}')
+@example(body=b'{"sender": "fuzz-lone", "message": "\\ud87b\\ud8b7"}')  # OpenCC failed in the actions
 @given(body=st.integers(0, 3).flatmap(lambda n: rest_bodies if n == 0 else encoded_messages))  # 3/4 messages
 def test_running_rest_webhook_survives_random_bodies(server_logs: ServerLogs, body: bytes) -> None:
     """200 random bodies through the running Rasa and action servers (scripts/test.sh starts them)."""

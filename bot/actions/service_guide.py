@@ -116,6 +116,14 @@ def offer_certificate_services(dispatcher: CollectingDispatcher, item: ServiceIt
     dispatcher.utter_message(text=CERTIFICATE_OFFER, buttons=[check, apply])
 
 
+def _guide_text(item: ServiceItem, aspect: str, text: str) -> str:
+    """The guide; a provincial (imported) guide also names the city's department for the question."""
+    if getattr(item, "layer", "curated") != "imported":
+        return guide.answer(item, aspect)
+    match = themes().theme_of(text, item_department=item.department_code)
+    return window_text.item_answer(item, aspect, match.theme if match else None)
+
+
 class ActionAnswerService(Action):
     """Answer the asked aspect, or ask which service when it is unclear."""
 
@@ -142,7 +150,7 @@ class ActionAnswerService(Action):
                 apply = service_button("apply_service", resolution.item.key, "在线申请")
                 dispatcher.utter_message(text=personal, buttons=[apply])
             else:
-                dispatcher.utter_message(text=guide.answer(resolution.item, aspect))
+                dispatcher.utter_message(text=_guide_text(resolution.item, aspect, text))
                 offer_certificate_services(dispatcher, resolution.item)
             return [
                 SlotSet("service_item", resolution.item.key),

@@ -99,3 +99,12 @@ async def test_a_long_post_classified_as_a_service_question_is_answered_for_its_
     reply = dispatcher.messages[0]
     offered = reply["text"] + "".join(button["title"] for button in reply.get("buttons") or [])
     assert "居住证" in offered and "入学" not in reply["text"].split("\n")[0]
+
+
+@pytest.mark.asyncio
+async def test_a_provincial_guide_also_names_the_citys_department(dispatcher, catalog) -> None:
+    # 法律援助 is only in the imported provincial catalog: its guide, then where to ask in the city.
+    await ActionAnswerService().run(dispatcher, make_tracker("请不起律师能申请法律援助吗", "ask_process"), {})
+    reply = dispatcher.messages[0]["text"]
+    assert reply.startswith("【法律援助") and "广东省政务服务网" in reply
+    assert "本市咨询：示范市司法局" in reply

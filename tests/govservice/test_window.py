@@ -44,6 +44,14 @@ def test_a_long_post_is_reduced_to_its_question_sentences() -> None:
     assert "尊敬" not in question and "感谢" not in question and "打工" not in question
 
 
+def test_a_bare_follow_up_question_is_about_the_sentence_before_it_not_the_background() -> None:
+    post = (
+        "您好，我在本市工作三年了，公司一直给我交公积金。最近孩子要上小学了。"
+        "听说随迁子女可以积分入学，请问怎么办理，要带什么材料？谢谢"
+    )
+    assert window.focus(post) == "听说随迁子女可以积分入学，请问怎么办理，要带什么材料"
+
+
 def test_a_greeting_in_front_of_a_request_is_dropped() -> None:
     assert window.focus("您好，在线办理居住证") == "在线办理居住证"
     assert window.focus("你好呀，我想把户口迁过来") == "我想把户口迁过来"
