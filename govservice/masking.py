@@ -93,6 +93,7 @@ _FOLDABLE = re.compile("[\uff01-\uff5e\u3000\u00a0\t\u2010-\u2015\u2212]")
 _SEP = r"(?: {1,3}| {0,2}-{1,2} {0,2})"
 _DIGIT_RUN = re.compile(rf"[0-9]+(?:{_SEP}[0-9]+)*")
 _DIGITS = re.compile(r"[0-9]+")
+_LAST_GROUP = re.compile(r"[0-9]+$")
 # The check character X of an ID number: right after the digits, or after a separator when no
 # word goes on after it.
 _CHECK_X = re.compile(rf"([Xx])|{_SEP}([Xx])(?![0-9A-Za-z])")
@@ -218,10 +219,23 @@ def _number_candidates(folded: str, codes: bool) -> Iterator[Identifier]:
                 digits += group
                 if len(digits) > _LONGEST:
                     break
-                if len(digits) in _LENGTHS:
+                if len(digits) in _LENGTHS and not (j and _dash_glued(folded, start, end)):
                     found = _classify(folded, start, end, digits, len(first), codes)
                     if found is not None:
                         yield found
+
+
+def _dash_glued(folded: str, start: int, end: int) -> bool:
+    """Whether the groups ``folded[start:end]`` are joined by a dash to more digits on either side.
+
+    Such groups are part of a longer number: "010-1300000 2000-01-01" is a landline and a date,
+    not the mobile 1300000 2000 (found by the masking property test).
+    """
+    before, after = folded[:start].rstrip(" "), folded[end:].lstrip(" ")
+    left = _LAST_GROUP.search(before.rstrip(" -")) if before.endswith("-") else None
+    # A country code in front ("+86-138-1234-5678") belongs to the mobile, not to another number.
+    glued_left = left is not None and left.group() not in ("86", "0086")
+    return glued_left or (after.startswith("-") and after.lstrip(" -")[:1].isdigit())
 
 
 def _application_number(code: str) -> bool:

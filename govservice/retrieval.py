@@ -68,8 +68,15 @@ _T2S = opencc.OpenCC("t2s")
 def simplified(text: str) -> str:
     """Return ``text`` in simplified characters (OpenCC), half-width (NFKC) and lower case."""
     # OpenCC encodes to UTF-8: characters that cannot be encoded (lone surrogates) are dropped first.
-    text = (text or "").encode("utf-8", "ignore").decode("utf-8")
-    return _T2S.convert(unicodedata.normalize("NFKC", text).lower())
+    text = unicodedata.normalize("NFKC", (text or "").encode("utf-8", "ignore").decode("utf-8")).lower()
+    # Some characters simplify in two steps (薴 → 苧 → 苎; found by the property test): convert to
+    # a fixed point, so normalising twice changes nothing. Simplified text stops after one pass.
+    for _ in range(3):
+        converted = _T2S.convert(text)
+        if converted == text:
+            break
+        text = converted
+    return text
 
 
 def normalize(text: str) -> str:

@@ -152,3 +152,9 @@ def test_dates_amounts_and_application_numbers_survive(numbers: list, glue: list
     text = "".join(g + n for g, n in zip(glue[: len(numbers)], numbers, strict=True))
     assert redact_text(text) == text
     assert find_identifiers(text) == []
+
+
+def test_groups_dashed_to_other_numbers_are_no_mobile() -> None:
+    # Found by the full property run: a landline and a date next to each other.
+    assert redact_text("、2000-01-01、010-1300000 2000-01-01") == "、2000-01-01、010-1300000 2000-01-01"
+    assert redact_text("+86-138-1234-5678") == "+86-138****5678"  # a country code still belongs to it

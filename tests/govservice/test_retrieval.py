@@ -150,3 +150,8 @@ def test_identify_answers_any_text_within_its_contract(catalog: Catalog, text: s
     assert len(identification.candidates) <= limit
     assert identification.item is None or identification.candidates == []
     assert identification.item is not None or identification.candidates or not identification.matches
+
+
+def test_characters_that_simplify_in_two_steps_normalise_once() -> None:
+    # Found by the full property run: OpenCC maps 薴 to 苧 and 苧 to 苎.
+    assert normalize("薴") == normalize(normalize("薴")) == "苎"
