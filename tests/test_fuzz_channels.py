@@ -54,6 +54,11 @@ REST_PATH = "/webhooks/rest/webhook"
 # --- REST ---------------------------------------------------------------------------------
 
 
+def _sender_key(sender: Any) -> str:
+    """The conversation a sender names: the channel takes a string or a whole number, trimmed."""
+    return "" if isinstance(sender, bool) or not isinstance(sender, (str, int)) else str(sender).strip()
+
+
 @dataclass
 class RestApp:
     """The REST channel in a Sanic app, driven in-process through sanic-testing's ASGI client."""
@@ -69,7 +74,7 @@ class RestApp:
         try:
             value = json.loads(body)
             sender = value.get("sender") if isinstance(value, dict) else None
-            token = self.sessions.get(sender.strip()) if isinstance(sender, str) else None
+            token = self.sessions.get(_sender_key(sender))
             return json.dumps({**value, "session": token}).encode() if token and "session" not in value else body
         except (ValueError, UnicodeDecodeError, RecursionError):
             return body
@@ -77,7 +82,7 @@ class RestApp:
     def remember(self, body: bytes, status: int, payload: Any) -> None:
         """Keep the token a reply issues for the sender of ``body``."""
         if status == 200 and payload and isinstance(payload[0].get("session"), str):
-            self.sessions[json.loads(body)["sender"].strip()] = payload[0]["session"]
+            self.sessions[_sender_key(json.loads(body)["sender"])] = payload[0]["session"]
 
     async def post(self, body: bytes) -> Tuple[int, Any, float]:
         started = time.monotonic()
