@@ -138,6 +138,9 @@ def encrypted_reply(
 # --- XML ----------------------------------------------------------------------------------
 
 
+_CDATA = re.compile(r"<!\[CDATA\[.*?\]\]>", re.S)
+
+
 def parse_xml(body: bytes | str) -> Dict[str, Any]:
     """Parse a WeChat XML body into its ``<xml>`` fields, refusing anything WeChat never sends.
 
@@ -151,7 +154,8 @@ def parse_xml(body: bytes | str) -> Dict[str, Any]:
         text = body.decode("utf-8") if isinstance(body, bytes) else body
     except UnicodeDecodeError as exc:
         raise InvalidMessage("body is not UTF-8") from exc
-    if re.search(r"<!(?!\[CDATA\[)", text):
+    # Text inside CDATA is content ("<!" typed by a citizen); markup is only outside it.
+    if "<!" in _CDATA.sub("", text):
         raise InvalidMessage("DOCTYPE, ENTITY and comments are not accepted")
     try:
         root = xmltodict.parse(text, disable_entities=True)

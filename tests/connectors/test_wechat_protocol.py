@@ -212,3 +212,11 @@ def test_events_map_to_welcome_silence_or_intents() -> None:
 def test_message_without_sender_is_invalid() -> None:
     with pytest.raises(proto.InvalidMessage):
         proto.to_inbound({"MsgType": "text", "Content": "x"}, {})
+
+
+def test_a_citizen_may_type_markup_characters_inside_cdata() -> None:
+    # "<!" inside the text was refused as DOCTYPE markup (found by the reply fuzz); outside CDATA it still is.
+    typed = "<!-- 你好 <!DOCTYPE"
+    assert proto.parse_xml(f"<xml><Content><![CDATA[{typed}]]></Content></xml>")["Content"] == typed
+    with pytest.raises(proto.InvalidMessage):
+        proto.parse_xml("<xml><![CDATA[a]]><!-- c --></xml>")
