@@ -125,8 +125,14 @@ def stored_secret(secret: Secret, var_dir: Optional[Path] = None) -> str:
     if value:
         return value
     path = (var_dir or config.VAR_DIR) / secret.file
-    if not path.exists() or not path.read_text().strip():
-        write_private(path, _secrets.token_hex(secret.random_bytes), replace=path.exists())
+    try:
+        current, exists = path.read_text().strip(), True
+    except FileNotFoundError:
+        current, exists = "", False
+    if not current:
+        # Look once: asking "exists?" again here let a process that came second replace the
+        # secret the first had just created, so two processes used two secrets.
+        write_private(path, _secrets.token_hex(secret.random_bytes), replace=exists)
     make_private(path)
     return path.read_text().strip()
 
