@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from govservice import lexicon
 from govservice.db import session_scope
 from govservice.models import ServiceItem, Topic
-from govservice.retrieval import ItemIndex, Match
+from govservice.retrieval import ItemIndex, Match, simplified
 
 # Measured in bench/retrieval_bench.py on tests/nlu held-out item mentions and non-item messages
 # (never on tests/eval/): below the floor a match is chance; within the margin of the top, the
@@ -171,6 +171,8 @@ class Catalog:
         return candidates[0] if candidates else None
 
     def _pick_variant(self, keys: List[str], text: str) -> str | None:
+        # Keywords are written in simplified characters: "身份證過期了" must find 过期.
+        text = simplified(text)
         scores = {
             key: sum(len(word) for word in self.items[key].variant_keywords if word and word in text)
             for key in keys

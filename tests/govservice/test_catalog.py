@@ -80,3 +80,21 @@ def test_identify_offers_only_candidates_close_to_the_top(catalog: Catalog) -> N
     top = identification.matches[0].score
     assert all(top - scores[c.key] < CLEAR_MARGIN and scores[c.key] >= SCORE_FLOOR for c in identification.candidates)
     assert {c.topic for c in identification.candidates} == {"户口"}
+
+
+@pytest.mark.parametrize(
+    ("mention", "text", "expected"),
+    [
+        # Found chatting: variant words are simplified, the message was not.
+        ("居民身份证", "身份證過期了咋換新的", "id_card_renew"),
+        ("居民身份证", "我的身份證不見了", "id_card_lost"),
+        # "换" with the licence's own name means renewal when nothing says it was lost.
+        ("机动车驾驶证", "那我要换驾照得带什么", "driving_licence_renew"),
+        ("居民身份证", "想换个身份证去哪弄", "id_card_renew"),
+    ],
+)
+def test_variant_words_match_traditional_and_colloquial_messages(
+    catalog: Catalog, mention: str, text: str, expected: str
+) -> None:
+    resolution = catalog.resolve([mention], text)
+    assert resolution.item is not None and resolution.item.key == expected
