@@ -25,6 +25,7 @@ from bench import load
 from bench.identity_bench import percentiles
 from bench.sections import Bot, Context
 from govservice import channel_sessions
+from govservice.db import ensure_schema
 
 APPLICATIONS, CONCURRENCY = 1000, 50
 ITEM = "hpf_account_query"
@@ -34,7 +35,7 @@ PNG = b"\x89PNG\r\n\x1a\n"
 
 def bind_senders(database_url: str, count: int, label: str) -> List[str]:
     """Bind ``count`` new REST senders to distinct demo citizens; their sender ids."""
-    channel_sessions.ensure_table(database_url)
+    ensure_schema(database_url)
     engine = create_engine(database_url)
     now = datetime.now()
     with engine.begin() as conn:

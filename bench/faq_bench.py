@@ -37,7 +37,6 @@ def load_holdout(path: Path = HOLDOUT) -> List[Dict[str, str]]:
 
 
 def _fresh_database(name: str) -> str:
-    from govservice import faq_models  # noqa: F401  (registers the FAQ tables for create_all)
     from govservice.seed import init_db
 
     WORK.mkdir(parents=True, exist_ok=True)

@@ -38,7 +38,7 @@ from connectors.common import (
 )
 from govservice import channel_sessions
 from govservice.clock import utc_now
-from govservice.db import session_scope
+from govservice.db import ensure_schema, session_scope
 
 logger = logging.getLogger(__name__)
 NAME = "rest"
@@ -54,7 +54,7 @@ def _reply(sender: str, text: str) -> Dict[str, Any]:
 
 def admit(channel: str, sender: str, token: object, issue: bool = True) -> channel_sessions.SessionCheck:
     """Check (or issue) the conversation's token in the back office; blocking, run off the loop."""
-    channel_sessions.ensure_table()
+    ensure_schema()
     with session_scope() as session:
         return channel_sessions.check(session, channel, sender, token, utc_now(), issue=issue)
 

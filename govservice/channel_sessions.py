@@ -16,13 +16,11 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
 from typing import Optional
 
 from sqlalchemy import Column, DateTime, String
 from sqlalchemy.orm import Session
 
-from govservice.db import get_engine
 from govservice.models import Base, Binding
 
 SESSION_IDLE = timedelta(hours=24)
@@ -59,12 +57,6 @@ class SessionCheck:
     def ok(self) -> bool:
         """The message may go on."""
         return self.status != REFUSED
-
-
-@cache
-def ensure_table(url: Optional[str] = None) -> None:
-    """Create missing tables, this one included (the Rasa server may start on an older database)."""
-    Base.metadata.create_all(get_engine(url))
 
 
 def token_hash(token: str) -> str:

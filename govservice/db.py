@@ -1,18 +1,34 @@
-"""Engine and session handling; SQLite by default, PostgreSQL via ``DATABASE_URL``."""
+"""Engine, sessions and schema migrations; SQLite by default, PostgreSQL via ``DATABASE_URL``.
+
+``python -m govservice.db migrate`` brings the database to the newest schema (scripts/run.sh does
+it before the servers start); ``python -m govservice.db revision "<what changed>" --rev-id
+<NNNN_name>`` writes a new migration from the difference between the models and the schema.
+"""
 
 from __future__ import annotations
 
+import argparse
+import logging
+import sys
+import tempfile
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Optional, Sequence
 
-from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine, make_url
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 from govservice.config import database_url
 from govservice.secrets import make_private, write_private
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# Any constant will do, as long as nothing else in the database takes this advisory lock.
+MIGRATION_LOCK_KEY = 0x60F5E1C1
 
 
 @cache
@@ -66,3 +82,114 @@ def session_scope(url: str | None = None) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def alembic_config() -> Config:
+    """Alembic's configuration, built here instead of read from an alembic.ini."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("file_template", "%%(rev)s")  # revision ids name the files: 0001_initial.py
+    return config
+
+
+def migrate(url: Optional[str] = None, revision: str = "head") -> None:
+    """Upgrade the database at ``url`` (the configured one when omitted) to ``revision``.
+
+    Safe when several processes start together: the whole upgrade is one transaction under a
+    lock (a transaction-level advisory lock on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite), so the
+    second process waits, then finds the database at head and does nothing.
+    """
+    with _locked_alembic(url) as config:
+        command.upgrade(config, revision)
+
+
+def downgrade(url: Optional[str], revision: str) -> None:
+    """Downgrade the database at ``url`` to ``revision`` (``base``: no tables), under the same lock."""
+    with _locked_alembic(url) as config:
+        command.downgrade(config, revision)
+
+
+@contextmanager
+def _locked_alembic(url: Optional[str]) -> Iterator[Config]:
+    """Alembic's configuration bound to one connection that holds the schema lock until commit."""
+    engine = _migration_engine(url or database_url())
+    try:
+        with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            config = alembic_config()
+            config.attributes["connection"] = connection
+            yield config
+    finally:
+        engine.dispose()
+
+
+@cache
+def ensure_schema(url: Optional[str] = None) -> None:
+    """Migrate once per process and URL: for servers that may start before ``make run``'s migration."""
+    migrate(url)
+
+
+def _migration_engine(url: str) -> Engine:
+    """An engine of one unpooled connection whose transactions also hold the schema lock."""
+    if not url.startswith("sqlite"):
+        return create_engine(url, poolclass=NullPool, future=True)
+    _private_sqlite_file(url)
+    engine = create_engine(url, poolclass=NullPool, future=True, connect_args={"timeout": 60})
+
+    @event.listens_for(engine, "connect")
+    def _manual_transactions(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        # pysqlite would commit around DDL on its own; here SQLAlchemy's BEGIN IMMEDIATE decides.
+        # Foreign keys stay off (SQLite's default), as batch migrations copy and drop tables.
+        dbapi_conn.isolation_level = None
+        dbapi_conn.execute("PRAGMA journal_mode=WAL")
+
+    @event.listens_for(engine, "begin")
+    def _write_lock(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")  # the writer lock, taken before the version is read
+
+    return engine
+
+
+def write_revision(message: str, rev_id: str, url: Optional[str] = None) -> None:
+    """Write a migration for what the models have and the database at ``url`` (at head) has not.
+
+    Without ``url`` the comparison runs against a temporary SQLite database migrated to head.
+    Read and tidy the written file: autogenerate misses renames and server-side defaults.
+    """
+    from govservice.schema import load_models  # imports every model: only for writing revisions
+
+    with tempfile.TemporaryDirectory() as scratch:
+        url = url or f"sqlite:///{scratch}/head.db"
+        migrate(url)
+        with _locked_alembic(url) as config:
+            config.attributes["target_metadata"] = load_models()
+            command.revision(config, message=message, autogenerate=True, rev_id=rev_id)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """``migrate``, ``downgrade`` or ``revision``; return the exit status."""
+    parser = argparse.ArgumentParser(prog="python -m govservice.db", description="数据库结构迁移")
+    commands = parser.add_subparsers(dest="command", required=True)
+    up = commands.add_parser("migrate", help="把数据库升级到最新版本")
+    up.add_argument("--url", default=None, help="数据库地址（默认 DATABASE_URL）")
+    down = commands.add_parser("downgrade", help="把数据库降级到指定版本（base：删除全部表）")
+    down.add_argument("revision")
+    down.add_argument("--url", default=None, help="数据库地址（默认 DATABASE_URL）")
+    new = commands.add_parser("revision", help="按模型与数据库的差异生成新的迁移脚本")
+    new.add_argument("message")
+    new.add_argument("--rev-id", required=True, help="如 0006_short_name")
+    new.add_argument("--url", default=None, help="对比的数据库（默认临时 SQLite）")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")  # alembic names each step it runs
+    if args.command == "migrate":
+        migrate(args.url)
+    elif args.command == "downgrade":
+        downgrade(args.url, args.revision)
+    else:
+        write_revision(args.message, args.rev_id, args.url)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

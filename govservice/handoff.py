@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime
 import re
-from functools import cache
 from typing import List, Optional, Sequence, Tuple
 
 from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, Text, and_, or_
@@ -23,7 +22,6 @@ from sqlalchemy.orm import Session
 
 import govservice.officers  # noqa: F401  (handoff_agents refers to the officers table)
 from govservice.clock import stored
-from govservice.db import get_engine
 from govservice.faq import record_audit
 from govservice.handoff_hours import OfficeHours, office_hours
 from govservice.masking import find_identifiers, fold_text, mask_phone, redact_text
@@ -86,12 +84,6 @@ class AgentDuty(Base):
     username = Column(String(40), ForeignKey("officers.username"), primary_key=True)
     on_duty = Column(Boolean, nullable=False, default=False)
     updated_at = Column(DateTime, nullable=False)
-
-
-@cache
-def ensure_tables(url: Optional[str] = None) -> None:
-    """Create missing tables, the handoff ones included (the action server may start before the staff app)."""
-    Base.metadata.create_all(get_engine(url))
 
 
 def mask_contact(contact: str) -> str:

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session, relationship
 
 from govservice.clock import stored
 from govservice.config import database_url
-from govservice.db import get_engine, session_scope
+from govservice.db import migrate, session_scope
 from govservice.models import Base, Department
 
 FAQ_EDITOR, DEPT_OFFICER, ADMIN = "faq_editor", "dept_officer", "admin"
@@ -194,7 +194,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     args = _parser().parse_args(argv)
     url = database_url()  # resolved now: the engine cache would keep the first URL it saw
-    Base.metadata.create_all(get_engine(url))  # missing tables only: usable before the first full seed
+    migrate(url)  # usable before the first full seed
     try:
         with session_scope(url) as session:
             if args.command == "token":

@@ -31,10 +31,10 @@ from sqlalchemy.orm import Session
 import govservice.privacy_models  # noqa: F401  (registers the export and erasure tables)
 from govservice import auth
 from govservice.clock import utc_now
-from govservice.db import get_engine, session_scope
+from govservice.db import ensure_schema, session_scope
 from govservice.faq_models import UnansweredQuestion
 from govservice.handoff import HandoffTicket
-from govservice.models import Base, Binding
+from govservice.models import Binding
 from govservice.privacy_models import ConversationErasure, ExportLink
 
 DEFAULT_DAYS = 180
@@ -142,14 +142,9 @@ def mark_erased(session: Session, ids: List[int], now: datetime.datetime) -> Non
         )
 
 
-def ensure_tables(url: Optional[str] = None) -> None:
-    """Create the tables this module touches when they are missing (a fresh database)."""
-    Base.metadata.create_all(get_engine(url))
-
-
 def run_back_office(policy: Policy, now: Optional[datetime.datetime] = None) -> Dict[str, int]:
     """One pass over the back-office tables, committed."""
-    ensure_tables()
+    ensure_schema()
     with session_scope() as session:
         return purge_back_office(session, policy, now or utc_now())
 

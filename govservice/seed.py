@@ -1,4 +1,4 @@
-"""Create the schema and (re)load the catalog from ``knowledge_base/`` when it changed."""
+"""Migrate the schema and (re)load the catalog from ``knowledge_base/`` when it changed."""
 
 from __future__ import annotations
 
@@ -8,15 +8,8 @@ import sys
 from decimal import Decimal
 from typing import Any, Callable, Dict, List, Sequence
 
-from sqlalchemy import inspect, text
-from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-import govservice.application_models  # noqa: F401  (registers the back-office tables for create_all)
-import govservice.faq_models  # noqa: F401  (the FAQ store and the unanswered-questions queue)
-import govservice.limits  # noqa: F401  (guess limits of citizen and console logins)
-import govservice.notifications  # noqa: F401  (the notification outbox table)
-import govservice.privacy_models  # noqa: F401  (export links and conversation-erasure requests)
 from govservice.catalog_import import (
     ImportResult,
     ImportSource,
@@ -28,12 +21,12 @@ from govservice.catalog_import import (
 )
 from govservice.catalog_import_fields import CertificateLinker
 from govservice.clock import office_date
-from govservice.db import get_engine, session_scope
+from govservice.db import migrate, session_scope
 from govservice.demo_data import maybe_seed_demo_data
 from govservice.demo_officers import demo_accounts_text, seed_officers
 from govservice.faq_io import seed_faq
 from govservice.knowledge import KnowledgeBase, KnowledgeBaseError, load_knowledge_base
-from govservice.models import Base, CertificateType, Department, Material, Meta, ServiceItem, Topic
+from govservice.models import CertificateType, Department, Material, Meta, ServiceItem, Topic
 from govservice.officers import OfficerError
 
 logger = logging.getLogger(__name__)
@@ -49,7 +42,7 @@ def init_db(
     announce: Callable[[str], None] | None = None,
     imported: Sequence[ImportSource] | None = None,
 ) -> bool:
-    """Create tables and seed the catalog if the knowledge base changed since last time.
+    """Migrate the schema to head and seed the catalog if the knowledge base changed since last time.
 
     Args:
         url: database URL; the configured one when omitted.
@@ -62,9 +55,7 @@ def init_db(
     Returns:
         True when the catalog was (re)seeded.
     """
-    engine = get_engine(url)
-    Base.metadata.create_all(engine)
-    add_missing_columns(engine)
+    migrate(url)
     kb = kb or load_knowledge_base()
     sources = load_sources() if imported is None else list(imported)
     wanted = hashlib.sha256(f"{kb.fingerprint}:{fingerprint(sources)}".encode()).hexdigest()
@@ -95,27 +86,6 @@ def init_db(
         with session_scope(url) as session:
             seed_faq(session)  # FAQ entries from knowledge_base/faq missing in the store (staff edits are kept)
     return reseeded
-
-
-def add_missing_columns(engine: Engine) -> List[str]:
-    """Add columns that the models gained since the tables were created (additive changes only).
-
-    Existing rows are kept; a new column is added as nullable. Anything beyond adding columns
-    needs a real migration.
-    """
-    inspector = inspect(engine)
-    added = []
-    with engine.begin() as conn:
-        for table in Base.metadata.sorted_tables:
-            existing = {column["name"] for column in inspector.get_columns(table.name)}
-            for column in table.columns:
-                if column.name not in existing:
-                    kind = column.type.compile(dialect=engine.dialect)
-                    conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
-                    added.append(f"{table.name}.{column.name}")
-    if added:
-        logger.warning("added columns: %s", ", ".join(added))
-    return added
 
 
 def import_catalogs(sources: Sequence[ImportSource], kb: KnowledgeBase) -> List[ImportResult]:

@@ -29,6 +29,9 @@ chmod -R go-rwx "$VAR"  # files an older version wrote readable by all
 secret_exports=$($PY -m govservice.secrets rasa_token action_token)
 eval "$secret_exports"
 
+# The database schema to the newest Alembic revision (SQLite by default, DATABASE_URL otherwise);
+# an older database made before Alembic is adopted (govservice/migrations/versions/0001_initial.py).
+$PY -m govservice.db migrate
 # Prints the demo staff accounts' passwords the first time (make demo-accounts shows them again).
 $PY -m govservice.seed
 # Retention (docs: govservice/retention.py): once now; then hourly inside the Rasa server.

@@ -17,6 +17,10 @@ $V/mypy govservice connectors bot staff portal bench
 stage "unit"
 $V/pytest -q -m "not model and not server and not crash and not e2e"
 
+# The same tests with every database a fresh PostgreSQL schema (tests/databases.py).
+stage "unit on PostgreSQL + Redis"
+TEST_STORES=prod $V/pytest -q -m "not model and not server and not crash and not e2e"
+
 stage "validate"
 $V/rasa data validate --fail-on-warnings --config config.yml --domain bot/domain \
   --data bot/nlu_data bot/stories

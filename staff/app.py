@@ -17,12 +17,8 @@ from sanic import Sanic
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-import govservice.application_models  # noqa: F401  (registers the tables the app creates if missing)
-import govservice.notifications  # noqa: F401
-import govservice.officers  # noqa: F401
 from govservice.config import database_url as configured_database_url
-from govservice.db import get_engine
-from govservice.models import Base
+from govservice.db import ensure_schema
 from staff import api_applications, api_followups, auth, console, wechat_notify
 from staff.delivery import DeliveryWorker
 from staff.web import register_error_handlers, reply
@@ -62,16 +58,15 @@ def create_app(
         app.blueprint(blueprint)
     console.install(app)
     register_error_handlers(app)
-    app.register_listener(_create_missing_tables, "before_server_start")
+    app.register_listener(_migrate, "before_server_start")
     app.register_listener(_start_retries, "after_server_start")
     app.register_listener(_stop_retries, "before_server_stop")
     return app
 
 
-async def _create_missing_tables(app: Sanic, _: Any) -> None:
-    # `make run` seeds the database first; this only adds the officer and outbox tables to an
-    # older database, so the API works before the next full seed.
-    Base.metadata.create_all(get_engine(app.ctx.database_url))
+async def _migrate(app: Sanic, _: Any) -> None:
+    # `make run` migrates first; an instance started on its own brings the database to head itself.
+    ensure_schema(app.ctx.database_url)
 
 
 async def _start_retries(app: Sanic, _: Any) -> None:

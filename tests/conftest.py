@@ -1,17 +1,24 @@
-"""Shared fixtures: a throwaway SQLite database per run, and a PostgreSQL schema on demand."""
+"""Shared fixtures: a throwaway database per run and per test (SQLite, or PostgreSQL with TEST_STORES=prod)."""
 
 from __future__ import annotations
 
 import os
 import tempfile
 import uuid
-from typing import Iterator
+from pathlib import Path
+from typing import Callable, Iterator
 
 import pytest
 from hypothesis import HealthCheck, settings
 
-# Set before anything imports the back office, so the default database is a temp file.
+from tests.databases import ON_POSTGRES, Databases
+
+# Set before anything imports the back office, so the default database is a temp file (or, with
+# TEST_STORES=prod, a fresh PostgreSQL schema dropped at the end of the run).
 _TMP = tempfile.mkdtemp(prefix="govservice-test-")
+_RUN_DATABASES = Databases(Path(_TMP) / "databases")
+if ON_POSTGRES:
+    os.environ["DATABASE_URL"] = _RUN_DATABASES.create("run")
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{_TMP}/govservice.db")
 os.environ.setdefault("VAR_DIR", _TMP)
 
@@ -30,7 +37,23 @@ for _name, _count in _PROFILE_EXAMPLES.items():
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
-POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@localhost:5432/test")
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Drop the databases of the run (PostgreSQL schemas) that no fixture dropped."""
+    _RUN_DATABASES.drop_all()
+
+
+@pytest.fixture(scope="session")
+def databases() -> Databases:
+    """Fresh databases for module-scoped fixtures, which drop their own (``databases.drop(url)``)."""
+    return _RUN_DATABASES
+
+
+@pytest.fixture()
+def new_database(tmp_path: Path) -> Iterator[Callable[[str], str]]:
+    """Make fresh databases for one test (SQLite, or PostgreSQL with TEST_STORES=prod): ``new_database("x")``."""
+    mine = Databases(tmp_path)
+    yield mine.create
+    mine.drop_all()
 
 
 @pytest.fixture(scope="session")
@@ -44,20 +67,11 @@ def catalog():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture()
-def postgres_url() -> Iterator[str]:
-    """A fresh schema in the local PostgreSQL, dropped afterwards."""
-    import sqlalchemy
-
-    schema = f"t_{uuid.uuid4().hex[:10]}"
-    admin = sqlalchemy.create_engine(POSTGRES_URL)
-    with admin.begin() as conn:
-        conn.execute(sqlalchemy.text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sqlalchemy.text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+def postgres_url(tmp_path: Path) -> Iterator[str]:
+    """A fresh schema in the local PostgreSQL whatever TEST_STORES says, dropped afterwards."""
+    mine = Databases(tmp_path, postgres=True)
+    yield mine.create("pg")
+    mine.drop_all()
 
 
 @pytest.fixture(scope="session")

@@ -21,7 +21,7 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions.session import channel_and_sender
 from govservice import handoff
-from govservice.db import session_scope
+from govservice.db import ensure_schema, session_scope
 from govservice.handoff_hours import office_hours
 
 AVAILABLE_SLOT = "handoff_available"
@@ -64,7 +64,7 @@ class ActionRequestHuman(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
         """Queue and pause the bot, or start collecting a message (the rules branch on ``handoff_available``)."""
-        handoff.ensure_tables()
+        ensure_schema()
         channel, sender = channel_and_sender(tracker)
         outcome = _request(channel, sender)
         if outcome["queued"]:
@@ -121,7 +121,7 @@ class ActionSubmitHandoffMessage(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
         """Save the message; the contact is read in the turn it was typed, before the tracker store masks it."""
-        handoff.ensure_tables()
+        ensure_schema()
         channel, sender = channel_and_sender(tracker)
         message, contact = tracker.get_slot(MESSAGE_SLOT) or "", tracker.get_slot(CONTACT_SLOT) or ""
         try:

@@ -29,8 +29,7 @@ CLEARED = [SlotSet("handoff_message", None), SlotSet("handoff_contact", None)]
 
 
 @pytest.fixture(autouse=True)
-def back_office(catalog: Any) -> None:
-    handoff.ensure_tables()
+def back_office(catalog: Any) -> None:  # the catalog fixture migrated the database
     with session_scope() as s:
         seed_officers(s)
 

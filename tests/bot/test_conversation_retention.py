@@ -69,7 +69,6 @@ async def test_expired_conversations_go_with_a_shorter_limit_for_logged_in_ones(
 
 
 async def test_requested_erasures_are_carried_out_once(catalog, tmp_path: Path) -> None:
-    retention.ensure_tables()
     sql = {"type": "SQL", "dialect": "sqlite", "db": str(tmp_path / "t.db")}
     store = RedactingTrackerStore(domain=DOMAIN, inner=sql)
     gone, kept = f"gone-{uuid.uuid4().hex}", f"kept-{uuid.uuid4().hex}"

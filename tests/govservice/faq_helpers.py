@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
-from govservice import faq_models  # noqa: F401  (registers the FAQ tables before create_all)
 from govservice.faq import EntryFields
 from govservice.seed import init_db
 
 
-def fresh_db(directory: Path, name: str = "faq.db", seed: bool = False) -> str:
-    """A new SQLite database with the catalog (and the seed FAQ when ``seed``); returns its URL."""
-    url = f"sqlite:///{directory / name}"
+def fresh_db(create: Callable[[str], str], seed: bool = False) -> str:
+    """A new database from ``create`` with the catalog (and the seed FAQ when ``seed``); returns its URL."""
+    url = create("faq")
     init_db(url, faq=seed)
     return url
 

@@ -17,6 +17,7 @@ from govservice.db import session_scope
 from govservice.materials_check import store_attachment
 from govservice.models import Certificate, Material, ServiceItem
 from govservice.seed import init_db
+from tests.databases import Databases
 
 ZHANG = "11010519491231002X"
 LI = "440308199901101512"
@@ -24,10 +25,11 @@ NOW = datetime.datetime(2026, 11, 28, 10, 0, 0)
 
 
 @pytest.fixture(scope="module")
-def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('materials')}/materials.db"
+def db_url(databases: Databases) -> Iterator[str]:
+    url = databases.create("materials")
     init_db(url)
-    return url
+    yield url
+    databases.drop(url)
 
 
 @pytest.fixture()

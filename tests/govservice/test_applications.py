@@ -46,6 +46,7 @@ from govservice.db import session_scope
 from govservice.materials_check import store_attachment
 from govservice.models import Certificate, CertificateUse, ServiceItem
 from govservice.seed import init_db
+from tests.databases import Databases
 
 ZHANG = "11010519491231002X"
 LI = "440308199901101512"
@@ -54,10 +55,11 @@ NUMBER = re.compile(rf"^{office_date(NOW):%Y%m%d}GA\d{{6}}$")  # the Shanghai da
 
 
 @pytest.fixture(scope="module")
-def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('apps')}/apps.db"
+def db_url(databases: Databases) -> Iterator[str]:
+    url = databases.create("apps")
     init_db(url)
-    return url
+    yield url
+    databases.drop(url)
 
 
 @pytest.fixture(autouse=True)

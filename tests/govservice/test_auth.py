@@ -7,7 +7,7 @@ import re
 import threading
 import time
 from datetime import datetime, timedelta
-from typing import Iterator, List, Tuple
+from typing import Callable, Iterator, List, Tuple
 
 import pytest
 from sqlalchemy import event, text
@@ -36,8 +36,8 @@ class RecordingGateway:
 
 
 @pytest.fixture()
-def session(tmp_path) -> Iterator[Session]:
-    url = f"sqlite:///{tmp_path}/auth.db"
+def session(new_database: Callable[[str], str]) -> Iterator[Session]:
+    url = new_database("auth")
     init_db(url)
     with session_scope(url) as s:
         if s.get(Person, ZHANG) is None:

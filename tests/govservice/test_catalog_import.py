@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from pathlib import Path
-from typing import Dict, Iterator
+from typing import Callable, Dict, Iterator
 
 import pytest
 import yaml
@@ -23,6 +23,7 @@ from govservice.knowledge import KnowledgeBase, KnowledgeBaseError, load_knowled
 from govservice.materials_check import HELD, UPLOAD, check_materials
 from govservice.models import Material, ServiceItem
 from govservice.seed import init_db
+from tests.databases import Databases
 
 RECORDS = 2262  # lines of knowledge_base/imported/guangdong_catalog_2021.jsonl
 LINKED_FLOOR = 380  # measured: 388 of the 3,434 material names are a certificate type of certificate_types.yml
@@ -56,10 +57,11 @@ def items(result: ImportResult) -> Dict[str, Dict]:
 
 
 @pytest.fixture(scope="module")
-def db_url(tmp_path_factory: pytest.TempPathFactory, kb: KnowledgeBase) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('imported')}/imported.db"
+def db_url(databases: Databases, kb: KnowledgeBase) -> Iterator[str]:
+    url = databases.create("imported")
     init_db(url, kb, faq=False)
-    return url
+    yield url
+    databases.drop(url)
 
 
 @pytest.fixture()
@@ -248,12 +250,12 @@ def test_long_published_guides_fit_one_chat_bubble(session: Session) -> None:
 
 
 def test_a_record_named_like_a_curated_item_does_not_shadow_it(
-    tmp_path: Path, source: ImportSource, kb: KnowledgeBase
+    tmp_path: Path, new_database: Callable[[str], str], source: ImportSource, kb: KnowledgeBase
 ) -> None:
     curated = kb.item_by_key["id_card_lost"]
     path = tmp_path / "duplicate.jsonl"
     _write(path, [{**GOOD, "TASK_NAME": curated["name"]}, {**GOOD, "TASK_CODE": "TEST0009", "TASK_NAME": "另一事项"}])
-    url = f"sqlite:///{tmp_path}/duplicate.db"
+    url = new_database("duplicate")
     init_db(url, kb, faq=False, imported=[replace(source, path=path, key_prefix="t")])
     catalog = Catalog.load(url)
     assert len(catalog.items) == len(kb.items) + 2

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import shutil
-from pathlib import Path
 from typing import Iterator
 
 import pytest
@@ -17,6 +15,7 @@ from govservice.db import session_scope
 from govservice.demo_data import FIXED_COMPANY_CODE, seed_demo_data
 from govservice.models import CertificateUse
 from govservice.seed import init_db
+from tests.databases import Databases
 
 TODAY = datetime.date(2026, 11, 20)
 ZHANG = "11010519491231002X"
@@ -24,22 +23,22 @@ LI = "440308199901101512"
 
 
 @pytest.fixture(scope="module")
-def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("uses") / "seeded.db"
+def seeded(databases: Databases) -> Iterator[str]:
+    url = databases.create("uses")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("DEMO_DATA", "0")
-        init_db(f"sqlite:///{path}")
-    with session_scope(f"sqlite:///{path}") as s:
+        init_db(url)
+    with session_scope(url) as s:
         seed_demo_data(s, TODAY)
-    return path
+    yield url
+    databases.drop(url)
 
 
 @pytest.fixture()
-def session(seeded: Path, tmp_path: Path) -> Iterator[Session]:
-    """A copy of the seeded database per test: every test starts without any use recorded."""
-    path = tmp_path / "uses.db"
-    shutil.copy(seeded, path)
-    with session_scope(f"sqlite:///{path}") as s:
+def session(seeded: str) -> Iterator[Session]:
+    """The seeded database, emptied of uses: every test starts without any use recorded."""
+    with session_scope(seeded) as s:
+        s.query(CertificateUse).delete()
         yield s
 
 

@@ -30,6 +30,7 @@ from govservice.db import session_scope
 from govservice.demo_data import seed_demo_data
 from govservice.models import Certificate, CertificateUse, Person
 from govservice.seed import init_db
+from tests.databases import Databases
 
 TODAY = datetime.date(2025, 6, 15)
 ZHANG = "11010519491231002X"
@@ -39,14 +40,15 @@ LICENCE = re.compile(r"^1\.2\.156\.3005\.2\.[0-9A-Z]{18}\.[0-9A-Z]{18}\.[0-9]+\.
 
 
 @pytest.fixture(scope="module")
-def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('certs')}/certs.db"
+def db_url(databases: Databases) -> Iterator[str]:
+    url = databases.create("certs")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("DEMO_DATA", "0")
         init_db(url)
     with session_scope(url) as session:
         seed_demo_data(session, TODAY)
-    return url
+    yield url
+    databases.drop(url)
 
 
 @pytest.fixture()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -42,8 +43,8 @@ def _finished(url: str, key: str, person: str, sender: str, finish: str = "appro
 
 
 @pytest.fixture()
-def url(tmp_path: Path) -> str:
-    db = f"sqlite:///{tmp_path}/deletion.db"
+def url(new_database: Callable[[str], str]) -> str:
+    db = new_database("deletion")
     init_db(db)
     return db
 

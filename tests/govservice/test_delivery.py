@@ -14,6 +14,7 @@ from govservice.delivery import address_on_file, library_address, looks_like_add
 from govservice.demo_data import seed_demo_data
 from govservice.models import CertificateUse, Person
 from govservice.seed import init_db
+from tests.databases import Databases
 
 TODAY = datetime.date(2026, 11, 20)
 ZHANG = "11010519491231002X"
@@ -21,14 +22,15 @@ LI = "440308199901101512"
 
 
 @pytest.fixture(scope="module")
-def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('delivery')}/delivery.db"
+def db_url(databases: Databases) -> Iterator[str]:
+    url = databases.create("delivery")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("DEMO_DATA", "0")
         init_db(url, faq=False)
     with session_scope(url) as s:
         seed_demo_data(s, TODAY)
-    return url
+    yield url
+    databases.drop(url)
 
 
 @pytest.fixture()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import re
 from collections import Counter
-from typing import Dict, Iterator, List
+from typing import Callable, Dict, Iterator, List
 
 import pytest
 from sqlalchemy.orm import Session
@@ -18,6 +18,7 @@ from govservice.identity import birth_date, gender, normalize_citizen_id, normal
 from govservice.knowledge import load_knowledge_base
 from govservice.models import Certificate, Company, Person
 from govservice.seed import init_db
+from tests.databases import Databases
 
 TODAY = datetime.date(2025, 12, 20)
 ZHANG = "11010519491231002X"
@@ -32,13 +33,14 @@ def _fresh(url: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('demo')}/demo.db"
+def db_url(databases: Databases) -> Iterator[str]:
+    url = databases.create("demo")
     _fresh(url)
     with session_scope(url) as session:
         counts = seed_demo_data(session, TODAY)
     assert counts["persons"] >= 50 and counts["companies"] >= 5
-    return url
+    yield url
+    databases.drop(url)
 
 
 @pytest.fixture()
@@ -148,7 +150,7 @@ def test_knowledge_base_credit_codes_and_aliases() -> None:
     assert {"户口本", "户口簿"} <= set(by_name["居民户口簿"]) and "驾照" in by_name["机动车驾驶证"]
 
 
-def test_deterministic_apart_from_dates(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_deterministic_apart_from_dates(new_database: Callable[[str], str]) -> None:
     def snapshot(url: str, today: datetime.date) -> List[tuple]:
         _fresh(url)
         with session_scope(url) as session:
@@ -156,12 +158,12 @@ def test_deterministic_apart_from_dates(tmp_path) -> None:  # type: ignore[no-un
             rows = session.query(Certificate).order_by(Certificate.id).all()
             return [(c.holder_id, c.holder_company, c.type_name, c.number, c.licence_id) for c in rows]
 
-    first = snapshot(f"sqlite:///{tmp_path}/a.db", TODAY)
-    assert first == snapshot(f"sqlite:///{tmp_path}/b.db", TODAY)
+    first = snapshot(new_database("a"), TODAY)
+    assert first == snapshot(new_database("b"), TODAY)
 
 
-def test_maybe_seed_respects_env_and_existing_rows(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    url = f"sqlite:///{tmp_path}/env.db"
+def test_maybe_seed_respects_env_and_existing_rows(new_database: Callable[[str], str], monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    url = new_database("env")
     _fresh(url)
     monkeypatch.setenv("DEMO_DATA", "0")
     with session_scope(url) as session:

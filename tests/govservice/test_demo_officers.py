@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import stat
 from pathlib import Path
-from typing import List
+from typing import Callable, List
 
 import pytest
 
@@ -35,14 +35,14 @@ def var(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path / "var"
 
 
-def fresh_db(tmp_path: Path, name: str = "demo.db") -> str:
-    url = f"sqlite:///{tmp_path / name}"
+def fresh_db(create: Callable[[str], str]) -> str:
+    url = create("demo")
     init_db(url, faq=False)
     return url
 
 
-def test_a_fresh_installation_gets_its_own_private_secret(var: Path, tmp_path: Path) -> None:
-    url = fresh_db(tmp_path)
+def test_a_fresh_installation_gets_its_own_private_secret(var: Path, new_database: Callable[[str], str]) -> None:
+    url = fresh_db(new_database)
     secret = demo_secret()
     assert secret != PUBLIC_DEMO_SECRET and len(secret) == 64
     assert (var / "demo_secret").read_text().strip() == secret
@@ -56,16 +56,16 @@ def test_a_fresh_installation_gets_its_own_private_secret(var: Path, tmp_path: P
 
 
 def test_the_public_secret_is_refused_unless_demo_mode(
-    var: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    var: Path, new_database: Callable[[str], str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    url = fresh_db(tmp_path)
+    url = fresh_db(new_database)
     monkeypatch.setenv("DEMO_OFFICER_SECRET", PUBLIC_DEMO_SECRET)
     with pytest.raises(OfficerError, match="公开的演示默认值.*DEMO_MODE=1"):
         demo_secret()
     with session_scope(url) as s, pytest.raises(OfficerError):
         seed_officers(s)
     with pytest.raises(OfficerError):
-        init_db(fresh_db(tmp_path, "other.db"))  # so scripts/run.sh stops at the seed step
+        init_db(fresh_db(new_database))  # so scripts/run.sh stops at the seed step
     monkeypatch.setenv("DEMO_MODE", "1")
     assert demo_secret() == PUBLIC_DEMO_SECRET
     monkeypatch.delenv("DEMO_OFFICER_SECRET")
@@ -74,10 +74,10 @@ def test_the_public_secret_is_refused_unless_demo_mode(
 
 
 def test_accounts_seeded_with_the_public_secret_are_rekeyed_once(
-    var: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    var: Path, new_database: Callable[[str], str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("DEMO_MODE", "1")  # an installation seeded before the secret was per installation
-    url = fresh_db(tmp_path)
+    url = fresh_db(new_database)
     with session_scope(url) as s:
         assert authenticate_password(s, "ga_officer", PUBLIC_GA_PASSWORD) is not None
         assert seed_officers(s) == []
@@ -93,9 +93,9 @@ def test_accounts_seeded_with_the_public_secret_are_rekeyed_once(
         assert seed_officers(s) == []  # checked once
 
 
-def test_the_first_seed_announces_the_passwords_once(var: Path, tmp_path: Path) -> None:
+def test_the_first_seed_announces_the_passwords_once(var: Path, new_database: Callable[[str], str]) -> None:
     shown: List[str] = []
-    url = f"sqlite:///{tmp_path / 'announce.db'}"
+    url = new_database("announce")
     init_db(url, faq=False, announce=shown.append)
     assert len(shown) == 1 and "演示工作人员账号" in shown[0]
     assert "ga_officer" in shown[0] and demo_password("ga_officer") in shown[0]
@@ -105,9 +105,9 @@ def test_the_first_seed_announces_the_passwords_once(var: Path, tmp_path: Path) 
 
 
 def test_demo_accounts_lists_current_credentials(
-    var: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+    var: Path, new_database: Callable[[str], str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
-    url = fresh_db(tmp_path)
+    url = fresh_db(new_database)
     monkeypatch.setenv("DATABASE_URL", url)
     with session_scope(url) as s:
         ga = s.query(Officer).filter_by(username="ga_officer").one()
@@ -120,8 +120,10 @@ def test_demo_accounts_lists_current_credentials(
     assert demo_token("ga_officer") not in out
 
 
-def test_no_accounts_yet_says_how_to_create_them(var: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_accounts_yet_says_how_to_create_them(
+    var: Path, new_database: Callable[[str], str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("DEMO_DATA", "0")
-    url = fresh_db(tmp_path)
+    url = fresh_db(new_database)
     with session_scope(url) as s:
         assert "make run" in demo_accounts_text(s)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+from typing import Callable
 
 import pytest
 
@@ -34,8 +35,8 @@ from tests.govservice.faq_helpers import fields, fresh_db
 
 
 @pytest.fixture()
-def url(tmp_path) -> str:
-    return fresh_db(tmp_path)
+def url(new_database: Callable[[str], str]) -> str:
+    return fresh_db(new_database)
 
 
 def test_each_step_writes_a_version_and_an_audit_row(url: str) -> None:
@@ -171,13 +172,13 @@ def _csv(rows: list) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def test_excel_round_trip_into_another_database(url: str, tmp_path) -> None:
+def test_excel_round_trip_into_another_database(url: str, new_database: Callable[[str], str]) -> None:
     with session_scope(url) as session:
         entry = create_entry(session, "编辑甲", fields(answer='=HYPERLINK("x") 不是公式'), key="library_monday")
         publish_entry(session, entry.id, "编辑甲")
         create_entry(session, "编辑甲", fields(question="博物馆要预约吗？", item_keys=["id_card_lost"]))
         workbook = export_excel(session)
-    other = fresh_db(tmp_path, "other.db")
+    other = fresh_db(new_database)
     with session_scope(other) as session:
         report = import_excel(session, workbook, "编辑乙")
         assert len(report.created) == 2 and report.errors == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from typing import Callable, Iterator
 
 import pytest
 from sqlalchemy import text
@@ -13,19 +14,22 @@ from govservice.db import session_scope
 from govservice.faq import create_entry, publish_entry, retire_entry, update_entry
 from govservice.faq_models import FaqEntry
 from govservice.faq_search import ANSWER, NONE, SUGGEST, Bm25, FaqHit, answer_entry, answer_question, decide, search
+from tests.databases import Databases
 from tests.govservice.faq_helpers import fields, fresh_db
 
 LIBRARY = "示范市图书馆星期一开门吗？"
 
 
 @pytest.fixture(scope="module")
-def seeded(tmp_path_factory) -> str:
-    return fresh_db(tmp_path_factory.mktemp("faq_search"), seed=True)
+def seeded(databases: Databases) -> Iterator[str]:
+    url = fresh_db(databases.create, seed=True)
+    yield url
+    databases.drop(url)
 
 
 @pytest.fixture()
-def empty(tmp_path) -> str:
-    return fresh_db(tmp_path)
+def empty(new_database: Callable[[str], str]) -> str:
+    return fresh_db(new_database)
 
 
 def test_a_clear_question_is_answered_with_its_source_and_date(seeded: str) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import Iterator
+from typing import Callable, Iterator
 
 import pytest
 from sqlalchemy.orm import Session
@@ -20,15 +20,14 @@ T0 = datetime.datetime(2026, 3, 2, 2, 0)  # stored (UTC): Monday 10:00 in Shangh
 
 def _seed(url: str) -> str:
     init_db(url)
-    handoff.ensure_tables(url)
     with session_scope(url) as s:
         seed_officers(s)
     return url
 
 
 @pytest.fixture()
-def url(tmp_path) -> str:  # type: ignore[no-untyped-def]
-    return _seed(f"sqlite:///{tmp_path}/handoff.db")
+def url(new_database: Callable[[str], str]) -> str:
+    return _seed(new_database("handoff"))
 
 
 @pytest.fixture()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Iterator, Optional
 
 import pytest
 
@@ -26,6 +26,7 @@ from govservice.life_events import (
 from govservice.materials_check import store_attachment
 from govservice.models import Certificate, CertificateUse
 from govservice.seed import init_db
+from tests.databases import Databases
 
 ZHANG = "11010519491231002X"
 LI = "440308199901101512"
@@ -46,14 +47,15 @@ def _child(name: str, number: str, marriage: str = "已登记结婚", settle: st
 
 
 @pytest.fixture(scope="module")
-def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('newborn')}/newborn.db"
+def db_url(databases: Databases) -> Iterator[str]:
+    url = databases.create("newborn")
     init_db(url)
     with session_scope(url) as s:  # 张小花's 出生医学证明, in her mother's library (张三's ID number is a woman's)
         issue_certificate(
             s, ZHANG, "出生医学证明", "Q350100123", attributes={"新生儿姓名": "张小花", "父亲姓名": "王建国"}
         )
-    return url
+    yield url
+    databases.drop(url)
 
 
 @pytest.fixture(autouse=True)

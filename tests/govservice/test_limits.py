@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from govservice import limits
-from govservice.db import get_engine, session_scope
+from govservice.db import migrate, session_scope
 from govservice.limits import AttemptLimit, Limit
 
 NOW = datetime.datetime(2026, 11, 28, 9, 0, 0)
@@ -22,7 +22,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         url = str(request.getfixturevalue("postgres_url"))
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('limits')}/limits.db"
-    AttemptLimit.metadata.create_all(get_engine(url), tables=[AttemptLimit.__table__])
+    migrate(url)
     return url
 
 

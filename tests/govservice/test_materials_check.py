@@ -28,6 +28,7 @@ from govservice.materials_check import (
 )
 from govservice.models import Certificate, CertificateUse, Person, ServiceItem
 from govservice.seed import init_db
+from tests.databases import Databases
 
 TODAY = office_date()  # the demo certificates are dated relative to the office's today
 ZHANG = "11010519491231002X"
@@ -35,8 +36,8 @@ WANG = "350102199001011234"
 
 
 @pytest.fixture(scope="module")
-def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('materials')}/materials.db"
+def db_url(databases: Databases) -> Iterator[str]:
+    url = databases.create("materials")
     init_db(url)
     with session_scope(url) as session:  # 王五: an expired ID card, a cancelled driving licence
         session.add(Person(id_number=WANG, name="王五", phone="13700137000", address="示范市民生路1号"))
@@ -45,7 +46,8 @@ def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
         assert card.valid_until is not None and card.valid_until < TODAY
         licence = issue_certificate(session, WANG, "驾照", WANG, valid_years=6, today=TODAY)
         licence.status = "已注销"
-    return url
+    yield url
+    databases.drop(url)
 
 
 @pytest.fixture()

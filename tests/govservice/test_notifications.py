@@ -6,7 +6,7 @@ import asyncio
 import datetime
 import threading
 import time
-from typing import Any, Dict, Iterator, List
+from typing import Any, Callable, Dict, Iterator, List
 
 import pytest
 from aiohttp import web
@@ -35,8 +35,8 @@ ZHANG = "11010519491231002X"
 
 
 @pytest.fixture()
-def db_url(tmp_path) -> str:
-    url = f"sqlite:///{tmp_path}/outbox.db"
+def db_url(new_database: Callable[[str], str]) -> str:
+    url = new_database("outbox")
     init_db(url)
     return url
 

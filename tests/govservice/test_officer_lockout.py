@@ -6,8 +6,7 @@ import datetime
 
 import pytest
 
-from govservice.db import get_engine, session_scope
-from govservice.limits import AttemptLimit
+from govservice.db import migrate, session_scope
 from govservice.officer_lockout import LOCK_MINUTES, MAX_FAILURES, release, reserve
 
 NOW = datetime.datetime(2026, 11, 28, 9, 0, 0)
@@ -19,7 +18,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         url = str(request.getfixturevalue("postgres_url"))
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('lockout')}/lockout.db"
-    AttemptLimit.metadata.create_all(get_engine(url), tables=[AttemptLimit.__table__])
+    migrate(url)
     return url
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from typing import Iterator
+from typing import Callable, Iterator
 
 import pytest
 from sqlalchemy.orm import Session
@@ -23,13 +23,15 @@ from govservice.officers import (
     verify_password,
 )
 from govservice.seed import init_db
+from tests.databases import Databases
 
 
 @pytest.fixture(scope="module")
-def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('officers')}/officers.db"
+def db_url(databases: Databases) -> Iterator[str]:
+    url = databases.create("officers")
     init_db(url)
-    return url
+    yield url
+    databases.drop(url)
 
 
 @pytest.fixture()
@@ -110,8 +112,10 @@ def test_demo_officers_are_seeded_once_from_the_secret(db_url: str, monkeypatch:
         assert authenticate_token(s, demo_token("ga_officer")) is None  # credentials follow the secret
 
 
-def test_no_demo_officers_when_demo_data_is_off(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
-    url = f"sqlite:///{tmp_path}/nodemo.db"
+def test_no_demo_officers_when_demo_data_is_off(
+    new_database: Callable[[str], str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = new_database("nodemo")
     monkeypatch.setenv("DEMO_DATA", "0")
     init_db(url)
     with session_scope(url) as s:

@@ -17,6 +17,7 @@ from govservice.personal_data import EXPORT_LINK_TTL, create_export_link, export
 from govservice.privacy_models import ExportLink
 from govservice.ratings import rate
 from govservice.seed import init_db
+from tests.databases import Databases
 
 ZHANG = "11010519491231002X"
 LI = "440308199901101512"
@@ -24,8 +25,8 @@ NOW = datetime.datetime(2026, 3, 2, 10, 0)
 
 
 @pytest.fixture(scope="module")
-def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('export')}/export.db"
+def db_url(databases: Databases) -> Iterator[str]:
+    url = databases.create("export")
     init_db(url)
     app = submit_application(
         url, idempotency_key="export-1", item_key="social_security_card", person_id=ZHANG,
@@ -37,7 +38,8 @@ def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
         approve(s, app.number, "人社小陈", "RS")
         rate(s, app.number, ZHANG, "满意", "窗口很快")
         certificates.list_certificates(s, ZHANG, "citizen", "本人（智能助手）", "本人查询证照列表", NOW.date())
-    return url
+    yield url
+    databases.drop(url)
 
 
 @pytest.fixture()

@@ -21,6 +21,7 @@ from govservice.ratings import (
     rating_reply,
 )
 from govservice.seed import init_db
+from tests.databases import Databases
 
 ZHANG = "11010519491231002X"
 LI = "440308199901101512"
@@ -28,10 +29,11 @@ MONDAY = datetime.datetime(2025, 11, 3, 10, 0)
 
 
 @pytest.fixture(scope="module")
-def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('ratings')}/ratings.db"
+def db_url(databases: Databases) -> Iterator[str]:
+    url = databases.create("ratings")
     init_db(url)
-    return url
+    yield url
+    databases.drop(url)
 
 
 @pytest.fixture()

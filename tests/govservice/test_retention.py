@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -33,8 +34,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture()
-def url(tmp_path: Path) -> str:
-    db = f"sqlite:///{tmp_path}/retention.db"
+def url(new_database: Callable[[str], str]) -> str:
+    db = new_database("retention")
     init_db(db, faq=False)
     return db
 

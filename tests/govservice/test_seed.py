@@ -1,6 +1,8 @@
-"""Schema creation and catalog seeding, on SQLite and on the local PostgreSQL."""
+"""Catalog seeding, on the test database and on the local PostgreSQL (migrations: test_migrations.py)."""
 
 from __future__ import annotations
+
+from typing import Callable
 
 from govservice.catalog import Catalog
 from govservice.db import session_scope
@@ -22,8 +24,8 @@ IMPORTED_ITEMS = 2262  # knowledge_base/imported/guangdong_catalog_2021.jsonl
 IMPORTED_MATERIALS = 3434
 
 
-def test_seed_is_idempotent_and_complete(tmp_path) -> None:
-    url = f"sqlite:///{tmp_path}/seed.db"
+def test_seed_is_idempotent_and_complete(new_database: Callable[[str], str]) -> None:
+    url = new_database("seed")
     kb = load_knowledge_base()
     assert init_db(url, kb) is True
     assert init_db(url, kb) is False  # unchanged fingerprint: nothing reseeded
@@ -46,30 +48,12 @@ def test_same_models_work_on_postgresql(postgres_url: str) -> None:
     assert [m.position for m in item.materials] == list(range(1, len(item.materials) + 1))
 
 
-def test_columns_added_to_models_are_added_to_old_tables(tmp_path) -> None:
-    import sqlalchemy
-
-    url = f"sqlite:///{tmp_path}/old.db"
-    engine = sqlalchemy.create_engine(url)
-    with engine.begin() as conn:  # a departments table from before credit_code existed
-        conn.execute(sqlalchemy.text("CREATE TABLE departments (code VARCHAR(16) PRIMARY KEY, name VARCHAR(100))"))
-        conn.execute(sqlalchemy.text("INSERT INTO departments VALUES ('OLD', '旧部门')"))
-    from govservice.models import Base
-    from govservice.seed import add_missing_columns
-
-    Base.metadata.create_all(engine)
-    added = add_missing_columns(engine)
-    assert "departments.credit_code" in added
-    with engine.begin() as conn:
-        assert conn.execute(sqlalchemy.text("SELECT name FROM departments WHERE code='OLD'")).scalar() == "旧部门"
-
-
-def test_reseeding_a_changed_catalog_keeps_certificates(tmp_path) -> None:
+def test_reseeding_a_changed_catalog_keeps_certificates(new_database: Callable[[str], str]) -> None:
     from dataclasses import replace
 
     from govservice.models import Certificate
 
-    url = f"sqlite:///{tmp_path}/reseed.db"
+    url = new_database("reseed")
     kb = load_knowledge_base()
     init_db(url, kb)
     with session_scope(url) as session:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Callable
 
 import pytest
 
@@ -33,8 +34,8 @@ PARKING = ["图书馆停车收费吗", "图书馆停车收费吗？", "图书馆
 
 
 @pytest.fixture()
-def url(tmp_path) -> str:
-    return fresh_db(tmp_path)
+def url(new_database: Callable[[str], str]) -> str:
+    return fresh_db(new_database)
 
 
 def test_ids_phones_and_the_citizens_name_are_redacted(url: str) -> None:

@@ -19,6 +19,7 @@ from govservice.models import Certificate, ServiceItem
 from govservice.notifications import OutgoingNotification
 from govservice.seed import init_db
 from staff.app import create_app
+from tests.databases import Databases
 
 ZHANG = "11010519491231002X"
 
@@ -32,8 +33,10 @@ def seed(url: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return seed(f"sqlite:///{tmp_path_factory.mktemp('staff')}/staff.db")
+def db_url(databases: Databases) -> Iterator[str]:
+    url = seed(databases.create("staff"))
+    yield url
+    databases.drop(url)
 
 
 def make_app(url: str) -> Sanic:
