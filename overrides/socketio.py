@@ -14,6 +14,7 @@ attributes of Rasa's ``SocketIOInput``, JWT on connect, ``session_request`` /
 from __future__ import annotations
 
 import inspect
+import uuid
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Dict, Optional, Tuple
 
@@ -66,9 +67,9 @@ class SocketIOFork(RasaSocketIOInput):
     async def claim_session(self, sid: str, data: Dict[str, Any]) -> Optional[Tuple[str, Optional[str]]]:
         """The session a persistent socket asked for in ``data`` and its token, or None to refuse.
 
-        Rasa's behaviour (any requested id, no token); channels override it.
+        Rasa's behaviour (the requested id or a fresh one, no token); channels override it.
         """
-        return str(data.get("session_id") or sid), None
+        return str(data.get("session_id") or uuid.uuid4().hex), None
 
     async def handle_message(self, message: SocketMessage, on_new_message: OnNewMessage) -> None:
         """Run a turn for ``message``; channels override it to check and answer bad input."""
@@ -126,7 +127,7 @@ class SocketIOFork(RasaSocketIOInput):
                     return
                 session_id, token = claimed
                 previous = confirmed.get(sid)
-                if previous and previous != session_id:
+                if previous and previous not in (session_id, sid):  # never the socket's own room
                     await maybe_await(sio.leave_room(sid, previous, namespace=self.namespace))
                 await maybe_await(sio.enter_room(sid, session_id, namespace=self.namespace))
             confirmed[sid] = session_id

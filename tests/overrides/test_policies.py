@@ -61,10 +61,11 @@ def test_the_window_is_one_more_than_the_longest_rule() -> None:
 
 
 def _policies(lookup: dict) -> tuple[WindowedRulePolicy, RulePolicy]:
+    """Our policy and Rasa's, loaded with the same learned rules."""
     storage, context = LocalModelStorage(Path(tempfile.mkdtemp())), ExecutionContext(GraphSchema({}), "policy-test")
     config = {**RulePolicy.get_default_config(), "core_fallback_threshold": 0.3, "enable_fallback_prediction": True}
-    made = [cls(config, storage, Resource(cls.__name__), context, lookup=lookup) for cls in (WindowedRulePolicy, RulePolicy)]
-    return made[0], made[1]  # type: ignore[return-value]
+    ours = WindowedRulePolicy(config, storage, Resource("windowed"), context, lookup=lookup)
+    return ours, RulePolicy(config, storage, Resource("rule"), context, lookup=lookup)
 
 
 GREET_RULE = [{"prev_action": {"action_name": "action_listen"}, "user": {"intent": "greet"}}]
