@@ -20,7 +20,9 @@ from overrides import install
 def main(argv: Optional[Sequence[str]] = None) -> None:
     """Open the door, then hand ``argv`` (default: this command's arguments) to Rasa's CLI."""
     arguments = list(sys.argv[1:] if argv is None else argv)
-    install()
+    installed = install()
+    # Logging is not configured until Rasa's CLI runs: say once, on stderr, what the door changed.
+    sys.stderr.write(f"替换层：{'、'.join(installed) if installed else '已关闭（RASA_OVERRIDES=off）'}\n")
     from rasa.__main__ import main as rasa_main
 
     # Rasa's CLI reads sys.argv itself (also to find a model path given as the last argument).

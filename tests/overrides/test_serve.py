@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import overrides
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,7 +36,12 @@ def test_a_bad_switch_value_stops_the_process_with_the_message() -> None:
     assert done.returncode == 1 and "RASA_OVERRIDES" in done.stderr and "Traceback" not in done.stderr
 
 
-def test_switched_off_any_rasa_starts_and_gets_the_arguments() -> None:
-    done = _serve_on("3.7.0", "--version", switch="off")  # Rasa's CLI prints its versions and exits
+@pytest.mark.parametrize(
+    ("rasa_version", "switch", "said"),
+    [("3.6.21", "on", "替换层：hot_paths、log_records"), ("3.7.0", "off", "替换层：已关闭")],
+)
+def test_rasas_cli_gets_the_arguments_after_the_door(rasa_version: str, switch: str, said: str) -> None:
+    done = _serve_on(rasa_version, "--version", switch=switch)  # Rasa's CLI prints its versions and exits
     assert done.returncode == 0, done.stderr
     assert "Rasa Version" in done.stdout and "Rasa SDK Version" in done.stdout
+    assert said in done.stderr
