@@ -45,8 +45,8 @@ demo-accounts: setup
 	$(PY) -m govservice.officers demo-accounts
 
 lint: setup
-	$(VENV)/bin/ruff check govservice bot connectors staff portal tests scripts bench
-	$(VENV)/bin/mypy govservice connectors bot staff portal bench
+	$(VENV)/bin/ruff check govservice bot connectors staff portal overrides tests scripts bench
+	$(VENV)/bin/mypy govservice connectors bot staff portal overrides bench
 
 test: $(MODEL)
 	scripts/test.sh

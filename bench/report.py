@@ -120,10 +120,10 @@ def why(ctx: Context) -> List[str]:
         "character 1–3-grams, regex/lookup features) instead of DIET's transformer: training is one "
         "convex fit instead of 100 epochs of gradient descent, and a turn costs a sparse dot product "
         "instead of a TensorFlow forward pass, which matters on 2 shared cores (sections 1 and 3). "
-        "Dialogue is rules only, without TED: `bot.policies.WindowedRulePolicy`, Rasa's RulePolicy "
+        "Dialogue is rules only, without TED: `overrides.policies.WindowedRulePolicy`, Rasa's RulePolicy "
         "reading only the last states its longest rule can match (Rasa's rebuilds the states of the "
         "whole history for every prediction; the predictions are the same), and no MemoizationPolicy, "
-        "which had nothing to memorise with rules only. `bot.classifiers."
+        "which had nothing to memorise with rules only. `overrides.classifiers."
         "SentenceLogisticRegressionClassifier` is Rasa's LogisticRegressionClassifier without stacking "
         "sequence features it never reads (the same matrix). Rasa still replays the events and "
         "(de)serialises the whole tracker per turn, so some cost grows with "
@@ -136,7 +136,7 @@ def why(ctx: Context) -> List[str]:
     ]
     lines += [
         "Both bots run on the same server set-up (our REST channel, the redacting tracker store and "
-        "`bot/rasa_patches.py`), so the differences are the pipelines'. Profiling under load showed "
+        "`overrides/hot_paths.py`), so the differences are the pipelines'. Profiling under load showed "
         "Rasa 3.6 hot paths that the patches replace for both: `Event.resolve_by_type` walked the "
         "event class tree for every deserialised event (over a third of the CPU); every action call "
         "re-checked the constant response schema against the JSON-Schema meta-schema (60 % of the "

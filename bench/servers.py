@@ -168,7 +168,7 @@ def server_pids(servers: Servers) -> Dict[str, int]:
     for pid, cmdline in sorted(group_processes(servers.pgid).items()):
         if "bot.action_server" in cmdline:
             pids.setdefault("actions", pid)
-        elif "rasa run" in cmdline and "--model" in cmdline:
+        elif "overrides.serve run" in cmdline and "--model" in cmdline:
             pids.setdefault("rasa", pid)
     return pids
 

@@ -1,6 +1,6 @@
 """The stock pipeline on Rasa as shipped: no runtime patches, Rasa's own channel and tracker store.
 
-The stock bot of the other sections runs on our server set-up, whose patches (bot/rasa_patches.py)
+The stock bot of the other sections runs on our server set-up, whose patches (overrides/hot_paths.py)
 take work off it too. This section measures the same stock model once more on an unmodified Rasa
 3.6 runtime (bench/unmodified/), the set-up the issue's "about 50 turns/s" describes, at 32
 conversations. It runs for the stock bot only and does not change the verdict.
@@ -28,7 +28,12 @@ def unmodified_runtime(ctx: Context, bot: Bot) -> Dict[str, Any]:
         return {"skipped": "measured for the stock model only"}
     var_dir = ctx.work / "run-stock-unmodified"
     shutil.rmtree(var_dir, ignore_errors=True)
-    extra = {"ENDPOINTS": str(HERE / "endpoints.yml"), "CREDENTIALS": str(HERE / "credentials.yml")}
+    # RASA_OVERRIDES=off: none of overrides/ is installed (Rasa's own hot paths and log records).
+    extra = {
+        "ENDPOINTS": str(HERE / "endpoints.yml"),
+        "CREDENTIALS": str(HERE / "credentials.yml"),
+        "RASA_OVERRIDES": "off",
+    }
     ports = bot.rasa_port + PORT_OFFSET, bot.action_port + PORT_OFFSET
     servers = start_servers(bot.model, var_dir, *ports, extra_env=extra)
     result: Dict[str, Any] = {}
@@ -74,7 +79,7 @@ def render_unmodified(ctx: Context, bots: List[Bot]) -> List[str]:
     ]
     return [
         "The same stock model on Rasa as shipped (Rasa's `rest` channel and in-memory tracker store, "
-        "none of bot/rasa_patches.py; bench/unmodified/), measured in the same run with the same "
+        "none of overrides/hot_paths.py; bench/unmodified/), measured in the same run with the same "
         "load. The verdict above uses the stricter column, stock on our runtime.",
         "",
     ] + table(headers, rows)

@@ -27,6 +27,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from govservice.secrets import ACTION_TOKEN, stored_secret
+from overrides import install
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +70,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     args = _parser().parse_args(argv)
     utils.configure_colored_logging(os.environ.get("LOG_LEVEL", "INFO"))
     utils.update_sanic_log_level()
+    install(rasa_server=False)  # the log-record factory: no raw ID or phone number in a log line
     app = create_app(stored_secret(ACTION_TOKEN), args.actions)
     logger.info("action server on http://%s:%d (shared secret required)", args.host, args.port)
     app.run(args.host, args.port, workers=utils.number_of_sanic_workers())

@@ -37,8 +37,6 @@ from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.rasa_patches import install_rasa_patches
-from govservice.log_redaction import install_log_redaction
 from govservice.masking import redact_text
 
 SENSITIVE_SLOTS = frozenset({"login_id", "login_name", "company_code", "login_rep_id", "login_code", "handoff_contact"})
@@ -172,7 +170,7 @@ def redacted_copy(tracker: DialogueStateTracker) -> DialogueStateTracker:
     kept: List[Event] = events[:start]
     kept += [Event.from_parameters(event) for event in redacted]
     return DialogueStateTracker.from_events(
-        tracker.sender_id, kept, list(tracker.slots.values()), tracker._max_event_history
+        tracker.sender_id, kept, list(tracker.slots.values()), tracker.events.maxlen
     )
 
 
@@ -188,8 +186,6 @@ class RedactingTrackerStore(TrackerStore):
         **kwargs: Any,
     ) -> None:
         """Create the wrapped store from the ``inner`` endpoint settings."""
-        install_log_redaction()
-        install_rasa_patches()
         inner_config = EndpointConfig.from_dict(inner) if inner else None
         self._inner = create_tracker_store(inner_config, domain, event_broker)
         super().__init__(domain, event_broker, **kwargs)

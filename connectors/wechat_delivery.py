@@ -16,14 +16,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache, partial
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, TypeVar
+from typing import Any, Callable, List, Optional, Sequence, Tuple, TypeVar
 
 from wechatpy import WeChatClient
-from wechatpy.session import SessionStorage
 
 from connectors.wechat_store import Store, get_store, session_storage
 from govservice.clock import office_text
 from govservice.secrets import WECHAT_TOKEN, stored_secret
+from overrides.wechat import ApiBaseClient
 
 logger = logging.getLogger(__name__)
 
@@ -80,18 +80,6 @@ class DeliveryConfig:
         )
 
 
-class _Client(WeChatClient):
-    """wechatpy's client with a configurable API base, so the simulator can stand in for Tencent."""
-
-    def __init__(self, config: DeliveryConfig, session: SessionStorage) -> None:
-        super().__init__(config.app_id, config.secret, session=session, timeout=5)
-        self.API_BASE_URL = config.api_base
-
-    def fetch_access_token(self) -> Dict[str, Any]:
-        params = {"grant_type": "client_credential", "appid": self.appid, "secret": self.secret}
-        return self._fetch_access_token(url=self.API_BASE_URL + "token", params=params)
-
-
 @dataclass(frozen=True)
 class DeliveryResult:
     """What happened to one outgoing delivery.
@@ -132,7 +120,7 @@ class WeChatSender:
     def __init__(self, config: DeliveryConfig, store: Store, client: Optional[WeChatClient] = None) -> None:
         self.config = config
         self.store = store
-        self.client = client or _Client(config, session_storage(store))
+        self.client = client or ApiBaseClient(config.app_id, config.secret, session_storage(store), config.api_base)
 
     @property
     def configured(self) -> bool:

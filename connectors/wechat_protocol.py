@@ -12,13 +12,12 @@ import hashlib
 import hmac
 import math
 import re
-import secrets
-import string
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import xmltodict
-from wechatpy.crypto import PrpCrypto
+
+from overrides.wechat import SecretsPrpCrypto
 
 MAX_TEXT_BYTES = 2048
 
@@ -91,18 +90,6 @@ def is_fresh(timestamp: str, now: float, max_age: float) -> bool:
 # --- safe (AES) mode ----------------------------------------------------------------------
 
 
-class _Prp(PrpCrypto):
-    """wechatpy's cipher with a random prefix from ``secrets`` (wechatpy uses ``random``)."""
-
-    def __init__(self, key: bytes, prefix: Optional[str] = None) -> None:
-        super().__init__(key)
-        self._prefix = prefix
-
-    def get_random_string(self) -> str:
-        alphabet = string.ascii_letters + string.digits
-        return self._prefix or "".join(secrets.choice(alphabet) for _ in range(16))
-
-
 def _key(aes_key: str) -> bytes:
     key = base64.b64decode(aes_key + "=")
     if len(key) != 32:
@@ -113,14 +100,14 @@ def _key(aes_key: str) -> bytes:
 def decrypt(aes_key: str, app_id: str, encrypt: str) -> str:
     """Decrypt safe mode's ``Encrypt`` field and check that it was meant for ``app_id``."""
     try:
-        return str(_Prp(_key(aes_key)).decrypt(encrypt, app_id))
+        return str(SecretsPrpCrypto(_key(aes_key)).decrypt(encrypt, app_id))
     except Exception as exc:  # wechatpy raises anything from binascii to struct errors
         raise InvalidMessage("undecryptable message") from exc
 
 
 def encrypt(aes_key: str, app_id: str, plaintext: str, random_prefix: Optional[str] = None) -> str:
     """Encrypt a plaintext for safe mode; ``random_prefix`` only for reproducing test vectors."""
-    return _Prp(_key(aes_key), random_prefix).encrypt(plaintext, app_id).decode()
+    return SecretsPrpCrypto(_key(aes_key), random_prefix).encrypt(plaintext, app_id).decode()
 
 
 def encrypted_reply(

@@ -1,20 +1,19 @@
 """Log redaction: no raw ID number, credit code or mobile reaches a log line (PIPL, GB/T 35273-2020).
 
 Every record is masked with :func:`govservice.masking.redact_text`, the normaliser all redaction
-uses, whichever logger or handler writes it.
+uses, whichever logger or handler writes it: :func:`overrides.log_records.install_log_redaction`
+(run by :func:`overrides.install` at each server's start) puts :func:`redact_record` in the
+process's log-record factory and :class:`RedactingFilter` on the root logger's handlers.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, Optional
 
 from govservice.masking import redact_text
 
-_INSTALLED_MARK = "_govservice_redacting"
 
-
-def _redact_record(record: logging.LogRecord) -> None:
+def redact_record(record: logging.LogRecord) -> None:
     """Replace the record's message (and exception text) with a redacted, pre-formatted copy.
 
     Idempotent: redacting an already redacted record changes nothing.
@@ -41,36 +40,5 @@ class RedactingFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Redact ``record`` in place and keep it."""
-        _redact_record(record)
+        redact_record(record)
         return True
-
-
-def _wrap_factory(factory: Callable[..., logging.LogRecord]) -> Callable[..., logging.LogRecord]:
-    def redacting_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
-        record = factory(*args, **kwargs)
-        _redact_record(record)
-        return record
-
-    setattr(redacting_factory, _INSTALLED_MARK, True)
-    return redacting_factory
-
-
-def install_log_redaction(logger: Optional[logging.Logger] = None) -> None:
-    """Redact every log record of the process, whatever logger or handler writes it.
-
-    Two layers: the log-record factory is wrapped, so every record is redacted when it is created
-    (this covers loggers with their own handlers, propagated records and handlers added later);
-    and a :class:`RedactingFilter` is added to the existing handlers of the root logger (or of
-    ``logger``), which also catches records built by hand with ``logging.makeLogRecord``.
-    Calling it again is harmless.
-
-    Args:
-        logger: the logger whose handlers get the filter; the root logger by default.
-    """
-    current = logging.getLogRecordFactory()
-    if not getattr(current, _INSTALLED_MARK, False):
-        logging.setLogRecordFactory(_wrap_factory(current))
-    target = logger or logging.getLogger()
-    for handler in target.handlers:
-        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
-            handler.addFilter(RedactingFilter())

@@ -8,7 +8,8 @@ umask 077
 cd "$(dirname "$0")/.."
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 PY=.venv/bin/python
-RASA=.venv/bin/rasa
+# Rasa's own CLI, after overrides.install() (the one door to Rasa's internals: overrides/).
+RASA=(.venv/bin/python -m overrides.serve)
 MODEL=${MODEL:-models/current.tar.gz}
 ENDPOINTS=${ENDPOINTS:-endpoints.yml}
 CREDENTIALS=${CREDENTIALS:-credentials.yml}
@@ -78,14 +79,14 @@ RASA_PUBLIC_URL=${RASA_PUBLIC_URL:-http://localhost:$RASA_PORT} $PY -m portal >"
 pids+=($!)
 
 if [ "${1:-}" = "--shell" ]; then
-  $RASA shell --model "$MODEL" --endpoints "$ENDPOINTS"
+  "${RASA[@]}" shell --model "$MODEL" --endpoints "$ENDPOINTS"
   exit 0
 fi
 
 # Browsers may call Rasa only from the portal's pages: ALLOWED_ORIGINS (space-separated), else the
 # portal's own origin; never "*", as Rasa allows credentials (connectors/common.py allowed_origins).
 read -r -a cors_origins <<<"$($PY -m connectors.common)"
-$RASA run --model "$MODEL" --endpoints "$ENDPOINTS" --credentials "$CREDENTIALS" \
+"${RASA[@]}" run --model "$MODEL" --endpoints "$ENDPOINTS" --credentials "$CREDENTIALS" \
   --port "$RASA_PORT" --cors "${cors_origins[@]}" --enable-api --auth-token "$RASA_TOKEN" >"$LOG_DIR/rasa.log" 2>&1 &
 pids+=($!)
 wait_for "http://localhost:$RASA_PORT/" "Rasa server" 180

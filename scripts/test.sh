@@ -11,8 +11,8 @@ mkdir -p results test-artifacts
 stage() { printf '\n==== %s ====\n' "$1"; }
 
 stage "lint"
-$V/ruff check govservice bot connectors staff portal tests scripts bench
-$V/mypy govservice connectors bot staff portal bench
+$V/ruff check govservice bot connectors staff portal overrides tests scripts bench
+$V/mypy govservice connectors bot staff portal overrides bench
 
 stage "unit"
 $V/pytest -q -m "not model and not server and not crash and not e2e"

@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 import os
 
-from govservice.log_redaction import install_log_redaction
+from overrides import install
 from staff.app import create_app
 
 
 def main() -> None:
     """Run the server until interrupted."""
     logging.basicConfig(level=logging.INFO)
-    install_log_redaction()  # no raw ID or phone number in the staff server's log lines either
+    install(rasa_server=False)  # the log-record factory: no raw ID or phone number in a log line
     host = os.environ.get("STAFF_HOST", "127.0.0.1")
     port = int(os.environ.get("STAFF_PORT", "5080"))
     create_app().run(host=host, port=port, access_log=True)

@@ -17,7 +17,7 @@ from typing import Iterator, List, Set, Tuple
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-CODE_DIRS = ("bot", "govservice", "connectors", "staff", "portal", "scripts")
+CODE_DIRS = ("bot", "govservice", "connectors", "staff", "portal", "overrides", "scripts")
 LEXICON_MODULE = ROOT / "govservice" / "lexicon.py"
 CJK = re.compile(r"[\u4e00-\u9fff]")
 MAX_WORD = 8

@@ -7,6 +7,10 @@ further back than the rule's length. The work per turn therefore grew with the c
 (bench section 4) and was the largest single cost in the Rasa server under load (py-spy,
 bench/README.md). This policy computes states only for the last ``window`` prior trackers, where
 ``window`` exceeds the longest learned rule, so it predicts exactly what RulePolicy predicts.
+With ``RASA_OVERRIDES=off`` it is RulePolicy.
+
+It is a Rasa component named in ``config.yml`` (``overrides.policies.WindowedRulePolicy``): it
+must import, and be trained, without :func:`overrides.install`.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.core.domain import Domain, State
 from rasa.shared.core.events import ActionExecuted
 from rasa.shared.core.trackers import DialogueStateTracker
+
+from overrides import enabled
 
 
 def rule_window(lookup: Optional[Dict[str, Any]]) -> Optional[int]:
@@ -71,8 +77,8 @@ class WindowedRulePolicy(RulePolicy):
         use_text_for_last_user_input: bool = False,
         rule_only_data: Optional[Dict[str, Any]] = None,
     ) -> List[State]:
-        """Like RulePolicy's, over the last states only; the full history while training."""
-        if self._window is None:
+        """Like RulePolicy's, over the last states only; the full history while training or when off."""
+        if self._window is None or not enabled():
             return super()._prediction_states(tracker, domain, use_text_for_last_user_input, rule_only_data)
         states = trailing_states(tracker, domain, self._window)
         self.featurizer._choose_last_user_input([states], use_text_for_last_user_input)  # type: ignore[union-attr]

@@ -12,8 +12,8 @@ Profiling the server under 32 concurrent conversations (py-spy, bench/README.md)
   graph run (twice a turn and more): about 6 % of the CPU, for a result that never changes
   while a model is loaded.
 
-All replacements give the same results and raise the same errors. They are installed by
-:class:`bot.tracker_store.RedactingTrackerStore`, the project's hook in the server process.
+All replacements give the same results and raise the same errors. :func:`overrides.install`
+installs them at the start of the Rasa server (``python -m overrides.serve``).
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ def install_event_type_cache() -> None:
         return found
 
     setattr(resolve_by_type, _MARK, True)
+    resolve_by_type.__wrapped__ = original  # type: ignore[attr-defined]  # Rasa's own, for the tests
     Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[assignment]
 
 
@@ -103,6 +104,7 @@ def install_fast_action_validation() -> None:
         return original(self, result)
 
     setattr(validate_action_result, _MARK, True)
+    validate_action_result.__wrapped__ = original  # type: ignore[attr-defined]
     RemoteAction._validate_action_result = validate_action_result  # type: ignore[assignment]
 
 
@@ -121,10 +123,11 @@ def install_graph_schema_cache() -> None:
         return found
 
     setattr(minimal_graph_schema, _MARK, True)
+    minimal_graph_schema.__wrapped__ = original  # type: ignore[attr-defined]
     GraphSchema.minimal_graph_schema = minimal_graph_schema  # type: ignore[method-assign]
 
 
-def install_rasa_patches() -> None:
+def install_hot_paths() -> None:
     """Install every fix; safe to call more than once."""
     install_event_type_cache()
     install_fast_action_validation()

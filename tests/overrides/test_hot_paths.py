@@ -1,4 +1,4 @@
-"""The hot-path replacements behave exactly like Rasa's originals."""
+"""The hot-path replacements behave exactly like Rasa's originals (each kept as ``__wrapped__``)."""
 
 from __future__ import annotations
 
@@ -22,15 +22,24 @@ from rasa.shared.core.events import (
     UserUtteranceReverted,
     UserUttered,
 )
+from rasa.shared.utils.common import all_subclasses
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.rasa_patches import ResponseCheck, install_rasa_patches
+from overrides.hot_paths import ResponseCheck, install_hot_paths
 
 
 @pytest.fixture(scope="module", autouse=True)
 def patched() -> None:
-    install_rasa_patches()
-    install_rasa_patches()  # idempotent
+    install_hot_paths()
+    install_hot_paths()  # idempotent
+
+
+def test_every_event_type_resolves_to_rasas_class() -> None:
+    rasas = Event.resolve_by_type.__wrapped__  # type: ignore[attr-defined]
+    names = {cls.type_name for cls in all_subclasses(Event)} | {"nonexistent"}
+    for name in sorted(names):
+        for _ in range(2):  # the second lookup comes from the cache
+            assert Event.resolve_by_type(name, default=SlotSet) is rasas(name, default=SlotSet)
 
 
 def test_event_types_resolve_like_rasa() -> None:
@@ -50,9 +59,13 @@ def test_a_valid_action_response_passes() -> None:
 
 def test_an_invalid_action_response_raises_rasas_error() -> None:
     action = RemoteAction("action_answer_service", EndpointConfig("http://localhost:1/webhook"))
+    bad = {"events": [{"event": 3}], "responses": "not a list"}
     with pytest.raises(ValidationError) as error:
-        action._validate_action_result({"events": [{"event": 3}], "responses": "not a list"})
+        action._validate_action_result(bad)
     assert "Failed to validate Action server response" in error.value.message
+    with pytest.raises(ValidationError) as rasas:
+        RemoteAction._validate_action_result.__wrapped__(action, bad)  # type: ignore[attr-defined]
+    assert rasas.value.message == error.value.message
 
 
 def _schema() -> GraphSchema:
@@ -60,6 +73,13 @@ def _schema() -> GraphSchema:
         return SchemaNode(needs={f"i{n}": n for n in needs}, uses=Event, constructor_name="create", fn="f", config={})
 
     return GraphSchema({"a": node(), "b": node("a"), "c": node("a", "b"), "unused": node("a")})
+
+
+@pytest.mark.parametrize("targets", [None, [], ["a"], ["b"], ["c"], ["c", "unused"], ["unused", "c"]])
+def test_the_minimal_schema_equals_rasas(targets: list | None) -> None:
+    rasas = GraphSchema.minimal_graph_schema.__wrapped__  # type: ignore[attr-defined]
+    ours = _schema().minimal_graph_schema(targets)
+    assert ours.as_dict() == rasas(_schema(), targets).as_dict()
 
 
 def test_the_minimal_schema_is_rasas_and_is_computed_once_per_target_list() -> None:
@@ -119,3 +139,16 @@ def test_the_response_check_agrees_with_jsonschema(result: object) -> None:
     except ValidationError:
         expected = False
     assert ResponseCheck(schema).is_valid(result) is expected
+
+
+def test_the_minimal_schema_of_the_real_prediction_graph_equals_rasas() -> None:
+    from rasa.engine.recipes.recipe import Recipe
+    from rasa.shared.utils.io import read_config_file
+
+    config = read_config_file("config.yml")
+    graph = Recipe.recipe_for_name(config.get("recipe")).graph_config_for_recipe(config, {})
+    schema = graph.predict_schema
+    rasas = GraphSchema.minimal_graph_schema.__wrapped__  # type: ignore[attr-defined]
+    for targets in (None, [graph.core_target], [graph.nlu_target], [graph.core_target, graph.nlu_target]):
+        assert schema.minimal_graph_schema(targets).as_dict() == rasas(schema, targets).as_dict()
+        assert schema.minimal_graph_schema(targets) is schema.minimal_graph_schema(targets)

@@ -10,7 +10,8 @@ from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from scipy.sparse import coo_matrix
 
-from bot.classifiers import SentenceLogisticRegressionClassifier
+from overrides import SWITCH
+from overrides.classifiers import SentenceLogisticRegressionClassifier, sentence_row
 
 
 def _message(seed: int, dense: bool) -> Message:
@@ -25,10 +26,19 @@ def _message(seed: int, dense: bool) -> Message:
     return message
 
 
+@pytest.mark.parametrize("switch", ["on", "off"])
 @pytest.mark.parametrize("dense", [False, True])
-def test_the_matrix_equals_rasas(dense: bool) -> None:
+def test_the_matrix_equals_rasas(monkeypatch: pytest.MonkeyPatch, dense: bool, switch: str) -> None:
+    monkeypatch.setenv(SWITCH, switch)
     messages = [_message(seed, dense) for seed in range(3)]
     ours = SentenceLogisticRegressionClassifier._create_X(None, messages)  # type: ignore[arg-type]
     rasa = LogisticRegressionClassifier._create_X(None, messages)  # type: ignore[arg-type]
     assert ours.shape == rasa.shape == (3, 21 + (5 if dense else 0))
     assert (ours != rasa).nnz == 0
+
+
+def test_each_row_is_the_messages_sentence_features_only() -> None:
+    message = _message(7, dense=True)
+    row = sentence_row(message)
+    rasa = LogisticRegressionClassifier._create_X(None, [message])  # type: ignore[arg-type]
+    assert row.shape == (1, 26) and (row != rasa).nnz == 0
