@@ -10,7 +10,7 @@ CATALOG_FILES := knowledge_base/departments.yml knowledge_base/certificate_types
 	$(wildcard knowledge_base/catalog/*.yml)
 TRAINING_INPUTS := config.yml $(CATALOG_FILES) $(shell find bot/domain bot/nlu_data bot/stories -type f \( -name '*.yml' -o -name '*.yaml' \) ! -name 'generated_*' 2>/dev/null)
 
-.PHONY: setup generate train run shell test fuzz lint unit validate story-test bench audit clean demo-accounts
+.PHONY: setup generate train run shell test fuzz faults lint unit validate story-test bench audit clean demo-accounts
 
 setup: $(VENV)/.installed
 
@@ -54,6 +54,11 @@ test: $(MODEL)
 # Every property and fuzz test (marker fuzz) with the full example count; make test runs a few each.
 fuzz: $(MODEL)
 	HYPOTHESIS_PROFILE=fuzz PYTHONPATH=$$PWD $(VENV)/bin/pytest -q -m fuzz
+
+# The five faults (Redis, an action server, PostgreSQL, a Rasa server, RabbitMQ) under load against
+# the production profile, each with its recovery seconds in one table (docs/operations.md).
+faults: $(MODEL)
+	scripts/faults.sh
 
 bench: $(MODEL)
 	$(PY) -m bench.run

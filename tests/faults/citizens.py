@@ -116,7 +116,8 @@ class Citizens:
                 status, raw = resp.status, await resp.text()
         except (aiohttp.ClientError, asyncio.TimeoutError) as error:
             status, raw = 0, ""
-            outcome, problem, texts = "bad", f"no answer: {type(error).__name__}", []
+            texts: List[str] = []
+            outcome, problem = "bad", f"no answer: {type(error).__name__}"
         else:
             outcome, problem, texts = judge(status, raw)
             if outcome != "bad":
