@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from govservice import config
 from govservice.application_materials import MaterialSpec, add_materials, resolve_materials
 from govservice.application_models import (
+    IDEMPOTENCY_KEY_CHARS,
     SUBMITTED,
     TRANSITIONS,
     Application,
@@ -192,7 +193,7 @@ def create_application(
         company = session.get(Company, company_code)
         if company is None or company.legal_rep_id != person_id:
             raise ScopeError("只能以本人担任法定代表人的企业名义申请")
-    if not (idempotency_key or "").strip() or len(idempotency_key) > 160 or not channel or not sender:
+    if not (idempotency_key or "").strip() or len(idempotency_key) > IDEMPOTENCY_KEY_CHARS or not channel or not sender:
         raise ApplicationError("提交信息不完整，请重新确认提交")
     resolved = resolve_materials(session, item, person_id, company_code, materials, office_date(now))
     app = Application(

@@ -12,8 +12,10 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 import pytest
 from sqlalchemy.orm import Session
 
+from connectors.common import MAX_SENDER_CHARS
 from govservice import application_store, config
 from govservice.application_models import (
+    IDEMPOTENCY_KEY_CHARS,
     Application,
     ApplicationError,
     ApplicationMaterial,
@@ -38,11 +40,13 @@ from govservice.applications import (
     request_correction,
     resubmit,
     start_review,
+    submission_key,
     submit_application,
     withdraw,
 )
 from govservice.clock import office_date, utc_now
 from govservice.db import session_scope
+from govservice.ids import opaque_id
 from govservice.materials_check import store_attachment
 from govservice.models import Certificate, CertificateUse, ServiceItem
 from govservice.seed import init_db
@@ -107,6 +111,15 @@ def _submit(url: str, key: str, person: str = ZHANG, materials: Optional[list] =
 def _count(url: str, model: Any, **filters: Any) -> int:
     with session_scope(url) as s:
         return s.query(model).filter_by(**filters).count()
+
+
+def test_the_longest_sender_a_channel_accepts_can_submit_exactly_once(db_url: str) -> None:
+    # A 128-character sender (connectors/common.py MAX_SENDER_CHARS) made a key of 171 characters,
+    # refused as incomplete before revision 0004_application_idempotency widened the column.
+    key = submission_key("wechat", "o" * MAX_SENDER_CHARS, opaque_id())
+    first = _submit(db_url, key)
+    assert _submit(db_url, key).id == first.id and _count(db_url, Application, idempotency_key=key) == 1
+    assert len(f"{key}#social_security_card") <= IDEMPOTENCY_KEY_CHARS  # a life event's keys fit too
 
 
 def test_submit_is_idempotent_and_uses_certificates(db_url: str) -> None:
