@@ -57,7 +57,8 @@ def test_upgrade_widens_the_key_and_keeps_it_unique(engine: sa.engine.Engine) ->
     with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
         conn.execute(sa.text("INSERT INTO applications (id, idempotency_key) VALUES (3, :k)"), {"k": LONG_KEY})
     with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:  # the other unique column too
-        conn.execute(sa.text("INSERT INTO applications (id, number, idempotency_key) VALUES (4, 'n', 'a'), (5, 'n', 'b')"))
+        conn.execute(sa.text("INSERT INTO applications (id, number, idempotency_key) "
+                             "VALUES (4, 'n', 'a'), (5, 'n', 'b')"))
 
 
 def test_downgrade_restores_160_and_the_constraint(engine: sa.engine.Engine) -> None:
