@@ -106,11 +106,14 @@ def _loaded(app: Application) -> Application:
 SUBMIT_PAUSE_FILE = "fault_submit_pause"
 """Fault injection for the crash test: a file under ``VAR_DIR`` holding seconds to wait inside
 the submission's transaction, before commit, so a test can kill the action server there."""
+COMMITTED_PAUSE_FILE = "fault_committed_pause"
+"""The same after the commit, before the reply: the fault test kills the action server there
+(tests/faults/test_action_server_killed.py) and the citizen's retry must get the same application."""
 
 
-def _fault_pause() -> None:
-    """Hold the open transaction while the crash test asks for it (the file never exists otherwise)."""
-    flag = Path(config.VAR_DIR) / SUBMIT_PAUSE_FILE
+def _fault_pause(name: str) -> None:
+    """Wait while a fault test asks for it (the file never exists otherwise)."""
+    flag = Path(config.VAR_DIR) / name
     if flag.exists():
         time.sleep(float(flag.read_text(encoding="utf-8").strip() or 0))
 
@@ -130,9 +133,11 @@ def run_idempotent(
                 if found:
                     return found
                 apps = create(session)
-                _fault_pause()
+                _fault_pause(SUBMIT_PAUSE_FILE)
                 session.commit()
-                return [_loaded(app) for app in apps]
+                loaded = [_loaded(app) for app in apps]
+                _fault_pause(COMMITTED_PAUSE_FILE)
+                return loaded
             except IntegrityError:
                 session.rollback()
                 found = _existing(session, keys)

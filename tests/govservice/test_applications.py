@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import re
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Tuple
@@ -154,6 +155,20 @@ def test_invalid_materials_are_refused(db_url: str) -> None:
     with pytest.raises(ScopeError):  # 李四 is not the company's legal representative
         _submit(db_url, "bad-5", person=LI, materials=[], company_code="91350100M000100Y43")
     assert _count(db_url, Application, person_id=LI) == 0
+
+
+def test_the_committed_pause_holds_the_reply_after_the_commit(db_url: str, tmp_path: Path) -> None:
+    # uploads_dir points VAR_DIR at tmp_path: the fault test's flag file lives there.
+    (tmp_path / application_store.COMMITTED_PAUSE_FILE).write_text("3", encoding="utf-8")
+    with ThreadPoolExecutor(1) as pool:
+        pending = pool.submit(_submit, db_url, "paused-after-commit")
+        deadline = time.monotonic() + 2.5
+        while time.monotonic() < deadline and not _count(db_url, Application, idempotency_key="paused-after-commit"):
+            time.sleep(0.1)
+        assert not pending.done()  # the reply is still held...
+        assert _count(db_url, Application, idempotency_key="paused-after-commit") == 1  # ...but it is committed
+        (tmp_path / application_store.COMMITTED_PAUSE_FILE).unlink()
+        assert pending.result(timeout=30).number == _submit(db_url, "paused-after-commit").number
 
 
 def test_crash_mid_submit_leaves_nothing(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
