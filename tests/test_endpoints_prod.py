@@ -23,6 +23,8 @@ from bot.tracker_store import RedactingTrackerStore
 from govservice.store_urls import store_environment
 from tests.store_backends import TEST_REDIS_URL, redis_client, redis_database, require_prod_stores
 
+pytestmark = pytest.mark.stores  # again against Redis and RabbitMQ with TEST_STORES=prod
+
 ENDPOINTS = Path(__file__).resolve().parent.parent / "endpoints.prod.yml"
 
 

@@ -13,6 +13,7 @@ import uuid
 from typing import Any, Dict, List, Optional
 
 import aio_pika
+import pytest
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.brokers.pika import PikaEventBroker
 from rasa.core.tracker_store import FailSafeTrackerStore
@@ -21,6 +22,8 @@ from bot.tracker_store import RedactingTrackerStore
 from govservice.store_urls import rabbitmq_parts
 from tests.bot.test_tracker_store import DOMAIN, _assert_clean, login_conversation
 from tests.store_backends import TEST_RABBITMQ_URL, require_prod_stores
+
+pytestmark = pytest.mark.stores  # again against Redis and RabbitMQ with TEST_STORES=prod
 
 
 class ListBroker(EventBroker):

@@ -25,6 +25,8 @@ from govservice.models import Base
 from govservice.store_urls import rabbitmq_parts
 from tests.store_backends import TEST_RABBITMQ_URL, require_prod_stores
 
+pytestmark = pytest.mark.stores  # again against Redis and RabbitMQ with TEST_STORES=prod
+
 
 def _pika(**kwargs: Any) -> EndpointConfig:
     return EndpointConfig.from_dict({"type": "pika", "url": "amqp://mq.example:5673/gov", "queues": ["q1"], **kwargs})
