@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import re
 import secrets
 import signal
@@ -25,6 +26,7 @@ from typing import Any, Dict, Iterator, List
 import pytest
 import redis
 import requests
+import socketio
 import sqlalchemy
 
 import tests.rest_client as rest
@@ -232,3 +234,21 @@ def test_a_console_session_opened_on_one_staff_app_works_on_the_other(door: Stac
     assert through_door.status_code == 200
     stranger = requests.get(f"{second}/console/faq", allow_redirects=False, timeout=30)
     assert stranger.status_code == 303  # no cookie, no session: the check is real
+
+
+def test_the_widget_channel_works_through_the_door(door: Stack) -> None:
+    """Socket.IO (the portal widget) through nginx: long polling stays on the server that opened it."""
+    client = socketio.Client(reconnection=False)
+    confirmed: queue.Queue[Dict[str, Any]] = queue.Queue()
+    replies: queue.Queue[Dict[str, Any]] = queue.Queue()
+    client.on("session_confirm", confirmed.put)
+    client.on("bot_uttered", replies.put)
+    client.connect(DOOR, socketio_path="/socket.io", transports=["polling"], headers={"Origin": DOOR}, wait_timeout=30)
+    try:
+        client.emit("session_request", {"session_id": None})
+        session = confirmed.get(timeout=30)
+        client.emit("user_uttered", {"message": "居住证几天能拿到", "session_id": session["session_id"]})
+        reply = replies.get(timeout=120)
+    finally:
+        client.disconnect()
+    assert "居住证" in reply["text"] and "系统暂时繁忙" not in reply["text"]
