@@ -52,7 +52,7 @@ def stack(profile: Stack) -> Stack:
     """The profile with every server answering again (a previous fault may have killed one)."""
     for role in ROLES:
         for index in range(int(os.environ.get("PROD_INSTANCES", "2"))):
-            wait_until(partial(profile.healthy, role, index), 300, f"{role}-{index} answering")
+            wait_until(partial(profile.healthy, role, index), 900, f"{role}-{index} answering")
     wait_until(partial(redis_ping, profile.redis_port), 60, "redis answering")
     return profile
 

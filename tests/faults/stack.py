@@ -103,7 +103,7 @@ def wait_until(predicate: Callable[[], Any], timeout: float, what: str) -> float
     raise AssertionError(f"{what} did not happen within {timeout} s")
 
 
-def kill_server(stack: Stack, role: str, index: int, timeout: float = 300) -> float:
+def kill_server(stack: Stack, role: str, index: int, timeout: float = 900) -> float:
     """SIGKILL one server; the seconds until the supervisor's replacement answers its health URL."""
     pid = stack.server_pid(role, index)
     started = time.monotonic()
