@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List
 
 from tests.faults import applications
-from tests.faults.citizens import Citizens
+from tests.faults.citizens import Citizens, Turn
 from tests.faults.stack import Stack
 
 LOAD = int(os.environ.get("FAULT_LOAD", "4"))
@@ -35,6 +35,7 @@ class FaultReport:
     bad: List[str] = field(default_factory=list)
     lost: List[str] = field(default_factory=list)
     applications: Dict[str, List[str]] = field(default_factory=dict)  # confirmed number -> rows found
+    turns: List[Turn] = field(default_factory=list)
 
     def doubled_or_missing(self) -> List[str]:
         """Every confirmed application that is not in the database exactly once."""
@@ -76,7 +77,7 @@ async def _under_load(stack: Stack, report: FaultReport, inject: Callable[[], An
         finally:
             stop.set()
             await asyncio.gather(*load, return_exceptions=True)
-        report.counts, report.bad = citizens.counts(), citizens.bad_turns()
+        report.turns, report.counts, report.bad = citizens.turns, citizens.counts(), citizens.bad_turns()
         report.lost = await citizens.lost_turns()
         for applicant, number in zip(applicants, numbers, strict=True):
             report.applications[number] = applications.numbers_of(stack.database_url, applicant.sender)
