@@ -150,7 +150,7 @@ class Citizens:
     async def first_normal_reply(self, since: float, within: float = 300) -> float:
         """Seconds from ``since`` until a fresh conversation gets a normal answer."""
         while time.monotonic() - since < within:
-            turn = await self.say(self.new_sender("probe"), PROBE, timeout=20)
+            turn = await self.say(self.new_sender("probe"), PROBE)
             if turn.outcome == "ok":
                 return round(turn.at - since, 1)
             await asyncio.sleep(0.5)
