@@ -34,13 +34,17 @@ class BrokerConfigError(ValueError):
     """The endpoints file names no usable Pika broker; the message says why, in Chinese."""
 
 
+PIKA_TYPES = ("bot.event_broker.RetryingPikaEventBroker",)
+"""Event broker types besides Rasa's ``pika`` that publish with its Pika broker (this one retries held events)."""
+
+
 def connection_settings(config: Optional[EndpointConfig]) -> dict:
     """aio-pika's connection arguments and the exchange and queue, from Rasa's ``event_broker`` settings.
 
     Raises:
         BrokerConfigError: no ``event_broker`` of type ``pika``, or it names no queue.
     """
-    if config is None or str(config.type).lower() != "pika":
+    if config is None or (str(config.type).lower() != "pika" and str(config.type) not in PIKA_TYPES):
         raise BrokerConfigError("端点配置中没有 type: pika 的 event_broker")
     kwargs = config.kwargs
     queues = kwargs.get("queues")
