@@ -10,7 +10,7 @@ CATALOG_FILES := knowledge_base/departments.yml knowledge_base/certificate_types
 	$(wildcard knowledge_base/catalog/*.yml)
 TRAINING_INPUTS := config.yml $(CATALOG_FILES) $(shell find bot/domain bot/nlu_data bot/stories -type f \( -name '*.yml' -o -name '*.yaml' \) ! -name 'generated_*' 2>/dev/null)
 
-.PHONY: setup generate train run shell test fuzz lint unit validate story-test bench audit clean demo-accounts
+.PHONY: setup generate train run run-prod shell test fuzz faults lint unit validate story-test bench audit clean demo-accounts
 
 setup: $(VENV)/.installed
 
@@ -37,6 +37,11 @@ train: $(MODEL)
 run: $(MODEL)
 	scripts/run.sh
 
+# The production profile: several Rasa, action and staff servers behind nginx, on Redis, PostgreSQL
+# and RabbitMQ (README "Scaling"; settings at the top of scripts/run_prod.sh).
+run-prod: $(MODEL)
+	scripts/run_prod.sh
+
 shell: $(MODEL)
 	scripts/run.sh --shell
 
@@ -54,6 +59,11 @@ test: $(MODEL)
 # Every property and fuzz test (marker fuzz) with the full example count; make test runs a few each.
 fuzz: $(MODEL)
 	HYPOTHESIS_PROFILE=fuzz PYTHONPATH=$$PWD $(VENV)/bin/pytest -q -m fuzz
+
+# The five faults (Redis, an action server, PostgreSQL, a Rasa server, RabbitMQ) under load against
+# the production profile, each with its recovery seconds in one table (docs/operations.md).
+faults: $(MODEL)
+	scripts/faults.sh
 
 bench: $(MODEL)
 	$(PY) -m bench.run

@@ -100,9 +100,9 @@ class RestInput(InputChannel):
                 return _error(400, "缺少 sender（会话标识），或格式不正确。")
             try:
                 admitted = await asyncio.to_thread(admit, NAME, sender, body.get("session"))
-            except Exception:  # the database is down: say so, never a 500 page
+            except Exception:  # the database is down: the channel's normal shape, never a 5xx
                 logger.exception("REST session check failed")
-                return _error(503, BUSY_REPLY)
+                return response.json([_reply(sender, BUSY_REPLY)])
             if not admitted.ok:
                 return _error(403, channel_sessions.REFUSED_TEXT)
             message = clean_text(body.get("message"))

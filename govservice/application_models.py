@@ -97,6 +97,11 @@ class ApplicationCounter(Base):
     value = Column(Integer, nullable=False, default=0)
 
 
+IDEMPOTENCY_KEY_CHARS = 255
+"""Room for the key of a submission by the longest sender a channel accepts (128 characters), its
+form instance and a life event's item suffix (revision 0004_application_idempotency widened it)."""
+
+
 class Application(Base):
     """One application (办件), routed to the department that owns the item."""
 
@@ -115,7 +120,7 @@ class Application(Base):
     status = Column(String(10), nullable=False, index=True)
     status_reason = Column(Text)  # reason of the latest change (补正/不予受理 reasons)
     submission_round = Column(Integer, nullable=False, default=1)
-    idempotency_key = Column(String(160), unique=True, nullable=False)
+    idempotency_key = Column(String(IDEMPOTENCY_KEY_CHARS), unique=True, nullable=False)
     bundle_id = Column(String(40), index=True)  # links the applications of one life event
     created_at = Column(DateTime, nullable=False, index=True)
     updated_at = Column(DateTime, nullable=False)

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from govservice import config
 from govservice.application_materials import MaterialSpec, add_materials, resolve_materials
 from govservice.application_models import (
+    IDEMPOTENCY_KEY_CHARS,
     SUBMITTED,
     TRANSITIONS,
     Application,
@@ -105,11 +106,14 @@ def _loaded(app: Application) -> Application:
 SUBMIT_PAUSE_FILE = "fault_submit_pause"
 """Fault injection for the crash test: a file under ``VAR_DIR`` holding seconds to wait inside
 the submission's transaction, before commit, so a test can kill the action server there."""
+COMMITTED_PAUSE_FILE = "fault_committed_pause"
+"""The same after the commit, before the reply: the fault test kills the action server there
+(tests/faults/test_action_server_killed.py) and the citizen's retry must get the same application."""
 
 
-def _fault_pause() -> None:
-    """Hold the open transaction while the crash test asks for it (the file never exists otherwise)."""
-    flag = Path(config.VAR_DIR) / SUBMIT_PAUSE_FILE
+def _fault_pause(name: str) -> None:
+    """Wait while a fault test asks for it (the file never exists otherwise)."""
+    flag = Path(config.VAR_DIR) / name
     if flag.exists():
         time.sleep(float(flag.read_text(encoding="utf-8").strip() or 0))
 
@@ -129,9 +133,11 @@ def run_idempotent(
                 if found:
                     return found
                 apps = create(session)
-                _fault_pause()
+                _fault_pause(SUBMIT_PAUSE_FILE)
                 session.commit()
-                return [_loaded(app) for app in apps]
+                loaded = [_loaded(app) for app in apps]
+                _fault_pause(COMMITTED_PAUSE_FILE)
+                return loaded
             except IntegrityError:
                 session.rollback()
                 found = _existing(session, keys)
@@ -192,7 +198,7 @@ def create_application(
         company = session.get(Company, company_code)
         if company is None or company.legal_rep_id != person_id:
             raise ScopeError("只能以本人担任法定代表人的企业名义申请")
-    if not (idempotency_key or "").strip() or len(idempotency_key) > 160 or not channel or not sender:
+    if not (idempotency_key or "").strip() or len(idempotency_key) > IDEMPOTENCY_KEY_CHARS or not channel or not sender:
         raise ApplicationError("提交信息不完整，请重新确认提交")
     resolved = resolve_materials(session, item, person_id, company_code, materials, office_date(now))
     app = Application(

@@ -56,6 +56,15 @@ ID_NUMBERED = ("居民身份证", "居住证", "机动车驾驶证")
 """Certificate types numbered with the holder's ID number; others get the application number."""
 
 
+def submission_key(channel: str, sender: str, form_instance: str) -> str:
+    """The idempotency key of a conversation's submission: one per form instance.
+
+    The form instance is an opaque id set when the form starts, so every “确认提交” of that form,
+    including a retry after an action server or Rasa server died mid-turn, maps to one application.
+    """
+    return f"chat:{channel}:{sender}:{form_instance}"
+
+
 def submit_application(
     target: Target,
     *,

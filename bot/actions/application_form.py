@@ -12,7 +12,7 @@ from bot.actions.application_answers import interrupting_question, read_material
 from bot.actions.session import channel_and_sender, current_subject, library_of
 from govservice.application_forms import FormField, material_specs, next_field, next_material, submission_form_data
 from govservice.application_models import ApplicationError
-from govservice.applications import submit_application
+from govservice.applications import submission_key, submit_application
 from govservice.auth import Subject
 from govservice.db import session_scope
 from govservice.delivery import LIBRARY_ADDRESS, looks_like_address
@@ -193,7 +193,7 @@ class ValidateApplicationForm(FormValidationAction):
                 form_data = submission_form_data(session, plan, dict_slot(tracker, "app_answers"), holder, kind)
             app = submit_application(
                 None,
-                idempotency_key=f"chat:{channel}:{sender}:{tracker.get_slot('app_key')}",
+                idempotency_key=submission_key(channel, sender, str(tracker.get_slot("app_key"))),
                 item_key=plan["item_key"],
                 person_id=subject.person_id,
                 company_code=subject.company_code,

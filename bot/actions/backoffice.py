@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 
 from govservice import faq_search
 from govservice.catalog import Catalog
@@ -13,6 +14,8 @@ from govservice.seed import init_db
 
 logger = logging.getLogger(__name__)
 WARM_UP_ENV = "ACTIONS_WARM_UP"
+WARM_UP_ATTEMPTS = 5
+WARM_UP_PAUSE_SECONDS = 3.0
 
 _lock = threading.Lock()
 _catalog: Catalog | None = None
@@ -36,19 +39,31 @@ def reset() -> None:
         _catalog = None
 
 
-def warm_up() -> None:
+def warm_up(attempts: int = WARM_UP_ATTEMPTS, pause: float = WARM_UP_PAUSE_SECONDS) -> bool:
     """Load the catalog, jieba, the item index and the FAQ index now rather than inside a first turn.
 
     Loading jieba's dictionary alone takes 1 to 1.5 s here, and indexing thousands of items a few
-    seconds more; the first question after a start would otherwise wait for them.
+    seconds more; the first question after a start would otherwise wait for them. A failed attempt
+    (PostgreSQL dropped the connection while a restarted server warmed up: tests/faults) is tried
+    again after ``pause`` seconds: left to the first turns, the loading held every turn of this
+    server for 15 to 30 s.
+
+    Returns:
+        Whether the server is warm.
     """
-    try:
-        catalog().index  # noqa: B018  (builds the item retrieval index)
-        with session_scope() as session:
-            faq_search.current_index(session)
-        logger.info("action server warmed up: catalog, item index and FAQ index loaded")
-    except Exception:  # a failed warm-up only means the first turn pays for the loading
-        logger.exception("warm-up failed; the first turn will load the catalog and FAQ index")
+    for attempt in range(1, attempts + 1):
+        try:
+            catalog().index  # noqa: B018  (builds the item retrieval index)
+            with session_scope() as session:
+                faq_search.current_index(session)
+            logger.info("action server warmed up: catalog, item index and FAQ index loaded")
+            return True
+        except Exception:
+            logger.exception("warm-up attempt %d of %d failed", attempt, attempts)
+            if attempt < attempts:
+                time.sleep(pause)
+    logger.error("warm-up gave up; the first turn will load the catalog and FAQ index")
+    return False
 
 
 def start_warm_up() -> None:

@@ -19,6 +19,7 @@ from bot.actions.application_form import MATERIAL_HINT, not_asked
 from bot.actions.session import channel_and_sender, current_subject
 from govservice import lexicon, life_events
 from govservice.application_models import ApplicationError
+from govservice.applications import submission_key
 from govservice.newborn_materials import (
     BUNDLE_ONLY_ITEM,
     FATHER,
@@ -212,7 +213,7 @@ class ValidateNewbornForm(FormValidationAction):
         try:
             apps = life_events.submit_newborn_bundle(
                 None,
-                idempotency_key=f"chat:{channel}:{sender}:{tracker.get_slot('nb_key')}",
+                idempotency_key=submission_key(channel, sender, str(tracker.get_slot("nb_key"))),
                 person_id=subject.person_id,
                 channel=channel,
                 sender=sender,

@@ -14,6 +14,7 @@ import os
 import time
 import uuid
 from datetime import timedelta
+from functools import partial
 from typing import Any, Dict, List, Optional, Tuple
 
 import pytest
@@ -201,6 +202,18 @@ def test_a_paused_conversation_says_once_that_an_agent_comes_then_relays_the_age
 
 def test_a_failed_turn_still_gets_the_busy_reply(catalog: Any) -> None:
     assert _texts(Client().say(f"boom-{uuid.uuid4().hex}", "boom")) == [BUSY_REPLY]
+
+
+def test_a_database_outage_at_the_session_check_is_the_busy_reply_not_a_5xx(
+    catalog: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A real connection failure: nothing listens on port 1 (the PostgreSQL-dropped fault, tests/faults).
+    monkeypatch.setattr("connectors.rest.session_scope", partial(session_scope, "postgresql://postgres@127.0.0.1:1/x"))
+    client = Client()
+    sender = f"pgdown-{uuid.uuid4().hex}"
+    status, replies = client.post({"sender": sender, "message": "你好"})
+    assert status == 200 and replies == [{"recipient_id": sender, "text": BUSY_REPLY}]
+    assert client.bot.received == []  # no turn ran without its session check
 
 
 # --- item 13: CORS ----------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import re
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Tuple
@@ -12,8 +13,10 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 import pytest
 from sqlalchemy.orm import Session
 
+from connectors.common import MAX_SENDER_CHARS
 from govservice import application_store, config
 from govservice.application_models import (
+    IDEMPOTENCY_KEY_CHARS,
     Application,
     ApplicationError,
     ApplicationMaterial,
@@ -38,11 +41,13 @@ from govservice.applications import (
     request_correction,
     resubmit,
     start_review,
+    submission_key,
     submit_application,
     withdraw,
 )
 from govservice.clock import office_date, utc_now
 from govservice.db import session_scope
+from govservice.ids import opaque_id
 from govservice.materials_check import store_attachment
 from govservice.models import Certificate, CertificateUse, ServiceItem
 from govservice.seed import init_db
@@ -111,6 +116,15 @@ def _count(url: str, model: Any, **filters: Any) -> int:
         return s.query(model).filter_by(**filters).count()
 
 
+def test_the_longest_sender_a_channel_accepts_can_submit_exactly_once(db_url: str) -> None:
+    # A 128-character sender (connectors/common.py MAX_SENDER_CHARS) made a key of 171 characters,
+    # refused as incomplete before revision 0004_application_idempotency widened the column.
+    key = submission_key("wechat", "o" * MAX_SENDER_CHARS, opaque_id())
+    first = _submit(db_url, key)
+    assert _submit(db_url, key).id == first.id and _count(db_url, Application, idempotency_key=key) == 1
+    assert len(f"{key}#social_security_card") <= IDEMPOTENCY_KEY_CHARS  # a life event's keys fit too
+
+
 def test_submit_is_idempotent_and_uses_certificates(db_url: str) -> None:
     first = _submit(db_url, "conv-1:confirm-1")
     assert NUMBER.match(first.number) and first.status == "已提交" and first.department_code == "GA"
@@ -143,6 +157,20 @@ def test_invalid_materials_are_refused(db_url: str) -> None:
     with pytest.raises(ScopeError):  # 李四 is not the company's legal representative
         _submit(db_url, "bad-5", person=LI, materials=[], company_code="91350100M000100Y43")
     assert _count(db_url, Application, person_id=LI) == 0
+
+
+def test_the_committed_pause_holds_the_reply_after_the_commit(db_url: str, tmp_path: Path) -> None:
+    # uploads_dir points VAR_DIR at tmp_path: the fault test's flag file lives there.
+    (tmp_path / application_store.COMMITTED_PAUSE_FILE).write_text("3", encoding="utf-8")
+    with ThreadPoolExecutor(1) as pool:
+        pending = pool.submit(_submit, db_url, "paused-after-commit")
+        deadline = time.monotonic() + 2.5
+        while time.monotonic() < deadline and not _count(db_url, Application, idempotency_key="paused-after-commit"):
+            time.sleep(0.1)
+        assert not pending.done()  # the reply is still held...
+        assert _count(db_url, Application, idempotency_key="paused-after-commit") == 1  # ...but it is committed
+        (tmp_path / application_store.COMMITTED_PAUSE_FILE).unlink()
+        assert pending.result(timeout=30).number == _submit(db_url, "paused-after-commit").number
 
 
 def test_crash_mid_submit_leaves_nothing(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
