@@ -10,6 +10,7 @@ the test can log in to the console and find its conversation's events.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import queue
@@ -23,6 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Dict, Iterator, List
 
+import aio_pika
 import pytest
 import redis
 import requests
@@ -124,6 +126,16 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=30)
+        asyncio.run(_delete_queue(env["PROD_EVENTS_QUEUE"]))
+
+
+async def _delete_queue(name: str) -> None:
+    """The run's durable queue and its exchange, which would otherwise outlive the test."""
+    connection = await aio_pika.connect_robust(os.environ.get("RABBITMQ_URL", "amqp://guest:guest@localhost:5672/"))
+    async with connection:
+        channel = await connection.channel()
+        await channel.queue_delete(name)
+        await channel.exchange_delete(name)
 
 
 @pytest.fixture()

@@ -82,7 +82,7 @@ async def _consume_published(settings: Dict[str, Any], sender: str) -> None:
 def _stored(sender: str) -> list:
     with session_scope() as session:
         query = select(ConversationEvent).where(ConversationEvent.sender_hash == sender_hash(sender))
-        rows = session.execute(query.order_by(ConversationEvent.id)).scalars()
+        rows = session.execute(query.order_by(ConversationEvent.occurred_at)).scalars()  # arrival order may differ
         return [(row.event_type, row.name, row.channel) for row in rows]
 
 
