@@ -45,6 +45,7 @@ LEVELS = (10, 50, 200)
 MODEL_LEVEL = ("prod2", 50)
 RASA_TOKEN = "bench-load-rasa-token"
 START_TIMEOUT = 420.0
+START_ATTEMPTS = 3
 
 
 @dataclass
@@ -178,9 +179,16 @@ def measure_config(running: Running, levels: List[int], seconds: float) -> Dict[
     return out
 
 
-def start(name: str, base: int, model: Path) -> Running:
-    """Start configuration ``name``."""
-    return _start_run(base, model) if name == "run" else _start_prod(name, int(name[-1]), base, model)
+def start(name: str, base: int, model: Path, attempts: int = START_ATTEMPTS) -> Running:
+    """Start configuration ``name``; again when it gives up (a busy machine can miss run.sh's wait)."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return _start_run(base, model) if name == "run" else _start_prod(name, int(name[-1]), base, model)
+        except RuntimeError as exc:
+            if attempt == attempts:
+                raise
+            print(f"[bench-prod] {name} did not start (attempt {attempt}): {str(exc)[-300:]}", flush=True)
+    raise AssertionError("unreachable")
 
 
 def measure(configs: List[str], levels: List[int], seconds: float, base: int, model: Path) -> Dict[str, Any]:
