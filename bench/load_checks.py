@@ -20,6 +20,8 @@ from bot.tracker_store import HIDDEN
 from govservice.masking import redact_text
 
 FETCH_CONCURRENCY = 8
+EXAMPLES = 3
+"""Conversations that failed the order check kept in the results, to show how."""
 
 
 def stored_form(sent: str, private: bool) -> str:
@@ -114,7 +116,9 @@ async def fetch_trackers(url: str, token: str, senders: Sequence[str], timeout: 
 
 def tracker_report(sent: Sequence[Sent], trackers: Dict[str, Any]) -> Dict[str, Any]:
     """The order check over every conversation of a level."""
-    results = {"conversations": 0, "in_order": 0, "unreadable": 0, "missing_turns": 0, "unexpected": 0}
+    results: Dict[str, Any] = {"conversations": 0, "in_order": 0, "unreadable": 0, "missing_turns": 0,
+                               "unexpected": 0}
+    examples: List[Dict[str, Any]] = []
     for sender, turns in by_conversation(sent).items():
         results["conversations"] += 1
         tracker = trackers.get(sender)
@@ -122,10 +126,14 @@ def tracker_report(sent: Sequence[Sent], trackers: Dict[str, Any]) -> Dict[str, 
             results["unreadable"] += 1
             continue
         check = order_check(turns, user_texts(tracker))
+        if not check["ok"] and len(examples) < EXAMPLES:
+            examples.append({"sender": sender, "sent": [stored_form(t, p) for t, p, _ in turns],
+                             "answered": [a for _, _, a in turns], "stored": user_texts(tracker)})
         results["in_order"] += int(check["ok"])
         results["missing_turns"] += check["missing"]
         results["unexpected"] += check["unexpected"]
     results["ok"] = results["in_order"] == results["conversations"]
+    results["examples"] = examples
     return results
 
 

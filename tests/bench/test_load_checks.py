@@ -48,8 +48,10 @@ def test_tracker_report_counts_conversations() -> None:
         "c": None,
     }
     report = tracker_report(sent, trackers)
+    examples = report.pop("examples")
     assert report == {"conversations": 3, "in_order": 1, "unreadable": 1, "missing_turns": 1, "unexpected": 0,
                       "ok": False}
+    assert examples == [{"sender": "b", "sent": ["你好"], "answered": [True], "stored": []}]
 
 
 def test_server_errors_count_only_5xx() -> None:
