@@ -10,7 +10,7 @@ CATALOG_FILES := knowledge_base/departments.yml knowledge_base/certificate_types
 	$(wildcard knowledge_base/catalog/*.yml)
 TRAINING_INPUTS := config.yml $(CATALOG_FILES) $(shell find bot/domain bot/nlu_data bot/stories -type f \( -name '*.yml' -o -name '*.yaml' \) ! -name 'generated_*' 2>/dev/null)
 
-.PHONY: setup generate train run shell test fuzz lint unit validate story-test bench bench-prod audit clean demo-accounts
+.PHONY: setup generate train run run-prod shell test fuzz lint unit validate story-test bench bench-prod audit clean demo-accounts
 
 setup: $(VENV)/.installed
 
@@ -36,6 +36,11 @@ train: $(MODEL)
 
 run: $(MODEL)
 	scripts/run.sh
+
+# The production profile: several Rasa, action and staff servers behind nginx, on Redis, PostgreSQL
+# and RabbitMQ (README "Scaling"; settings at the top of scripts/run_prod.sh).
+run-prod: $(MODEL)
+	scripts/run_prod.sh
 
 shell: $(MODEL)
 	scripts/run.sh --shell

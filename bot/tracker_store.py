@@ -187,12 +187,18 @@ class RedactingTrackerStore(TrackerStore):
         inner: Optional[Dict[str, Any]] = None,
         **kwargs: Any,
     ) -> None:
-        """Create the wrapped store from the ``inner`` endpoint settings."""
+        """Create the wrapped store from the ``inner`` endpoint settings.
+
+        Only the inner store gets the event broker: it publishes what it saves, which is
+        redacted. The wrapper keeps none, because Rasa's ``FailSafeTrackerStore`` gives the
+        wrapper's broker to its in-memory fallback, which would publish the raw tracker while the
+        inner store is down.
+        """
         install_log_redaction()
         install_rasa_patches()
         inner_config = EndpointConfig.from_dict(inner) if inner else None
         self._inner = create_tracker_store(inner_config, domain, event_broker)
-        super().__init__(domain, event_broker, **kwargs)
+        super().__init__(domain, None, **kwargs)
 
     @property
     def inner(self) -> TrackerStore:

@@ -7,7 +7,7 @@ from functools import cache
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -66,3 +66,25 @@ def session_scope(url: str | None = None) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def ensure_database(url: str | None = None) -> bool:
+    """Create the PostgreSQL database ``url`` names when it is missing; True when it was created.
+
+    Other databases (SQLite creates its file itself) are left alone. Connects to the server's
+    ``postgres`` database, as ``createdb`` does.
+    """
+    target = make_url(url or database_url())
+    if not target.drivername.startswith("postgresql") or not target.database:
+        return False
+    if not target.database.replace("_", "").isalnum():  # it goes into CREATE DATABASE unquoted by a driver
+        raise ValueError(f"数据库名只能由字母、数字和下划线组成：{target.database!r}")
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT", future=True)
+    try:
+        with admin.connect() as conn:
+            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": target.database}).first()
+            if exists is None:
+                conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+        return exists is None
+    finally:
+        admin.dispose()

@@ -68,3 +68,7 @@ def zhang():  # type: ignore[no-untyped-def]
     sender = f"zhang-{uuid.uuid4().hex[:8]}"
     replies = login(sender, ZHANG, "张三", ZHANG_PHONE)
     return sender, replies, latest_code(ZHANG_PHONE)
+
+
+# Tracker and lock store backends (tests/store_backends.py): in memory, and Redis with TEST_STORES=prod.
+from tests.store_backends import inner_store, redis_prefix  # noqa: E402,F401

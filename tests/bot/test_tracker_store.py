@@ -7,7 +7,7 @@ import asyncio
 import json
 import uuid
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 import pytest
 import sqlalchemy
@@ -17,6 +17,7 @@ from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, Slot
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.tracker_store import HIDDEN, SENSITIVE_SLOTS, RedactingTrackerStore, redact_events, redacted_copy
+from tests.store_backends import redis_client
 
 ID = "11010519491231002X"
 CODE = "483920"
@@ -207,18 +208,24 @@ def test_persisted_sql_tracker_holds_no_raw_secrets(backend: str, tmp_path, post
     assert restored is None or restored.get_slot("login_id") in (None, "110105********002X")
 
 
-def test_in_memory_default_store_holds_no_raw_secrets() -> None:
-    store = RedactingTrackerStore(domain=DOMAIN)
-    asyncio.run(store.save(login_conversation("mem")))
-    restored = asyncio.run(store.retrieve("mem"))
+def test_stored_tracker_holds_no_raw_secrets(inner_store: Optional[Dict[str, Any]]) -> None:
+    """In memory (the embedded default) and on Redis (the production profile, TEST_STORES=prod)."""
+    store = RedactingTrackerStore(domain=DOMAIN, inner=inner_store)
+    sender = f"mem-{uuid.uuid4().hex[:8]}"
+    asyncio.run(store.save(login_conversation(sender)))
+    restored = asyncio.run(store.retrieve(sender))
     _assert_clean(json.dumps(restored.current_state(), ensure_ascii=False, default=str))
     assert restored.get_slot("logged_in") is True
     assert restored.get_slot("login_id") == "110105********002X"
+    if inner_store is not None:  # what Redis itself holds, read past Rasa
+        raw = redis_client().get(f"{inner_store['key_prefix']}:tracker:{sender}")
+        assert raw and "login_form" in raw
+        _assert_clean(raw)
 
 
-def test_saving_the_same_raw_tracker_twice_stays_clean() -> None:
+def test_saving_the_same_raw_tracker_twice_stays_clean(inner_store: Optional[Dict[str, Any]]) -> None:
     """The processor may save one tracker more than once in a turn; the raw part is re-checked."""
-    store = RedactingTrackerStore(domain=DOMAIN)
+    store = RedactingTrackerStore(domain=DOMAIN, inner=inner_store)
     tracker = login_conversation("twice")
     asyncio.run(store.save(tracker))
     tracker.update(ActionExecuted("action_listen"))
@@ -226,8 +233,8 @@ def test_saving_the_same_raw_tracker_twice_stays_clean() -> None:
     _assert_clean(json.dumps(asyncio.run(store.retrieve("twice")).current_state(), ensure_ascii=False, default=str))
 
 
-def test_a_clean_turn_after_retrieve_is_saved_without_a_copy() -> None:
-    store = RedactingTrackerStore(domain=DOMAIN)
+def test_a_clean_turn_after_retrieve_is_saved_without_a_copy(inner_store: Optional[Dict[str, Any]]) -> None:
+    store = RedactingTrackerStore(domain=DOMAIN, inner=inner_store)
     asyncio.run(store.save(login_conversation("turns")))
     tracker = asyncio.run(store.retrieve("turns"))
     tracker.update(_user("谢谢"))

@@ -1,0 +1,106 @@
+"""Conversation events for analytics: what happened in a conversation, never what was said.
+
+Rasa's event broker publishes every event of every conversation (already redacted by
+``bot.tracker_store.RedactingTrackerStore``); :mod:`govservice.events` consumes them and keeps
+one row per event here. A row holds the event type, the intent or action name, the time and the
+channel, and the conversation only as a keyed hash of its sender id: no text, no slot value, no
+entity, nothing a person typed, so the table is not personal data about any citizen.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+from typing import Any, Dict, Mapping, Optional
+
+from sqlalchemy import Column, DateTime, Integer, String
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from govservice.models import Base
+from govservice.secrets import keyed_hash
+
+NAME_CHARS = 100
+CHANNEL_CHARS = 32
+# Events whose name is a domain name (an intent, an action, a form, a slot); others keep none.
+_NAME_KEYS = {"user": None, "action": "name", "active_loop": "name", "slot": "name"}
+
+
+class ConversationEvent(Base):
+    """One event of a conversation, without its content."""
+
+    __tablename__ = "conversation_events"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    # SHA-256 of the message as published: a message RabbitMQ delivers twice is stored once.
+    digest = Column(String(64), unique=True, nullable=False)
+    sender_hash = Column(String(64), nullable=False, index=True)
+    event_type = Column(String(32), nullable=False, index=True)
+    name = Column(String(NAME_CHARS))
+    channel = Column(String(CHANNEL_CHARS))
+    occurred_at = Column(DateTime, nullable=False, index=True)
+
+
+def sender_hash(sender_id: str) -> str:
+    """The conversation's keyed hash: events of one conversation group together, the id stays unknown."""
+    return keyed_hash("conversation_event", sender_id)
+
+
+def _name(event: Mapping[str, Any]) -> Optional[str]:
+    kind = event.get("event")
+    if kind == "user":
+        intent = event.get("parse_data", {}).get("intent") if isinstance(event.get("parse_data"), dict) else None
+        name = intent.get("name") if isinstance(intent, dict) else None
+    else:
+        key = _NAME_KEYS.get(str(kind))
+        name = event.get(key) if key else None
+    return name[:NAME_CHARS] if isinstance(name, str) else None
+
+
+def _occurred_at(timestamp: Any) -> datetime.datetime:
+    """UTC, naive (as every time the back office stores); now when the event has no usable time."""
+    try:
+        moment = datetime.datetime.fromtimestamp(float(timestamp), tz=datetime.timezone.utc)
+    except (TypeError, ValueError, OverflowError, OSError):
+        moment = datetime.datetime.now(datetime.timezone.utc)
+    return moment.replace(tzinfo=None)
+
+
+def event_row(body: bytes) -> Optional[Dict[str, Any]]:
+    """The row for one published message, or None when it is no conversation event.
+
+    Args:
+        body: the message as Rasa's Pika broker published it (a JSON event with ``sender_id``).
+    """
+    try:
+        event = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(event, dict) or not isinstance(event.get("sender_id"), str) or not event.get("event"):
+        return None
+    channel = event.get("input_channel") if event.get("event") == "user" else None
+    return {
+        "digest": hashlib.sha256(body).hexdigest(),
+        "sender_hash": sender_hash(event["sender_id"]),
+        "event_type": str(event["event"])[:32],
+        "name": _name(event),
+        "channel": channel[:CHANNEL_CHARS] if isinstance(channel, str) else None,
+        "occurred_at": _occurred_at(event.get("timestamp")),
+    }
+
+
+def record(session: Session, body: bytes) -> bool:
+    """Store one published message; False when it is no event or was stored before.
+
+    Runs in a savepoint, so a duplicate leaves the caller's transaction usable.
+    """
+    row = event_row(body)
+    if row is None:
+        return False
+    try:
+        with session.begin_nested():
+            session.add(ConversationEvent(**row))
+    except IntegrityError:  # delivered again after a lost acknowledgement
+        return False
+    return True

@@ -1,0 +1,127 @@
+"""``python -m govservice.events``: consume Rasa's event queue into ``conversation_events``.
+
+Reads the ``event_broker`` section of the endpoints file (``--endpoints``, default ``ENDPOINTS``):
+the same RabbitMQ, exchange and queue Rasa's Pika broker publishes to. Each message is stored
+(:func:`govservice.conversation_events.record`) and acknowledged only after its transaction
+commits, so a crash or a database outage loses nothing: RabbitMQ delivers the message again, and
+a message stored twice is kept once. ``scripts/run_prod.sh`` runs and supervises it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+from typing import Optional, Sequence
+from urllib.parse import urlsplit
+
+import aio_pika
+from aio_pika.abc import AbstractIncomingMessage
+from rasa.utils.endpoints import EndpointConfig, read_endpoint_config
+
+from govservice import conversation_events
+from govservice.db import session_scope
+from govservice.log_redaction import install_log_redaction
+
+logger = logging.getLogger(__name__)
+PREFETCH = 64
+RETRY_SECONDS = 2.0
+
+
+class BrokerConfigError(ValueError):
+    """The endpoints file names no usable Pika broker; the message says why, in Chinese."""
+
+
+def connection_settings(config: Optional[EndpointConfig]) -> dict:
+    """aio-pika's connection arguments and the exchange and queue, from Rasa's ``event_broker`` settings.
+
+    Raises:
+        BrokerConfigError: no ``event_broker`` of type ``pika``, or it names no queue.
+    """
+    if config is None or str(config.type).lower() != "pika":
+        raise BrokerConfigError("端点配置中没有 type: pika 的 event_broker")
+    kwargs = config.kwargs
+    queues = kwargs.get("queues")
+    queue = queues[0] if isinstance(queues, (list, tuple)) and queues else queues
+    if not isinstance(queue, str) or not queue:
+        raise BrokerConfigError("event_broker 没有配置 queues")
+    url = str(config.url or "localhost")
+    parts = urlsplit(url if "://" in url else f"amqp://{url}")
+    return {
+        "host": parts.hostname or "localhost",
+        "port": int(kwargs.get("port") or parts.port or 5672),
+        "login": str(kwargs.get("username") or parts.username or "guest"),
+        "password": str(kwargs.get("password") or parts.password or "guest"),
+        "virtualhost": parts.path[1:] or "/",
+        "exchange": str(kwargs.get("exchange_name") or "rasa-exchange"),
+        "queue": queue,
+    }
+
+
+def store(body: bytes) -> bool:
+    """Record one message in its own transaction (blocking: run off the event loop)."""
+    with session_scope() as session:
+        return conversation_events.record(session, body)
+
+
+async def handle(message: AbstractIncomingMessage) -> None:
+    """Store, then acknowledge; on a database error, hand the message back after a pause."""
+    try:
+        await asyncio.to_thread(store, message.body)
+    except Exception:  # the database is down: keep the message for later, never drop it
+        logger.exception("storing a conversation event failed; it will be delivered again")
+        await asyncio.sleep(RETRY_SECONDS)
+        await message.nack(requeue=True)
+        return
+    await message.ack()
+
+
+async def consume(settings: dict, stop: asyncio.Event) -> None:
+    """Consume until ``stop`` is set; aio-pika reconnects by itself when RabbitMQ restarts."""
+    connection = await aio_pika.connect_robust(
+        host=settings["host"],
+        port=settings["port"],
+        login=settings["login"],
+        password=settings["password"],
+        virtualhost=settings["virtualhost"],
+    )
+    async with connection:
+        channel = await connection.channel()
+        await channel.set_qos(prefetch_count=PREFETCH)
+        # Declared exactly as Rasa's broker declares them, so whichever starts first creates them.
+        exchange = await channel.declare_exchange(settings["exchange"], type=aio_pika.ExchangeType.FANOUT)
+        queue = await channel.declare_queue(settings["queue"], durable=True)
+        await queue.bind(exchange, "")
+        await queue.consume(handle)
+        logger.info("consuming conversation events from queue %s", settings["queue"])
+        await stop.wait()
+
+
+async def _run(settings: dict) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    await consume(settings, stop)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Run the consumer until SIGTERM or Ctrl-C; a bad configuration is one Chinese line and status 2."""
+    parser = argparse.ArgumentParser(prog="python -m govservice.events", description="把对话事件写入统计表")
+    parser.add_argument("--endpoints", default=os.environ.get("ENDPOINTS", "endpoints.yml"))
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    install_log_redaction()
+    try:
+        settings = connection_settings(read_endpoint_config(args.endpoints, "event_broker"))
+    except BrokerConfigError as error:
+        print(f"配置错误：{error}")
+        return 2
+    asyncio.run(_run(settings))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
