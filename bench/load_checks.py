@@ -70,6 +70,21 @@ def server_errors(sent: Iterable[Sent]) -> int:
     return sum(1 for turn in sent if turn.outcome.startswith("http_5"))
 
 
+def upstream_errors(access_log_lines: Iterable[str]) -> int:
+    """Requests an upstream answered 5xx (or nginx could not reach), from nginx's ``upstream`` log format.
+
+    The door answers the citizen a busy reply instead (HTTP 200), so the client does not see them.
+    A line ends ``... "<request>" <status> <upstream_addr...> <upstream_status...> <request_time>``.
+    """
+    count = 0
+    for line in access_log_lines:
+        _, quote_mark, rest = line.rpartition('"')
+        fields = rest.replace(",", " ").replace(":", " ").split() if quote_mark else []
+        statuses = [f for f in fields[1:-1] if len(f) == 3 and f.isdigit()]
+        count += any(status.startswith("5") for status in statuses)
+    return count
+
+
 def exactly_once(numbers: Sequence[str], stored: Dict[str, int], per_sender: Dict[str, int]) -> Dict[str, Any]:
     """Whether every application number a reply gave exists exactly once, one application per sender.
 

@@ -142,6 +142,8 @@ def measure_level(running: Running, messages: load_mix.Messages, target: load_ru
                   concurrency: int, seconds: float) -> Dict[str, Any]:
     """One level: traffic with CPU and Redis commands counted around it, then the checks."""
     roles = {**running.roles(), **proc_cpu.service_roles(running.database)}
+    door_log = running.var_dir / "log" / "nginx-access.log"
+    door_offset = door_log.stat().st_size if door_log.exists() else 0
     before, commands_before = proc_cpu.snapshot(roles), _redis_commands(running.redis_url)
     run = asyncio.run(load_run.run_level(target, messages, concurrency, seconds))
     roles_after = {**running.roles(), **proc_cpu.service_roles(running.database)}
@@ -162,6 +164,10 @@ def measure_level(running: Running, messages: load_mix.Messages, target: load_ru
         "applications": load_checks.exactly_once(run.numbers, stored, per_sender),
         "http_5xx": load_checks.server_errors(run.sent),
     }
+    if door_log.exists():
+        with open(door_log, encoding="utf-8", errors="replace") as lines:
+            lines.seek(door_offset)
+            result["checks"]["upstream_5xx"] = load_checks.upstream_errors(lines)
     return result
 
 

@@ -32,7 +32,10 @@ def _checks(level: Dict[str, Any]) -> List[str]:
     if apps and not apps.get("ok"):
         once += (f" (missing {apps.get('missing')}, repeated {apps.get('repeated')}, "
                  f"two per sender {apps.get('senders_with_two')})")
-    return [order, once, fmt(checks.get("http_5xx"))]
+    five = fmt(checks.get("http_5xx"))
+    if "upstream_5xx" in checks:
+        five += f" (upstream {checks['upstream_5xx']})"
+    return [order, once, five]
 
 
 def _latency_rows(configs: Dict[str, Any]) -> List[List[str]]:
@@ -116,6 +119,9 @@ def render(ctx: Context, bots: List[Bot]) -> List[str]:
     headers = ["configuration", "conversations", "p50 ms", "p95 ms", "p99 ms", "turns/s", "answered",
                "failed turns", "trackers in order", "applications → exactly once", "HTTP 5xx"]
     lines += table(headers, _latency_rows(configs))
+    lines += ["Failed turns: the citizen got the busy reply (\"busy\") or no answer in time. HTTP 5xx: as the "
+              "client saw them; in brackets, requests a Rasa instance answered 5xx or nginx could not pass on "
+              "(its access log), which the door turns into the busy reply.", ""]
     lines += [f"CPU milliseconds per answered turn at {TARGET_LEVEL} conversations (psutil, each process and its "
               "children over the window; PostgreSQL: the backends of the configuration's database; RabbitMQ: "
               "the broker's Erlang VM, shared with anything else on this machine):", ""]

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from bench.load_checks import by_conversation, exactly_once, order_check, server_errors, stored_form, tracker_report
+from bench.load_checks import (
+    by_conversation,
+    exactly_once,
+    order_check,
+    server_errors,
+    stored_form,
+    tracker_report,
+    upstream_errors,
+)
 from bench.load_run import Sent
 from bot.tracker_store import HIDDEN
 
@@ -67,3 +75,14 @@ def test_exactly_once() -> None:
     doubled = exactly_once(["N1"], {"N1": 1}, {"s1": 2})
     assert not doubled["ok"] and doubled["senders_with_two"] == 1
     assert not exactly_once(["N1", "N1"], {"N1": 1}, {"s1": 1})["ok"]
+
+
+def test_upstream_errors_read_the_door_log() -> None:
+    lines = [
+        '2026-12-02T18:50:01+00:00 127.0.0.1 "POST /webhooks/rest/webhook HTTP/1.1" 200 127.0.0.1:5530 200 0.412',
+        '2026-12-02T18:50:02+00:00 127.0.0.1 "POST /webhooks/rest/webhook HTTP/1.1" 200 127.0.0.1:5531 502 0.002',
+        '2026-12-02T18:50:03+00:00 127.0.0.1 "POST /webhooks/rest/webhook HTTP/1.1" 200 '
+        '127.0.0.1:5530, 127.0.0.1:5531 504, 200 10.1',
+        '2026-12-02T18:50:04+00:00 127.0.0.1 "GET / HTTP/1.1" 404 127.0.0.1:5590 404 0.003',
+    ]
+    assert upstream_errors(lines) == 2
