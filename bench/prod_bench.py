@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional
 
-from bench import load_checks, load_mix, load_run, proc_cpu, scale_model
+from bench import load_checks, load_mix, load_run, proc_cpu, profile_summary, scale_model
 from bench.applications_bench import bind_senders
 from bench.identity_bench import demo_citizens
 from bench.sections import Bot, Context
@@ -144,15 +144,21 @@ def measure_level(running: Running, messages: load_mix.Messages, target: load_ru
     roles = {**running.roles(), **proc_cpu.service_roles(running.database)}
     door_log = running.var_dir / "log" / "nginx-access.log"
     door_offset = door_log.stat().st_size if door_log.exists() else 0
+    profiled = (running.name, concurrency) == MODEL_LEVEL and roles.get("rasa")
+    profile_out = running.var_dir / f"profile-rasa-0-{concurrency}.txt"
     before, commands_before = proc_cpu.snapshot(roles), _redis_commands(running.redis_url)
+    recorder = profile_summary.start_record(roles["rasa"][0], int(seconds), profile_out) if profiled else None
     run = asyncio.run(load_run.run_level(target, messages, concurrency, seconds))
     roles_after = {**running.roles(), **proc_cpu.service_roles(running.database)}
     cpu = proc_cpu.cpu_delta(before, proc_cpu.snapshot(roles_after))
     commands_after = _redis_commands(running.redis_url)
+    profile = profile_summary.finish_record(recorder, profile_out) if profiled else None
     time.sleep(3)  # WeChat turns answered "success" finish in the background
     load_run.dump(run, running.var_dir / f"turns-{concurrency}.jsonl")
     result = load_run.summary(run)
     result["cpu_s"] = cpu
+    if profile is not None:
+        result["profile_rasa_0"] = profile
     if commands_before is not None and commands_after is not None:
         result["redis_commands"] = commands_after - commands_before
     senders = sorted({s.sender for s in run.sent})

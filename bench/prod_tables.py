@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import zip_longest
 from typing import Any, Dict, List, Optional
 
 from bench.sections import Bot, Context
@@ -95,6 +96,22 @@ def _scale_lines(model: Dict[str, Any]) -> List[str]:
     return lines
 
 
+def _profile_lines(configs: Dict[str, Any]) -> List[str]:
+    levels = (configs.get("prod2") or {}).get("levels") or {}
+    profile = (levels.get(TARGET_LEVEL) or {}).get("profile_rasa_0")
+    if not profile:
+        return []
+    if "error" in profile:
+        return [f"Profile of Rasa instance 0 (prod, 2 instances, {TARGET_LEVEL} conversations): "
+                f"{profile['error']}.", ""]
+    inclusive = [row for row in profile["inclusive"] if row[1] < 95.0]
+    rows = [[f"`{a[0]}`" if a else DASH, fmt(a[1]) if a else DASH, f"`{b[0]}`" if b else DASH, fmt(b[1]) if b else DASH]
+            for a, b in zip_longest(inclusive, profile["own"])]
+    return [f"Where Rasa instance 0's CPU time goes (prod, 2 instances, {TARGET_LEVEL} conversations; py-spy, "
+            f"{profile['samples']} samples while busy, % of them; functions on nearly every stack left out):", ""
+            ] + table(["inside (inclusive)", "%", "on itself (own)", "%"], rows)
+
+
 def render(ctx: Context, bots: List[Bot]) -> List[str]:
     """Latency, throughput and checks per configuration and level; CPU per turn; the scale model."""
     result = get(ctx, "prod", "ours") or {}
@@ -126,4 +143,4 @@ def render(ctx: Context, bots: List[Bot]) -> List[str]:
               "children over the window; PostgreSQL: the backends of the configuration's database; RabbitMQ: "
               "the broker's Erlang VM, shared with anything else on this machine):", ""]
     lines += table(["configuration", *CPU_ROLES, "total", "Redis commands/turn"], _cpu_rows(configs))
-    return lines + _scale_lines(result.get("scale_model") or {})
+    return lines + _profile_lines(configs) + _scale_lines(result.get("scale_model") or {})
