@@ -1,10 +1,10 @@
 """A bounded asyncio client that plays the traffic mix of :mod:`bench.load_mix` for a fixed time.
 
 ``concurrency`` workers each hold one conversation at a time (closed loop, a new sender id per
-conversation) until the level's time is up; a conversation in progress when time runs out is not
-continued. Every turn is recorded with what was sent, so that the checks afterwards
-(:mod:`bench.load_checks`) can compare it with the stored tracker, and every application number a
-reply gave is kept for the exactly-once check.
+conversation) until the level's time is up; no turn is sent after that (a conversation in
+progress stops), and the wall time runs until the last reply. Every turn is recorded with what
+was sent, so that the checks afterwards (:mod:`bench.load_checks`) can compare it with the stored
+tracker, and every application number a reply gave is kept for the exactly-once check.
 """
 
 from __future__ import annotations
@@ -68,18 +68,31 @@ class Target:
     timeout: float = 30.0
 
 
+class _TimeUp(Exception):
+    """The level's time is over: the conversation in progress sends no more turns."""
+
+
 class _Client:
     """One level's shared state: the HTTP session, the target, the messages and the record."""
 
-    def __init__(self, session: aiohttp.ClientSession, target: Target, messages: Messages, run: LevelRun) -> None:
+    def __init__(
+        self, session: aiohttp.ClientSession, target: Target, messages: Messages, run: LevelRun, deadline: float
+    ) -> None:
         self.session, self.target, self.messages, self.run = session, target, messages, run
+        self.deadline = deadline
+
+    def _check_time(self) -> None:
+        if time.perf_counter() >= self.deadline:
+            raise _TimeUp
 
     async def rest(self, sender: str, kind: str, text: str, private: bool = False) -> load.Turn:
+        self._check_time()
         turn = await load.post_turn(self.session, self.target.url, sender, text, 0, self.target.timeout)
         self.run.sent.append(Sent(sender, "rest", kind, text, private, turn.outcome, turn.latency, turn.text))
         return turn
 
     async def wechat(self, openid: str, text: str) -> None:
+        self._check_time()
         token = self.target.wechat_token
         started = time.perf_counter()
         try:
@@ -162,7 +175,7 @@ async def run_level(target: Target, messages: Messages, concurrency: int, second
         target: the configuration's public URL, WeChat token, SMS outbox and prepared citizens.
         messages: the citizen-written messages.
         concurrency: simultaneous conversations.
-        seconds: no conversation starts after this; the wall time runs to the last reply.
+        seconds: no turn is sent after this; the wall time runs to the last reply.
         seed: makes the message choice repeatable.
 
     Returns:
@@ -171,14 +184,19 @@ async def run_level(target: Target, messages: Messages, concurrency: int, second
     run = LevelRun()
     connector = aiohttp.TCPConnector(limit=concurrency * 2)
     async with aiohttp.ClientSession(connector=connector) as session:
-        client = _Client(session, target, messages, run)
         started = time.perf_counter()
         deadline = started + seconds
+        client = _Client(session, target, messages, run, deadline)
 
         async def worker(index: int) -> None:
             rng, sequence = random.Random(seed * 100003 + index), 0
-            while time.perf_counter() < deadline:
-                played = await client.conversation(kind_for(index, sequence), rng)
+            while True:
+                try:
+                    played = await client.conversation(kind_for(index, sequence), rng)
+                except _TimeUp:
+                    return
+                except (aiohttp.ClientError, asyncio.TimeoutError, OSError):  # an upload that failed
+                    played = "broken"
                 run.conversations[played] = run.conversations.get(played, 0) + 1
                 sequence += 1
 
