@@ -3,7 +3,8 @@
 The pure parts (:func:`order_check`, :func:`exactly_once`, :func:`server_errors`) decide; the
 fetchers read the stored trackers through Rasa's HTTP API and the applications from the database.
 A tracker stores a message typed at a login prompt hidden and every other message through
-:func:`govservice.masking.redact_text` (``bot/tracker_store.py``), so that is what is expected.
+:func:`govservice.masking.redact_text` (``bot/tracker_store.py``), so that is what is expected
+(or hidden, where the bot's reply had opened a login prompt the client did not plan).
 """
 
 from __future__ import annotations
@@ -38,7 +39,9 @@ def order_check(sent: Sequence[Tuple[str, bool, bool]], stored: Sequence[str]) -
     """Whether a conversation's tracker holds every answered turn, in the order it was sent.
 
     A turn that failed at the client (busy, timeout) may be missing; nothing else may be, and the
-    tracker may hold nothing that was not sent.
+    tracker may hold nothing that was not sent. Any message may be stored hidden: the store hides
+    whatever is typed while the bot asks for personal data, and a citizen's question can start
+    such a prompt (e.g. one the bot reads as a company login).
 
     Args:
         sent: (text, private, answered) per turn, in sending order.
@@ -49,7 +52,7 @@ def order_check(sent: Sequence[Tuple[str, bool, bool]], stored: Sequence[str]) -
     """
     position, missing = 0, 0
     for message, private, answered in sent:
-        if position < len(stored) and stored[position] == stored_form(message, private):
+        if position < len(stored) and stored[position] in (stored_form(message, private), HIDDEN):
             position += 1
         elif answered:
             missing += 1

@@ -36,6 +36,13 @@ def test_a_lost_or_reordered_turn_fails() -> None:
     assert order_check(sent, ["你好", "要多少钱", "谢谢", "谢谢"])["unexpected"] == 1
 
 
+def test_any_message_may_be_stored_hidden_but_a_login_answer_must_be() -> None:
+    # 法人账户怎么开 starts the company login, so the next question is typed at a sensitive prompt.
+    sent = [("法人账户怎么开", False, True), ("在哪取号", False, True)]
+    assert order_check(sent, ["法人账户怎么开", HIDDEN])["ok"]
+    assert not order_check([("张三", True, True)], ["张三"])["ok"]
+
+
 def test_a_turn_that_failed_at_the_client_may_be_missing_or_present() -> None:
     sent = [("你好", False, True), ("要多少钱", False, False), ("谢谢", False, True)]
     assert order_check(sent, ["你好", "谢谢"])["ok"]
