@@ -12,8 +12,11 @@ Command line::
 from __future__ import annotations
 
 import argparse
+import grp
 import json
 import math
+import os
+import pwd
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,6 +98,7 @@ def render(layout: Layout, var_dir: Path, log_dir: Path, read_timeout_seconds: i
     """The whole nginx.conf for ``layout``, with pid, temp files and logs under the given folders."""
     indexes = range(layout.instances)
     values = {
+        "user": f"{pwd.getpwuid(os.geteuid()).pw_name} {grp.getgrgid(os.getegid()).gr_name}",
         "var": str(var_dir),
         "log": str(log_dir),
         "listen": layout.listen,

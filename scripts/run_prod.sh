@@ -49,6 +49,7 @@ cleanup() {  # newest first: nginx stops taking requests before the servers behi
     kill "${pids[i]}" 2>/dev/null || true
     wait "${pids[i]}" 2>/dev/null || true
   done
+  rm -f "$PID_DIR"/*.pid  # no pid file may name a process that is gone (or a stranger reusing its pid)
 }
 trap cleanup EXIT INT TERM
 

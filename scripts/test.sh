@@ -15,7 +15,12 @@ $V/ruff check govservice bot connectors staff portal tests scripts bench
 $V/mypy govservice connectors bot staff portal bench
 
 stage "unit"
-$V/pytest -q -m "not model and not server and not crash and not e2e"
+$V/pytest -q -m "not model and not server and not crash and not e2e and not prod"
+
+# The store tests again, on the production stores: Redis (TEST_REDIS_URL, default DB 15 of the local
+# Redis, a fresh key prefix per test) and RabbitMQ (a queue per test); tests/store_backends.py.
+stage "stores: Redis and RabbitMQ"
+TEST_STORES=prod $V/pytest -q -m stores
 
 stage "validate"
 $V/rasa data validate --fail-on-warnings --config config.yml --domain bot/domain \
@@ -27,6 +32,11 @@ $V/rasa test core --model "$MODEL" --stories tests/ --fail-on-prediction-errors 
 
 stage "NLU held-out evaluation"
 $V/pytest -q -m model
+
+# scripts/run_prod.sh with two of each server on test ports (tests/test_prod_profile.py).
+stage "production profile: nginx, 2 Rasa, 2 action, 2 staff servers"
+scripts/setup_nginx.sh
+$V/pytest -q -m prod
 
 stage "start the servers"
 export RASA_PORT=${TEST_RASA_PORT:-5105} ACTION_PORT=${TEST_ACTION_PORT:-5155} STAFF_PORT=${TEST_STAFF_PORT:-5180} PORTAL_PORT=${TEST_PORTAL_PORT:-5181}

@@ -19,6 +19,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from bot.tracker_store import HIDDEN, SENSITIVE_SLOTS, RedactingTrackerStore, redact_events, redacted_copy
 from tests.store_backends import redis_client
 
+pytestmark = pytest.mark.stores  # again against Redis and RabbitMQ with TEST_STORES=prod
+
 ID = "11010519491231002X"
 CODE = "483920"
 PHONE = "13800138000"

@@ -1,0 +1,110 @@
+"""The event consumer: settings from the endpoints file, and events from RabbitMQ into the table.
+
+The RabbitMQ test (``TEST_STORES=prod``) publishes with Rasa's own Pika broker to a queue of its
+own and runs the consumer against the real broker and the test database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from typing import Any, Dict
+
+import aio_pika
+import pytest
+import rasa.shared.core.events  # noqa: F401  (Rasa's Pika broker uses it without importing it)
+from rasa.core.brokers.pika import PikaEventBroker
+from rasa.utils.endpoints import EndpointConfig
+from sqlalchemy import select
+
+from govservice.conversation_events import ConversationEvent, sender_hash
+from govservice.db import get_engine, session_scope
+from govservice.events import BrokerConfigError, connection_settings, consume, main
+from govservice.models import Base
+from govservice.store_urls import rabbitmq_parts
+from tests.store_backends import TEST_RABBITMQ_URL, require_prod_stores
+
+pytestmark = pytest.mark.stores  # again against Redis and RabbitMQ with TEST_STORES=prod
+
+
+def _pika(**kwargs: Any) -> EndpointConfig:
+    return EndpointConfig.from_dict({"type": "pika", "url": "amqp://mq.example:5673/gov", "queues": ["q1"], **kwargs})
+
+
+def test_settings_come_from_rasas_broker_section() -> None:
+    settings = connection_settings(_pika(username="rasa", password="pw", exchange_name="x1"))
+    assert settings == {"host": "mq.example", "port": 5673, "login": "rasa", "password": "pw",
+                        "virtualhost": "gov", "exchange": "x1", "queue": "q1"}
+
+
+def test_a_plain_host_and_rasas_defaults() -> None:
+    settings = connection_settings(_pika(url="localhost", queues="events"))
+    assert (settings["host"], settings["port"], settings["virtualhost"]) == ("localhost", 5672, "/")
+    assert (settings["exchange"], settings["queue"], settings["login"]) == ("rasa-exchange", "events", "guest")
+
+
+@pytest.mark.parametrize("config", [None, EndpointConfig.from_dict({"type": "sql"}), _pika(queues=[])])
+def test_no_pika_broker_or_no_queue_is_refused(config: Any) -> None:
+    with pytest.raises(BrokerConfigError):
+        connection_settings(config)
+
+
+def test_main_says_what_is_missing_in_chinese(tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    endpoints = tmp_path / "endpoints.yml"
+    endpoints.write_text("tracker_store:\n  type: redis\n", encoding="utf-8")
+    assert main(["--endpoints", str(endpoints)]) == 2
+    assert "event_broker" in capsys.readouterr().out
+
+
+async def _consume_published(settings: Dict[str, Any], sender: str) -> None:
+    parts = rabbitmq_parts(TEST_RABBITMQ_URL)
+    broker = PikaEventBroker(TEST_RABBITMQ_URL, parts["RABBITMQ_USER"], parts["RABBITMQ_PASSWORD"],
+                             port=parts["RABBITMQ_PORT"], queues=[settings["queue"]],
+                             exchange_name=settings["exchange"], connection_attempts=1)
+    await broker.connect()
+    stop = asyncio.Event()
+    consumer = asyncio.create_task(consume(settings, stop))
+    try:
+        broker.publish({"sender_id": sender, "event": "user", "timestamp": 1764670000.0, "text": "11010519491231002X",
+                        "parse_data": {"intent": {"name": "ask_materials"}}, "input_channel": "wechat"})
+        broker.publish({"sender_id": sender, "event": "action", "timestamp": 1764670001.0, "name": "action_listen"})
+        for _ in range(100):
+            await asyncio.sleep(0.1)
+            if len(_stored(sender)) == 2:
+                break
+    finally:
+        stop.set()
+        await consumer
+        await broker.close()
+
+
+def _stored(sender: str) -> list:
+    with session_scope() as session:
+        query = select(ConversationEvent).where(ConversationEvent.sender_hash == sender_hash(sender))
+        rows = session.execute(query.order_by(ConversationEvent.id)).scalars()
+        return [(row.event_type, row.name, row.channel) for row in rows]
+
+
+def test_published_events_arrive_in_the_table_without_their_text() -> None:
+    require_prod_stores()
+    Base.metadata.create_all(get_engine(), tables=[ConversationEvent.__table__])
+    name = f"govtest_{uuid.uuid4().hex[:12]}"
+    settings = connection_settings(_pika(url=TEST_RABBITMQ_URL, queues=[name], exchange_name=name))
+    sender = f"consumer-{uuid.uuid4().hex[:8]}"
+    try:
+        asyncio.run(_consume_published(settings, sender))
+    finally:
+        asyncio.run(_delete_queue(name))
+    assert _stored(sender) == [("user", "ask_materials", "wechat"), ("action", "action_listen", None)]
+    with session_scope() as session:
+        rows = session.execute(select(ConversationEvent.__table__)).all()
+        assert "11010519491231002X" not in json.dumps([list(row) for row in rows], default=str)
+
+
+async def _delete_queue(name: str) -> None:
+    connection = await aio_pika.connect_robust(TEST_RABBITMQ_URL)
+    async with connection:
+        channel = await connection.channel()
+        await channel.queue_delete(name)
+        await channel.exchange_delete(name)
