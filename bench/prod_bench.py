@@ -156,6 +156,7 @@ def measure_level(running: Running, messages: load_mix.Messages, target: load_ru
     time.sleep(3)  # WeChat turns answered "success" finish in the background
     load_run.dump(run, running.var_dir / f"turns-{concurrency}.jsonl")
     result = load_run.summary(run)
+    result["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
     result["cpu_s"] = cpu
     if profile is not None:
         result["profile_rasa_0"] = profile
@@ -206,7 +207,8 @@ def start(name: str, base: int, model: Path, attempts: int = START_ATTEMPTS) -> 
 def measure(configs: List[str], levels: List[int], seconds: float, base: int, model: Path) -> Dict[str, Any]:
     """Every configuration one after the other; a configuration that fails is recorded, not fatal."""
     results: Dict[str, Any] = {
-        "settings": {"seconds_per_level": seconds, "levels": levels, "configs": configs, "mix": load_mix.KINDS},
+        "settings": {"seconds_per_level": seconds, "levels": levels, "configs": configs, "mix": load_mix.KINDS,
+                     "cores": os.cpu_count()},
         "started": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
         "configs": {},
     }
