@@ -44,16 +44,17 @@ def _latency_rows(configs: Dict[str, Any]) -> List[List[str]]:
     for name, label in LABELS.items():
         config = configs.get(name) or {}
         if "error" in config:
-            rows.append([label, "–", f"error: {config['error'][:200]}"] + [DASH] * 8)
+            rows.append([label, "–", f"error: {config['error'][:200]}"] + [DASH] * 9)
             continue
         for level, m in (config.get("levels") or {}).items():
             failed = ", ".join(f"{k} {v}" for k, v in sorted((m.get("errors") or {}).items())) or "0"
             rows.append([label, level, fmt(m.get("p50_ms")), fmt(m.get("p95_ms")), fmt(m.get("p99_ms")),
-                         fmt(m.get("turns_per_s"), 2), f"{m.get('ok')}/{m.get('turns')}", failed, *_checks(m)])
+                         fmt(m.get("turns_per_s"), 2), f"{m.get('ok')}/{m.get('turns')}", failed, *_checks(m),
+                         fmt((m.get("loadavg_after") or [None])[0])])
     return rows
 
 
-def _cpu_rows(configs: Dict[str, Any]) -> List[List[str]]:
+def _cpu_rows(configs: Dict[str, Any], cores: Optional[int]) -> List[List[str]]:
     rows = []
     for name, label in LABELS.items():
         m = ((configs.get(name) or {}).get("levels") or {}).get(TARGET_LEVEL) or {}
@@ -63,7 +64,8 @@ def _cpu_rows(configs: Dict[str, Any]) -> List[List[str]]:
         cells = [fmt(cpu[r] / turns * 1000, 2) if r in cpu else DASH for r in CPU_ROLES]
         total = sum(cpu.get(r, 0.0) for r in CPU_ROLES) / turns * 1000
         commands = m.get("redis_commands")
-        rows.append([label, *cells, fmt(total, 2), DASH if commands is None else fmt(commands / turns, 1)])
+        ceiling = DASH if not cores or not total else fmt(cores / total * 1000, 1)
+        rows.append([label, *cells, fmt(total, 2), DASH if commands is None else fmt(commands / turns, 1), ceiling])
     return rows
 
 
@@ -134,7 +136,7 @@ def render(ctx: Context, bots: List[Bot]) -> List[str]:
         "",
     ]
     headers = ["configuration", "conversations", "p50 ms", "p95 ms", "p99 ms", "turns/s", "answered",
-               "failed turns", "trackers in order", "applications → exactly once", "HTTP 5xx"]
+               "failed turns", "trackers in order", "applications → exactly once", "HTTP 5xx", "load avg"]
     lines += table(headers, _latency_rows(configs))
     lines += ["Failed turns: the citizen got the busy reply (\"busy\") or no answer in time. HTTP 5xx: as the "
               "client saw them; in brackets, requests a Rasa instance answered 5xx or nginx could not pass on "
@@ -142,5 +144,10 @@ def render(ctx: Context, bots: List[Bot]) -> List[str]:
     lines += [f"CPU milliseconds per answered turn at {TARGET_LEVEL} conversations (psutil, each process and its "
               "children over the window; PostgreSQL: the backends of the configuration's database; RabbitMQ: "
               "the broker's Erlang VM, shared with anything else on this machine):", ""]
-    lines += table(["configuration", *CPU_ROLES, "total", "Redis commands/turn"], _cpu_rows(configs))
+    cores = settings.get("cores")
+    headers = ["configuration", *CPU_ROLES, "total", "Redis commands/turn", f"CPU ceiling on {cores or '?'} cores"]
+    lines += table(headers, _cpu_rows(configs, cores))
+    lines += ["CPU ceiling: the turns/s at which these processes alone would keep every core of this machine "
+              "busy (cores ÷ total CPU per turn); the load generator and everything else on the machine share "
+              "the same cores. Load avg: the 1-minute load average after the level (the machine is shared).", ""]
     return lines + _profile_lines(configs) + _scale_lines(result.get("scale_model") or {})
