@@ -72,6 +72,14 @@ class _TimeUp(Exception):
     """The level's time is over: the conversation in progress sends no more turns."""
 
 
+class _Abandoned(Exception):
+    """The first turn got no reply, so the rest would be refused (403): the conversation ends.
+
+    The channel hands out the conversation's session token with its first reply; like a citizen
+    whose page did not load, the client starts a new conversation.
+    """
+
+
 class _Client:
     """One level's shared state: the HTTP session, the target, the messages and the record."""
 
@@ -89,6 +97,8 @@ class _Client:
         self._check_time()
         turn = await load.post_turn(self.session, self.target.url, sender, text, 0, self.target.timeout)
         self.run.sent.append(Sent(sender, "rest", kind, text, private, turn.outcome, turn.latency, turn.text))
+        if turn.outcome in ("timeout", "connection") and sender not in load.SESSIONS:
+            raise _Abandoned
         return turn
 
     async def wechat(self, openid: str, text: str) -> None:
@@ -195,6 +205,8 @@ async def run_level(target: Target, messages: Messages, concurrency: int, second
                     played = await client.conversation(kind_for(index, sequence), rng)
                 except _TimeUp:
                     return
+                except _Abandoned:
+                    played = "abandoned"
                 except (aiohttp.ClientError, asyncio.TimeoutError, OSError):  # an upload that failed
                     played = "broken"
                 run.conversations[played] = run.conversations.get(played, 0) + 1
