@@ -30,6 +30,17 @@ def stored_form(sent: str, private: bool) -> str:
     return HIDDEN if private else redact_text(sent)
 
 
+def stored_forms(sent: str, private: bool) -> Tuple[str, ...]:
+    """Every form the store may keep: hidden, or masked; a login answer never verbatim.
+
+    A login answer is masked instead of hidden when the prompt before it was never processed
+    (that turn timed out), so no login form was asking: an ID number then goes through
+    ``redact_text`` like any other message.
+    """
+    masked = redact_text(sent)
+    return (HIDDEN,) if private and masked == sent else (HIDDEN, masked)
+
+
 def user_texts(tracker: Dict[str, Any]) -> List[str]:
     """The texts of the user messages of a tracker as Rasa's HTTP API returns it, in order."""
     return [str(e.get("text") or "") for e in tracker.get("events") or [] if e.get("event") == "user"]
@@ -52,7 +63,7 @@ def order_check(sent: Sequence[Tuple[str, bool, bool]], stored: Sequence[str]) -
     """
     position, missing = 0, 0
     for message, private, answered in sent:
-        if position < len(stored) and stored[position] in (stored_form(message, private), HIDDEN):
+        if position < len(stored) and stored[position] in stored_forms(message, private):
             position += 1
         elif answered:
             missing += 1

@@ -18,6 +18,13 @@ from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 TOP = 12
+IDLE_LEAVES = frozenset({
+    "concurrent/futures/thread.py:_worker",  # a thread-pool worker waiting for work
+    "threading.py:wait",
+    "queue.py:get",
+    "selectors.py:select",
+})
+"""Python frames that, at the top of a stack, mean the thread waits in C (py-spy counts it as busy)."""
 _FRAME = re.compile(r"^(?P<function>[^ (]+) \((?P<file>[^:)]+)(?::\d+)?\)$")
 
 
@@ -44,7 +51,9 @@ def parse(lines: Iterable[str]) -> List[Tuple[List[str], int]]:
 
 
 def summarise(stacks: List[Tuple[List[str], int]], top: int = TOP) -> Dict[str, Any]:
-    """Samples in all, and the ``top`` functions by inclusive and by own share (percent)."""
+    """Samples in all, and the ``top`` functions by inclusive and by own share (percent) of the busy ones."""
+    waiting = sum(count for frames, count in stacks if frames and frames[-1] in IDLE_LEAVES)
+    stacks = [(frames, count) for frames, count in stacks if not frames or frames[-1] not in IDLE_LEAVES]
     total = sum(count for _, count in stacks)
     inclusive: Counter = Counter()
     own: Counter = Counter()
@@ -54,12 +63,14 @@ def summarise(stacks: List[Tuple[List[str], int]], top: int = TOP) -> Dict[str, 
         if frames:
             own[frames[-1]] += count
     if not total:
-        return {"samples": 0, "inclusive": [], "own": []}
+        return {"samples": 0, "waiting": waiting, "inclusive": [], "own": []}
 
-    def share(counter: Counter) -> List[List[Any]]:
-        return [[name, round(100.0 * n / total, 1)] for name, n in counter.most_common(top)]
+    def share(counter: Counter, limit: int) -> List[List[Any]]:
+        ranked = sorted(counter.items(), key=lambda item: (-item[1], item[0]))[:limit]  # ties by name: stable
+        return [[name, round(100.0 * n / total, 1)] for name, n in ranked]
 
-    return {"samples": total, "inclusive": share(inclusive), "own": share(own)}
+    # More inclusive rows than shown: the report leaves out the start-up chain on every busy stack.
+    return {"samples": total, "waiting": waiting, "inclusive": share(inclusive, 3 * top), "own": share(own, top)}
 
 
 def pyspy() -> Optional[str]:
@@ -91,3 +102,10 @@ def finish_record(proc: Optional[subprocess.Popen], out: Path, timeout: float = 
         log = out.with_suffix(".log")
         return {"error": f"py-spy wrote nothing: {log.read_text(errors='replace')[-300:] if log.exists() else ''}"}
     return summarise(parse(out.read_text(encoding="utf-8", errors="replace").splitlines()))
+
+
+if __name__ == "__main__":  # summarise a recording again: python -m bench.profile_summary FILE
+    import json
+    import sys
+
+    print(json.dumps(summarise(parse(Path(sys.argv[1]).read_text(encoding="utf-8").splitlines())), indent=1))

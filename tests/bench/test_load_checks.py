@@ -43,6 +43,13 @@ def test_any_message_may_be_stored_hidden_but_a_login_answer_must_be() -> None:
     assert not order_check([("张三", True, True)], ["张三"])["ok"]
 
 
+def test_a_login_answer_may_be_masked_when_its_prompt_was_lost() -> None:
+    # 我有哪些证照 timed out and was never processed, so the ID number arrived with no form asking.
+    sent = [("我有哪些证照", False, False), (ID_NUMBER, True, True)]
+    assert order_check(sent, [stored_form(ID_NUMBER, False)])["ok"]
+    assert not order_check(sent, [ID_NUMBER])["ok"]
+
+
 def test_a_turn_that_failed_at_the_client_may_be_missing_or_present() -> None:
     sent = [("你好", False, True), ("要多少钱", False, False), ("谢谢", False, True)]
     assert order_check(sent, ["你好", "谢谢"])["ok"]
