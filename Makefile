@@ -10,7 +10,7 @@ CATALOG_FILES := knowledge_base/departments.yml knowledge_base/certificate_types
 	$(wildcard knowledge_base/catalog/*.yml)
 TRAINING_INPUTS := config.yml $(CATALOG_FILES) $(shell find bot/domain bot/nlu_data bot/stories -type f \( -name '*.yml' -o -name '*.yaml' \) ! -name 'generated_*' 2>/dev/null)
 
-.PHONY: setup generate train run run-prod shell test fuzz faults lint unit validate story-test bench audit clean demo-accounts
+.PHONY: setup generate train run run-prod shell test fuzz faults lint unit validate story-test bench bench-prod audit clean demo-accounts
 
 setup: $(VENV)/.installed
 
@@ -67,6 +67,10 @@ faults: $(MODEL)
 
 bench: $(MODEL)
 	$(PY) -m bench.run
+
+# Issue 14's load test: make run vs the production profile with 1 and 2 instances (bench/README.md).
+bench-prod: $(MODEL)
+	$(PY) -m bench.prod_bench
 
 # Known vulnerabilities in the installed packages (pip-audit; needs the network; docs/security.md).
 audit: $(VENV)/.installed

@@ -64,7 +64,8 @@ def bind_senders(database_url: str, count: int, label: str) -> List[str]:
     return senders
 
 
-async def _upload(session: aiohttp.ClientSession, url: str, sender: str) -> Optional[str]:
+async def upload_material(session: aiohttp.ClientSession, url: str, sender: str) -> Optional[str]:
+    """Upload a small PNG for ``sender`` through ``/webhooks/upload/file``; the message that hands it over."""
     form = aiohttp.FormData()
     form.add_field("sender", sender)
     form.add_field("session", load.SESSIONS.get(sender, ""))
@@ -82,7 +83,7 @@ async def _apply(session: aiohttp.ClientSession, url: str, sender: str, timeout:
         turn = await load.post_turn(session, url, sender, message, len(turns), timeout)
         turns.append(turn.latency)
         reply = turn.text
-    material: Optional[str] = "我承诺" if "回复“承诺”" in reply else await _upload(session, url, sender)
+    material: Optional[str] = "我承诺" if "回复“承诺”" in reply else await upload_material(session, url, sender)
     if material is None:
         return {"ok": False, "turns": turns, "seconds": time.perf_counter() - started, "reply": "upload failed"}
     for message in (material, "确认提交"):

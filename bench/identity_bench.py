@@ -50,7 +50,7 @@ def demo_citizens(database_url: str, limit: int) -> List[Tuple[str, str, str]]:
     return [(r[0], r[1], r[2]) for r in rows]
 
 
-async def _code_for(outbox: Path, phone: str, after: float, timeout: float = 10.0) -> str | None:
+async def sms_code(outbox: Path, phone: str, after: float, timeout: float = 10.0) -> str | None:
     """The newest code sent to ``phone`` after ``after`` (epoch seconds), polling the outbox."""
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -85,7 +85,7 @@ async def _login(
         if turn.outcome != "ok":
             return {"ok": False, "failed_at": step, "latencies": latencies}
         latencies[step] = turn.latency
-    code = await _code_for(outbox, phone, started)
+    code = await sms_code(outbox, phone, started)
     if code is None:
         return {"ok": False, "failed_at": "sms", "latencies": latencies}
     turn = await load.post_turn(session, url, sender, code, 3, timeout)

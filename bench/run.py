@@ -40,6 +40,8 @@ from bench import (
     channel_sections,
     eval_bench,
     identity_bench,
+    prod_bench,
+    prod_tables,
     report,
     retrieval_bench,
     sections,
@@ -83,6 +85,7 @@ SECTIONS: List[Section] = [
     Section("retrieval", "11. Item identification at 2,500 items", retrieval_bench.section, retrieval_bench.render),
     Section("eval", "12. 一窗: the evaluation set through the assistant (issue 13)", eval_bench.evaluate,
             eval_bench.render_eval, needs_server=True),
+    Section("prod", "13. Production profile under load (issue 14)", prod_bench.section, prod_tables.render),
     # Keep last: peak RSS is read just before the servers are stopped.
     Section("memory", "10. Peak memory", sections.memory, tables.render_memory, needs_server=True),
 ]

@@ -1,0 +1,156 @@
+"""Report section 13: `make run` vs the production profile (1 and 2 instances) under the traffic mix."""
+
+from __future__ import annotations
+
+from itertools import zip_longest
+from typing import Any, Dict, List, Optional
+
+from bench.sections import Bot, Context
+from bench.tables import DASH, fmt, get, ratio, table
+
+TARGET_LEVEL, TARGET_SPEEDUP, TARGET_P99_MS = "50", 1.4, 1000.0
+LABELS = {"run": "`make run`", "prod1": "prod, 1 instance", "prod2": "prod, 2 instances"}
+CPU_ROLES = ("rasa", "actions", "nginx", "redis", "postgres", "rabbitmq", "consumer", "staff", "portal")
+
+
+def target(configs: Dict[str, Any]) -> Dict[str, Any]:
+    """Issue 14's target: 2 instances >= 1.4x the turns/s of 1 instance at 50 conversations, p99 <= 1 s."""
+    one = (configs.get("prod1") or {}).get("levels", {}).get(TARGET_LEVEL) or {}
+    two = (configs.get("prod2") or {}).get("levels", {}).get(TARGET_LEVEL) or {}
+    speedup = ratio(two.get("turns_per_s"), one.get("turns_per_s"))
+    p99: Optional[float] = two.get("p99_ms")
+    held = None if speedup is None or p99 is None else speedup >= TARGET_SPEEDUP and p99 <= TARGET_P99_MS
+    return {"speedup": speedup, "p99_ms": p99, "held": held}
+
+
+def _checks(level: Dict[str, Any]) -> List[str]:
+    checks = level.get("checks") or {}
+    trackers, apps = checks.get("trackers") or {}, checks.get("applications") or {}
+    order = f"{fmt(trackers.get('in_order'))}/{fmt(trackers.get('conversations'))}"
+    if trackers.get("unreadable"):
+        order += f" ({trackers['unreadable']} unreadable)"
+    once = f"{fmt(apps.get('numbers'))} → {fmt(apps.get('ok'))}"
+    if apps and not apps.get("ok"):
+        once += (f" (missing {apps.get('missing')}, repeated {apps.get('repeated')}, "
+                 f"two per sender {apps.get('senders_with_two')})")
+    five = fmt(checks.get("http_5xx"))
+    if "upstream_5xx" in checks:
+        five += f" (upstream {checks['upstream_5xx']})"
+    return [order, once, five]
+
+
+def _latency_rows(configs: Dict[str, Any]) -> List[List[str]]:
+    rows = []
+    for name, label in LABELS.items():
+        config = configs.get(name) or {}
+        if "error" in config:
+            rows.append([label, "–", f"error: {config['error'][:200]}"] + [DASH] * 9)
+            continue
+        for level, m in (config.get("levels") or {}).items():
+            failed = ", ".join(f"{k} {v}" for k, v in sorted((m.get("errors") or {}).items())) or "0"
+            rows.append([label, level, fmt(m.get("p50_ms")), fmt(m.get("p95_ms")), fmt(m.get("p99_ms")),
+                         fmt(m.get("turns_per_s"), 2), f"{m.get('ok')}/{m.get('turns')}", failed, *_checks(m),
+                         fmt((m.get("loadavg_after") or [None])[0])])
+    return rows
+
+
+def _cpu_rows(configs: Dict[str, Any], cores: Optional[int]) -> List[List[str]]:
+    rows = []
+    for name, label in LABELS.items():
+        m = ((configs.get(name) or {}).get("levels") or {}).get(TARGET_LEVEL) or {}
+        turns, cpu = m.get("ok") or 0, m.get("cpu_s") or {}
+        if not turns:
+            continue
+        cells = [fmt(cpu[r] / turns * 1000, 2) if r in cpu else DASH for r in CPU_ROLES]
+        total = sum(cpu.get(r, 0.0) for r in CPU_ROLES) / turns * 1000
+        commands = m.get("redis_commands")
+        ceiling = DASH if not cores or not total else fmt(cores / total * 1000, 1)
+        rows.append([label, *cells, fmt(total, 2), DASH if commands is None else fmt(commands / turns, 1), ceiling])
+    return rows
+
+
+def _scale_lines(model: Dict[str, Any]) -> List[str]:
+    if "error" in model or not model:
+        return [f"Scale model: {model.get('error', 'not measured')}.", ""]
+    a = model["assumptions"]
+    lines = [
+        f"Scale model (CPU per turn of {model['from']}): {a['citizens']:,} citizens × {a['chatting_share']:.0%} "
+        f"chatting on a busy day × {a['turns_each']} turns, {a['peak_hour_share']:.0%} of the day in the peak hour "
+        f"→ **{model['peak_turns_per_s']} turns/s** at peak. Cores at {a['target_utilisation']:.0%} target "
+        f"utilisation; application machines of {a['machine_cores']} cores, at least {a['min_machines']} so one "
+        "can fail.",
+        "",
+    ]
+    cores = model["cores"]
+    lines += table(["role", "CPU ms/turn", "cores at peak"],
+                   [[r, fmt(model["cpu_ms_per_turn"].get(r), 2), fmt(cores.get(r), 2)] for r in cores])
+    capacity, headroom = model["store_capacity_turns_per_s"], model["store_headroom"]
+    lines += table(["store", "one instance's capacity (turns/s)", "× the peak"],
+                   [[s, fmt(capacity[s]), fmt(headroom[s])] for s in capacity])
+    lines += [
+        f"Stateless roles (Rasa, actions, nginx, consumer, staff): {model['app_cores']} cores → "
+        f"**{model['app_machines']} machines**. First store to saturate: **{model['first_to_saturate'] or DASH}** "
+        f"(Redis: its command loop is one thread, so one core; RabbitMQ: one queue is one Erlang process, one "
+        f"core; PostgreSQL: one {a['machine_cores']}-core machine; each at the target utilisation). Redis "
+        f"commands at peak: {fmt(model.get('redis_ops_at_peak'))}/s.",
+        "",
+    ]
+    return lines
+
+
+def _profile_lines(configs: Dict[str, Any]) -> List[str]:
+    levels = (configs.get("prod2") or {}).get("levels") or {}
+    profile = (levels.get(TARGET_LEVEL) or {}).get("profile_rasa_0")
+    if not profile:
+        return []
+    if "error" in profile:
+        return [f"Profile of Rasa instance 0 (prod, 2 instances, {TARGET_LEVEL} conversations): "
+                f"{profile['error']}.", ""]
+    # The start-up chain (rasa's main, sanic's serve ...) is on every event-loop stack: left out.
+    top = max((row[1] for row in profile["inclusive"]), default=0.0)
+    inclusive = [row for row in profile["inclusive"] if row[1] < 0.99 * top][: len(profile["own"])]
+    rows = [[f"`{a[0]}`" if a else DASH, fmt(a[1]) if a else DASH, f"`{b[0]}`" if b else DASH, fmt(b[1]) if b else DASH]
+            for a, b in zip_longest(inclusive, profile["own"])]
+    return [f"Where Rasa instance 0's CPU time goes (prod, 2 instances, {TARGET_LEVEL} conversations; py-spy, "
+            f"{profile['samples']} samples while busy, % of them; {fmt(profile.get('waiting'))} samples of threads "
+            "waiting for work left out, and the start-up chain on every event-loop stack):", ""
+            ] + table(["inside (inclusive)", "%", "on itself (own)", "%"], rows)
+
+
+def render(ctx: Context, bots: List[Bot]) -> List[str]:
+    """Latency, throughput and checks per configuration and level; CPU per turn; the scale model."""
+    result = get(ctx, "prod", "ours") or {}
+    if "error" in result or "configs" not in result:
+        return [f"Not measured: {result.get('error', 'run `make bench-prod`')}.", ""]
+    settings, configs = result["settings"], result["configs"]
+    decided = target(configs)
+    word = {True: "HELD", False: "DID NOT HOLD", None: "COULD NOT BE DECIDED"}[decided["held"]]
+    lines = [
+        f"`make bench-prod` (bench/prod_bench.py), {result['started']} → {result['finished']}: one "
+        f"configuration at a time, {settings['seconds_per_level']:.0f} s of traffic per level, closed loop "
+        "(each concurrent conversation sends its next turn when the last is answered). Mix per worker, in turn: "
+        + ", ".join(settings["mix"]) + " (bench/load_mix.py: catalog questions and follow-ups from "
+        "tests/nlu/holdout*.yml, FAQ questions from tests/faq/holdout_paraphrases.yml, logins with the SMS "
+        "code and a certificate query, applications with an upload, signed WeChat XML).",
+        "",
+        f"Target (2 instances ≥ {TARGET_SPEEDUP}× the turns/s of 1 instance at {TARGET_LEVEL} conversations, "
+        f"p99 ≤ {TARGET_P99_MS / 1000:g} s): **{word}** — measured {fmt(decided['speedup'], 2)}×, "
+        f"p99 {fmt(decided['p99_ms'])} ms.",
+        "",
+    ]
+    headers = ["configuration", "conversations", "p50 ms", "p95 ms", "p99 ms", "turns/s", "answered",
+               "failed turns", "trackers in order", "applications → exactly once", "HTTP 5xx", "load avg"]
+    lines += table(headers, _latency_rows(configs))
+    lines += ["Failed turns: the citizen got the busy reply (\"busy\") or no answer in time. HTTP 5xx: as the "
+              "client saw them; in brackets, requests a Rasa instance answered 5xx or nginx could not pass on "
+              "(its access log), which the door turns into the busy reply.", ""]
+    lines += [f"CPU milliseconds per answered turn at {TARGET_LEVEL} conversations (psutil, each process and its "
+              "children over the window; PostgreSQL: the backends of the configuration's database; RabbitMQ: "
+              "the broker's Erlang VM, shared with anything else on this machine):", ""]
+    cores = settings.get("cores")
+    headers = ["configuration", *CPU_ROLES, "total", "Redis commands/turn", f"CPU ceiling on {cores or '?'} cores"]
+    lines += table(headers, _cpu_rows(configs, cores))
+    lines += ["CPU ceiling: the turns/s at which these processes alone would keep every core of this machine "
+              "busy (cores ÷ total CPU per turn); the load generator and everything else on the machine share "
+              "the same cores. Load avg: the 1-minute load average after the level (the machine is shared).", ""]
+    return lines + _profile_lines(configs) + _scale_lines(result.get("scale_model") or {})
