@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 import govservice.application_models  # noqa: F401  (registers the back-office tables for create_all)
+import govservice.conversation_archive  # noqa: F401  (the archived history of long conversations)
 import govservice.faq_models  # noqa: F401  (the FAQ store and the unanswered-questions queue)
 import govservice.limits  # noqa: F401  (guess limits of citizen and console logins)
 import govservice.notifications  # noqa: F401  (the notification outbox table)
