@@ -7,7 +7,8 @@ serialising on save, all linear in the number of events). The redacting tracker 
 keeps at most about ``keep_events`` events per conversation:
 
 * When a new session starts, the previous sessions are archived whole (session-based loading:
-  Rasa's ``SessionStarted`` resets the tracker, so nothing before it decides a prediction).
+  Rasa's ``SessionStarted`` resets the tracker, so nothing before it decides a prediction; the
+  kept part starts at that event, as Rasa's SQL store loads a session).
 * When the current session holds more than ``keep_events`` events, the turns before roughly the
   last ``keep_events // 2`` events are archived, and the kept turns are preceded by events that
   restore the state at the cut: the slots that had been set and a paused conversation. Events that
@@ -26,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, List, Optional, Sequence
 
-from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import (
     ActionExecuted,
     ActiveLoop,
@@ -81,14 +82,14 @@ def is_restoring(event: Event) -> bool:
     return bool((event.metadata or {}).get(RESTORED_KEY))
 
 
-def _is_session_start(event: Event) -> bool:
-    return isinstance(event, ActionExecuted) and event.action_name == ACTION_SESSION_START_NAME
-
-
 def last_session_start(events: Sequence[Event]) -> int:
-    """Index of the ``action_session_start`` that opened the latest session; 0 without one."""
+    """Index of the ``SessionStarted`` that opened the latest session; 0 without one.
+
+    The ``action_session_start`` before it stays with the previous session: Rasa's SQL store
+    loads a session from its ``SessionStarted`` on, so a kept part starting there loads whole.
+    """
     for index in range(len(events) - 1, 0, -1):
-        if _is_session_start(events[index]):
+        if isinstance(events[index], SessionStarted):
             return index
     return 0
 
@@ -167,6 +168,6 @@ def plan(tracker: DialogueStateTracker, keep_events: int) -> Optional[Compaction
     for event in events[:cut]:
         before.update(event)
     # A cut at a session start needs no restoring: SessionStarted resets the tracker anyway.
-    restored = [] if _is_session_start(events[cut]) else restoring_events(before, events[cut].timestamp)
+    restored = [] if isinstance(events[cut], SessionStarted) else restoring_events(before, events[cut].timestamp)
     archived = [event for event in events[:cut] if not is_restoring(event)]
     return Compaction(archived, restored + events[cut:])

@@ -34,6 +34,12 @@ slots:
 )
 
 
+@pytest.fixture(autouse=True)
+def _tables() -> None:
+    """The back-office tables deletion touches (the erasure queue, the conversation archive)."""
+    retention.ensure_tables()
+
+
 def _conversation(sender: str, days_ago: float, logged_in: bool) -> DialogueStateTracker:
     at = (NOW - datetime.timedelta(days=days_ago)).replace(tzinfo=datetime.timezone.utc).timestamp()
     events = [ActionExecuted("action_listen", timestamp=at), UserUttered("你好", {"name": "greet"}, timestamp=at)]
