@@ -227,3 +227,57 @@ def test_saving_the_same_tracker_twice_archives_nothing_twice() -> None:
         archived = conversation_archive.events_of(session, sender)
     stamps = [event["timestamp"] for event in archived]
     assert stamps and len(stamps) == len(set(stamps))
+
+
+# A conversation through the trained assistant: questions with follow-ups, a login form left
+# half-way and cancelled, halls by district, thanks. No code is sent (no name is typed).
+SCRIPT = [
+    "你好", "居住证要什么材料", "要多少钱", "那护照呢", "我要登录", "11010519491231002X", "取消",
+    "最近的办事大厅在哪", "我在滨江区", "公积金提取能网上办吗", "新生儿落户流程", "帮助", "谢谢",
+]
+
+
+RANDOM_SLOTS = {"login_ref"}  # an opaque random reference, different in every conversation
+
+
+def _said(events: List[Dict[str, Any]]) -> List[Any]:
+    """What a conversation did, without times: event kinds, names, slot values, intents and texts."""
+    return [
+        (
+            e["event"],
+            e.get("name"),
+            None if e.get("name") in RANDOM_SLOTS else e.get("value"),
+            e.get("text"),
+            (e.get("parse_data") or {}).get("intent", {}).get("name"),
+        )
+        for e in events
+    ]
+
+
+def _replies(messages: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    return [{key: value for key, value in message.items() if key != "recipient_id"} for message in messages]
+
+
+@pytest.mark.model
+def test_a_compacted_conversation_gets_the_same_replies_as_a_whole_one(catalog: Any) -> None:
+    from tests.bot.inprocess_agent import Assistant
+
+    loop = asyncio.new_event_loop()
+    try:
+        assistant = Assistant(loop, RedactingTrackerStore(keep_events=0))
+        whole, compacted = f"whole-{uuid.uuid4().hex[:6]}", f"compact-{uuid.uuid4().hex[:6]}"
+        for text in SCRIPT * 6:
+            assistant.store.keep_events = 0
+            expected = _replies(assistant.say(whole, text))
+            assistant.store.keep_events = 24
+            assert _replies(assistant.say(compacted, text)) == expected, text
+        assert not assistant.store_errors
+        with session_scope() as session:
+            assert not conversation_archive.events_of(session, whole)
+            archived = conversation_archive.events_of(session, compacted)
+        stored = assistant.stored_json(compacted)["events"]
+        assert len(archived) > len(stored) and len(stored) <= 24 + 20
+        history = archived + [e for e in stored if not (e.get("metadata") or {}).get("restored_state")]
+        assert _said(history) == _said(assistant.stored_json(whole)["events"])
+    finally:
+        loop.close()
