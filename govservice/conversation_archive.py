@@ -14,7 +14,7 @@ import datetime
 import json
 from typing import Any, Dict, Iterable, List, Mapping, Optional
 
-from sqlalchemy import Column, Float, Integer, String, Text, func
+from sqlalchemy import Column, Float, Integer, String, Text
 from sqlalchemy.orm import Session
 
 from govservice.clock import office_text
@@ -72,13 +72,13 @@ def senders(session: Session) -> List[str]:
     return [sender for (sender,) in session.query(ArchivedEvent.sender).distinct().order_by(ArchivedEvent.sender)]
 
 
-def last_timestamp(session: Session, sender: str) -> Optional[float]:
-    """The timestamp (epoch seconds) of ``sender``'s latest archived event; None without any."""
-    return session.query(func.max(ArchivedEvent.timestamp)).filter(ArchivedEvent.sender == sender).scalar()
+def message_line(event: Mapping[str, Any], fmt: str = "%m-%d %H:%M:%S") -> Optional[Dict[str, str]]:
+    """A transcript line of a message event: ``who`` (citizen, bot or agent), ``text``, ``time``; else None.
 
-
-def message_line(event: Mapping[str, Any]) -> Optional[Dict[str, str]]:
-    """A transcript line of a message event: ``who`` (citizen, bot or agent), ``text``, ``time``; else None."""
+    Args:
+        event: a serialized Rasa event.
+        fmt: how ``time`` is written, in the office's time zone.
+    """
     text = event.get("text")
     kind = event.get("event")
     if kind not in SPEAKERS or not isinstance(text, str) or not text.strip():
@@ -89,10 +89,11 @@ def message_line(event: Mapping[str, Any]) -> Optional[Dict[str, str]]:
     stamp = event.get("timestamp")
     moment = ""
     if isinstance(stamp, (int, float)):
-        moment = office_text(datetime.datetime.fromtimestamp(stamp, datetime.timezone.utc), "%m-%d %H:%M:%S")
+        moment = office_text(datetime.datetime.fromtimestamp(stamp, datetime.timezone.utc), fmt)
     return {"who": who, "text": text, "time": moment}
 
 
-def transcript(events: Iterable[Mapping[str, Any]]) -> List[Dict[str, str]]:
-    """The message lines of ``events``, oldest first."""
-    return [line for line in map(message_line, events) if line is not None]
+def transcript(events: Iterable[Mapping[str, Any]], fmt: str = "%m-%d %H:%M:%S") -> List[Dict[str, str]]:
+    """The message lines of ``events``, in their order."""
+    lines = (message_line(event, fmt) for event in events)
+    return [line for line in lines if line is not None]
