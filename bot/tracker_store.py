@@ -269,9 +269,9 @@ class RedactingTrackerStore(TrackerStore):
             conversation_archive.append(
                 session, tracker.sender_id, [event.as_dict() for event in compaction.archived[already:]]
             )
-        kept = DialogueStateTracker.from_events(
-            tracker.sender_id, compaction.kept, list(tracker.slots.values()), tracker._max_event_history
-        )
+        kept = tracker.init_copy()
+        for event in compaction.kept:
+            kept.update(event)
         replace_conversation(self._inner, kept)
 
     async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
