@@ -8,6 +8,9 @@ conversations of :data:`TURNS` turns are sent one after another: one session thr
 that starts a new session every :data:`SESSION_TURNS` turns (``/session_start``, at the middle of
 each block, away from the measured windows). Reported: the median latency of turns 1-20 ("turn
 10"), 491-510 and 981-1,000 ("turn 1,000"), and their ratio; medians, as the machine is shared.
+As the load of a shared machine drifts over the minutes between turn 10 and turn 1,000, the last
+:data:`WINDOW` turns are also sent alternately with the first :data:`WINDOW` turns of a fresh
+conversation (same messages), and that pair of medians is the "paired" ratio: both under one load.
 
 Environment (besides bench/run.py's): ``BENCH_REDIS_HOST``/``BENCH_REDIS_PORT``/``BENCH_REDIS_DB``
 (default localhost, 6379, 7), ``BENCH_TRACKER_DB_URL`` (default
@@ -21,8 +24,11 @@ from __future__ import annotations
 import asyncio
 import os
 import statistics
+import uuid
 from pathlib import Path
 from typing import Any, Dict, List
+
+import aiohttp
 
 from bench import load
 from bench.sections import GROWTH_MESSAGES, Bot, Context
@@ -72,6 +78,32 @@ def summarise(measured: List[load.Turn], messages: List[str]) -> Dict[str, Any]:
     }
 
 
+async def paired_run(url: str, messages: List[str], turns: int, timeout: float) -> Dict[str, List[load.Turn]]:
+    """A long conversation whose last :data:`WINDOW` turns alternate with a fresh conversation's first ones."""
+    async with aiohttp.ClientSession() as session:
+        long_sender, fresh_sender = (f"flat-{uuid.uuid4().hex[:6]}" for _ in range(2))
+        said = [messages[i % len(messages)] for i in range(turns)]
+        measured: Dict[str, List[load.Turn]] = {"long": [], "fresh": []}
+        for index in range(turns - WINDOW):
+            measured["long"].append(await load.post_turn(session, url, long_sender, said[index], index, timeout))
+        for offset in range(WINDOW):
+            index = turns - WINDOW + offset
+            measured["long"].append(await load.post_turn(session, url, long_sender, said[index], index, timeout))
+            measured["fresh"].append(await load.post_turn(session, url, fresh_sender, said[offset], offset, timeout))
+        return measured
+
+
+def paired_ratio(long: List[load.Turn], fresh: List[load.Turn]) -> Dict[str, Any]:
+    """Medians (ms) of the long conversation's last turns and the fresh one's first, sent alternately."""
+    last = [t.latency for t in long[-WINDOW:] if t.outcome == "ok"]
+    first = [t.latency for t in fresh if t.outcome == "ok"]
+    if not last or not first:
+        return {"fresh_first_ms": None, "long_last_ms": None, "ratio": None}
+    first_ms, last_ms = statistics.median(first) * 1000, statistics.median(last) * 1000
+    ratio = round(last_ms / first_ms, 2)
+    return {"fresh_first_ms": round(first_ms, 1), "long_last_ms": round(last_ms, 1), "ratio": ratio}
+
+
 def _ensure_database(url: str) -> None:
     """Create the PostgreSQL database of ``url`` when it is missing."""
     import sqlalchemy
@@ -115,11 +147,13 @@ def flat(ctx: Context, bot: Bot) -> Dict[str, Any]:
         try:
             modes = (("one session", GROWTH_MESSAGES), (f"new session every {SESSION_TURNS} turns", session_messages()))
             for mode, messages in modes:
-                measured = asyncio.run(load.run_single(servers.url, messages, turns, ctx.timeout))
-                result["runs"][f"{store}, {mode}"] = summarise(measured, list(messages))
+                runs = asyncio.run(paired_run(servers.url, list(messages), turns, ctx.timeout))
+                summary = summarise(runs["long"], list(messages))
+                summary["paired"] = paired_ratio(runs["long"], runs["fresh"])
+                result["runs"][f"{store}, {mode}"] = summary
         finally:
             stop_servers(servers)
-    ratios = [run["ratio_last_first"] for run in result["runs"].values()]
+    ratios = [run["paired"]["ratio"] for run in result["runs"].values()]
     result["target_met"] = all(r is not None and r <= TARGET_RATIO for r in ratios) if ratios else None
     return result
 
@@ -133,13 +167,18 @@ def render_flat(ctx: Context, bots: List[Bot]) -> List[str]:
     for label, run in result["runs"].items():
         medians = list((run.get("median_ms") or {}).values())
         ratio, failed = fmt(run.get("ratio_last_first"), 2), str(run.get("error_count"))
-        rows.append([label, *(fmt(m) for m in medians), ratio, str(run.get("new_sessions", 0)), failed])
+        paired = run.get("paired") or {}
+        rows.append([label, *(fmt(m) for m in medians), ratio, fmt(paired.get("fresh_first_ms")),
+                     fmt(paired.get("ratio"), 2), str(run.get("new_sessions", 0)), failed])
     first, middle, last = (f"turns {w.start + 1}-{w.stop} (ms)" for w in windows(int(result.get("turns") or TURNS)))
     verdict = "met" if result.get("target_met") else "**not met**"
     return [
         f"Ours only. One conversation of {result.get('turns')} turns per row over REST, cycling "
         f"{' / '.join(GROWTH_MESSAGES)}; the tracker store is the redacting wrapper with keep_events "
         f"{result.get('keep_events')} over Redis or SQL PostgreSQL (bench/endpoints_*.yml). Medians of "
-        f"windows of {WINDOW} turns stand for turn 10 and turn 1,000. Target last/first ≤ {TARGET_RATIO}: {verdict}.",
+        f"windows of {WINDOW} turns stand for turn 10 and turn 1,000. The last {WINDOW} turns alternate with the "
+        f"first {WINDOW} of a fresh conversation, so one pair of medians shares the machine's load (it drifts "
+        f"over the minutes of a run); target paired last / fresh first ≤ {TARGET_RATIO}: {verdict}.",
         "",
-    ] + table(["store, sessions", first, middle, last, "last / first", "new sessions", "failed turns"], rows)
+    ] + table(["store, sessions", first, middle, last, "last / first", "fresh turns 1-20, alternating (ms)",
+               "paired last / fresh first", "new sessions", "failed turns"], rows)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bench import load
-from bench.flat_bench import NEW_SESSION, SESSION_TURNS, session_messages, summarise, windows
+from bench.flat_bench import NEW_SESSION, SESSION_TURNS, paired_ratio, session_messages, summarise, windows
 
 
 def test_a_new_session_starts_once_per_block_away_from_the_measured_windows() -> None:
@@ -26,3 +26,10 @@ def test_the_summary_takes_window_medians_and_does_not_count_a_silent_session_st
     assert summary["median_ms"] == {"1-20": 100.0, "141-160": 120.0, "281-300": 120.0}
     assert summary["ratio_last_first"] == 1.2
     assert (summary["error_count"], summary["new_sessions"]) == (1, 3)
+
+
+def test_the_paired_ratio_compares_the_long_conversations_last_turns_with_a_fresh_ones_first() -> None:
+    long = [load.Turn(i, 0.3, "ok") for i in range(100)]
+    fresh = [load.Turn(i, 0.2, "ok") for i in range(20)] + [load.Turn(20, 0.0, "timeout")]
+    assert paired_ratio(long, fresh) == {"fresh_first_ms": 200.0, "long_last_ms": 300.0, "ratio": 1.5}
+    assert paired_ratio(long, [])["ratio"] is None
