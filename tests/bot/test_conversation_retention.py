@@ -36,8 +36,13 @@ slots:
 
 @pytest.fixture(autouse=True)
 def _tables() -> None:
-    """The back-office tables deletion touches (the erasure queue, the conversation archive)."""
+    """The back-office tables deletion touches (the erasure queue, the conversation archive).
+
+    The archive starts empty: a sweep also checks history left only there, by other tests too.
+    """
     retention.ensure_tables()
+    with session_scope() as session:
+        session.query(conversation_archive.ArchivedEvent).delete()
 
 
 def _conversation(sender: str, days_ago: float, logged_in: bool) -> DialogueStateTracker:
@@ -95,7 +100,8 @@ async def test_an_erasure_request_erases_the_archived_history_too(catalog, tmp_p
     sender = f"archived-{uuid.uuid4().hex}"
     await store.save(_conversation(sender, 0, True))
     with session_scope() as session:
-        conversation_archive.append(session, sender, [{"event": "user", "text": "很久以前的话", "timestamp": 1.0}])
+        said_long_ago = UserUttered("很久以前的话", {"name": "greet"}, timestamp=1.0)
+        conversation_archive.append(session, sender, [said_long_ago.as_dict()])
         request_erasure(session, [sender], NOW)
     full = await store.retrieve_full_tracker(sender)
     assert full is not None and full.events[0].as_dict()["text"] == "很久以前的话"
@@ -110,7 +116,7 @@ async def test_history_left_only_in_the_archive_expires_too(tmp_path: Path) -> N
     sender = f"only-archived-{uuid.uuid4().hex}"
     old = (NOW - datetime.timedelta(days=200)).replace(tzinfo=datetime.timezone.utc).timestamp()
     with session_scope() as session:
-        conversation_archive.append(session, sender, [{"event": "user", "text": "你好", "timestamp": old}])
+        conversation_archive.append(session, sender, [UserUttered("你好", {"name": "greet"}, timestamp=old).as_dict()])
     await sweep(store, retention.Policy(), NOW)
     with session_scope() as session:
         assert conversation_archive.events_of(session, sender) == []
