@@ -39,6 +39,7 @@ from bench import (
     applications_bench,
     channel_sections,
     eval_bench,
+    flat_bench,
     identity_bench,
     prod_bench,
     prod_tables,
@@ -76,6 +77,9 @@ SECTIONS: List[Section] = [
     Section("unmodified", "3b. Stock model on unmodified Rasa", unmodified.unmodified_runtime,
             unmodified.render_unmodified),
     Section("growth", "4. Latency growth in one conversation", sections.growth, tables.render_growth, True),
+    # Starts its own servers (Redis, then PostgreSQL tracker store), so it is not a server section.
+    Section("flat", "4c. Flat cost: turn 1,000 against turn 10 on Redis and PostgreSQL", flat_bench.flat,
+            flat_bench.render_flat),
     Section("login", "5. Login turns (一号)", identity_bench.login, tables_extra.render_login, needs_server=True),
     Section("validation", "6. ID/credit-code validation", identity_bench.validation, tables_extra.render_validation),
     Section("applications", "7. 1,000 applications (一窗)", applications_bench.applications,

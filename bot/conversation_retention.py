@@ -1,9 +1,10 @@
 """Deleting conversations from Rasa's tracker store: expired ones, and those citizens asked to delete.
 
-Reads through Rasa's tracker store API (``keys``, ``retrieve_full_tracker``). Rasa 3.6 has no
-delete, so :func:`delete_conversation` removes the stored conversation in the way of each store
-(in-memory, SQL, Redis, Mongo), behind our redacting wrapper. With a lock store, each deletion
-holds the conversation's lock, so it never interleaves with a turn in flight.
+Reads through Rasa's tracker store API (``keys``, ``retrieve_full_tracker``, which our redacting
+wrapper answers with the archived history too). Rasa 3.6 has no delete, so
+:func:`bot.stored_conversations.delete_conversation` removes the stored conversation in the way of
+each store (in-memory, SQL, Redis, Mongo) and its archived history. With a lock store, each
+deletion holds the conversation's lock, so it never interleaves with a turn in flight.
 """
 
 from __future__ import annotations
@@ -13,24 +14,18 @@ import os
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, List, Optional
 
 import yaml
 from rasa.core.lock_store import LockStore
-from rasa.core.tracker_store import (
-    InMemoryTrackerStore,
-    MongoTrackerStore,
-    RedisTrackerStore,
-    SQLTrackerStore,
-    TrackerStore,
-    create_tracker_store,
-)
+from rasa.core.tracker_store import InMemoryTrackerStore, RedisTrackerStore, TrackerStore, create_tracker_store
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from govservice import retention
+from bot.stored_conversations import backing_store, delete_conversation
+from govservice import conversation_archive, retention
 from govservice.clock import stored
 from govservice.db import session_scope
 
@@ -47,26 +42,6 @@ class SweepReport:
     erased_on_request: int = 0
 
 
-# Wrappers and where they keep the store they wrap: Rasa's FailSafeTrackerStore, our redacting one.
-_WRAPPED = ("_tracker_store", "_inner")
-
-
-def _wrapped(store: TrackerStore) -> Optional[TrackerStore]:
-    for attribute in _WRAPPED:
-        inner = getattr(store, attribute, None)
-        if isinstance(inner, TrackerStore):
-            return inner
-    return None
-
-
-def _backing_store(store: TrackerStore) -> TrackerStore:
-    """The store that holds the data, under Rasa's fail-safe wrapper and our redacting one."""
-    inner = _wrapped(store)
-    while inner is not None:
-        store, inner = inner, _wrapped(inner)
-    return store
-
-
 def _sender(key: object, store: TrackerStore) -> str:
     """A conversation id from ``keys()`` (Redis returns the prefixed key as bytes)."""
     text = key.decode() if isinstance(key, bytes) else str(key)
@@ -75,25 +50,13 @@ def _sender(key: object, store: TrackerStore) -> str:
     return text
 
 
-async def delete_conversation(store: TrackerStore, sender: str) -> bool:
-    """Remove every stored event of ``sender``; True when something was stored.
-
-    Raises:
-        NotImplementedError: a tracker store this project does not use (e.g. DynamoDB).
-    """
-    backing = _backing_store(store)
-    if isinstance(backing, InMemoryTrackerStore):
-        return backing.store.pop(sender, None) is not None
-    if isinstance(backing, SQLTrackerStore):
-        with backing.session_scope() as session:
-            deleted = session.query(backing.SQLEvent).filter(backing.SQLEvent.sender_id == sender).delete()
-            session.commit()
-        return bool(deleted)
-    if isinstance(backing, RedisTrackerStore):
-        return bool(backing.red.delete(backing.key_prefix + sender))
-    if isinstance(backing, MongoTrackerStore):
-        return bool(backing.conversations.delete_one({"sender_id": sender}).deleted_count)
-    raise NotImplementedError(f"cannot delete conversations from {type(backing).__name__}")
+async def conversation_ids(store: TrackerStore) -> List[str]:
+    """Every conversation in the store or with archived history only (e.g. a Redis key that expired)."""
+    backing = backing_store(store)
+    found = {_sender(key, backing) for key in await store.keys()}
+    with session_scope() as session:
+        found.update(conversation_archive.senders(session))
+    return sorted(found)
 
 
 def last_activity(tracker: DialogueStateTracker) -> Optional[datetime.datetime]:
@@ -122,9 +85,7 @@ async def sweep(
 ) -> SweepReport:
     """Delete the conversations that outlived ``policy``."""
     report = SweepReport()
-    backing = _backing_store(store)
-    for key in list(await store.keys()):
-        sender = _sender(key, backing)
+    for sender in await conversation_ids(store):
         tracker = await store.retrieve_full_tracker(sender)
         last = last_activity(tracker) if tracker else None
         if last is None:
@@ -184,6 +145,6 @@ async def run_configured(endpoints_path: str, policy: retention.Policy, now: dat
     is done here and requested deletions stay pending for the server's task (:mod:`connectors.retention`).
     """
     store = create_tracker_store(tracker_store_config(endpoints_path), Domain.load(str(DOMAIN_PATH)))
-    if isinstance(_backing_store(store), InMemoryTrackerStore):
+    if isinstance(backing_store(store), InMemoryTrackerStore):
         return SweepReport()  # requested deletions stay pending for the server's task
     return await run(store, policy, now)

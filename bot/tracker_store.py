@@ -5,6 +5,7 @@ persisted (in memory, SQL or Redis) never holds them. Configure in ``endpoints.y
 
     tracker_store:
       type: bot.tracker_store.RedactingTrackerStore
+      keep_events: 120  # optional: events kept per conversation, older ones archived (0: keep all)
       inner:            # optional: the real store; in-memory when omitted
         type: SQL
         dialect: sqlite
@@ -22,10 +23,15 @@ always goes on. Three rules:
 * Every other text (messages, entity values, message metadata, bot replies, slot values) goes
   through :func:`govservice.masking.redact_text`: ID numbers, credit codes and mobiles in any
   typed form, and 6-digit numbers after a code word.
+
+It also keeps each stored conversation bounded (:mod:`bot.tracker_compaction`): older turns and
+sessions move, redacted, to the archive in the project database, and ``retrieve_full_tracker``
+answers with the archived history followed by the stored events.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
@@ -37,7 +43,13 @@ from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
+from bot import tracker_compaction
+from bot.stored_conversations import REWRITABLE, backing_store, replace_conversation
+from govservice import conversation_archive
+from govservice.db import session_scope
 from govservice.masking import redact_text
+
+logger = logging.getLogger(__name__)
 
 SENSITIVE_SLOTS = frozenset({"login_id", "login_name", "company_code", "login_rep_id", "login_code", "handoff_contact"})
 """Slots filled from the raw text of a prompt whose every answer is personal: the slots of the
@@ -142,6 +154,8 @@ def redact_events(events: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
 # Set on trackers this store hands out or saves: how many leading events are already redacted,
 # and the slot requested after them (messages typed while a login slot is requested are hidden).
 _CHECKED_ATTR = "_redaction_checkpoint"
+# Set on a tracker whose older events a save archived: how many, so saving it again archives no event twice.
+_ARCHIVED_ATTR = "_archived_events"
 
 
 def _requested_slot(tracker: DialogueStateTracker) -> Optional[str]:
@@ -183,6 +197,7 @@ class RedactingTrackerStore(TrackerStore):
         domain: Optional[Domain] = None,
         event_broker: Optional[EventBroker] = None,
         inner: Optional[Dict[str, Any]] = None,
+        keep_events: Any = tracker_compaction.DEFAULT_KEEP_EVENTS,
         **kwargs: Any,
     ) -> None:
         """Create the wrapped store from the ``inner`` endpoint settings.
@@ -191,9 +206,24 @@ class RedactingTrackerStore(TrackerStore):
         redacted. The wrapper keeps none, because Rasa's ``FailSafeTrackerStore`` gives the
         wrapper's broker to its in-memory fallback, which would publish the raw tracker while the
         inner store is down.
+
+        Args:
+            host: unused (Rasa passes the endpoint's ``url``).
+            domain: the assistant's domain.
+            event_broker: given to the wrapped store only, which publishes the redacted events.
+            inner: endpoint settings of the wrapped store; in-memory when omitted.
+            keep_events: events kept per conversation before older turns are archived; 0 keeps all.
+            kwargs: passed on to Rasa's ``TrackerStore``.
+
+        Raises:
+            ValueError: ``keep_events`` is not a whole number of at least 0.
         """
         inner_config = EndpointConfig.from_dict(inner) if inner else None
         self._inner = create_tracker_store(inner_config, domain, event_broker)
+        self.keep_events = tracker_compaction.keep_events_setting(keep_events)
+        if self.keep_events and not isinstance(backing_store(self._inner), REWRITABLE):
+            logger.warning("keep_events is ignored: %s cannot be rewritten", type(backing_store(self._inner)).__name__)
+            self.keep_events = 0
         super().__init__(domain, None, **kwargs)
 
     @property
@@ -211,11 +241,39 @@ class RedactingTrackerStore(TrackerStore):
         self._inner.domain = domain or Domain.empty()
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        """Persist a redacted copy."""
+        """Persist a redacted copy, compacted when it outgrew ``keep_events``."""
         clean = redacted_copy(tracker)
-        await self._inner.save(clean)
+        compaction = tracker_compaction.plan(clean, self.keep_events)
+        if compaction is None:
+            await self._inner.save(clean)
+        else:
+            await self._compact(clean, compaction, getattr(tracker, _ARCHIVED_ATTR, 0))
+            setattr(tracker, _ARCHIVED_ATTR, len(compaction.archived))
         if clean is tracker:  # a tracker that still holds raw values must be checked again next time
             setattr(tracker, _CHECKED_ATTR, _checkpoint(tracker))
+
+    async def _compact(
+        self, tracker: DialogueStateTracker, compaction: tracker_compaction.Compaction, already: int
+    ) -> None:
+        """Archive the older events, then store the kept ones in place of the conversation.
+
+        The archive is written first: a failure in between leaves events both archived and
+        stored (shown twice), never lost.
+
+        Args:
+            tracker: the redacted tracker being saved.
+            compaction: what to archive and keep.
+            already: how many of ``compaction.archived`` an earlier save of this tracker archived.
+        """
+        await self._inner.stream_events(tracker)  # the turn's new events, as a plain save would
+        with session_scope() as session:
+            conversation_archive.append(
+                session, tracker.sender_id, [event.as_dict() for event in compaction.archived[already:]]
+            )
+        kept = tracker.init_copy()
+        for event in compaction.kept:
+            kept.update(event)
+        replace_conversation(self._inner, kept)
 
     async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
         """Load from the wrapped store; everything loaded was redacted when saved."""
@@ -225,8 +283,20 @@ class RedactingTrackerStore(TrackerStore):
         return tracker
 
     async def retrieve_full_tracker(self, conversation_id: str) -> Optional[DialogueStateTracker]:
-        """Load every session from the wrapped store."""
-        return await self._inner.retrieve_full_tracker(conversation_id)
+        """The whole conversation: the archived history, then every stored session.
+
+        Events that only restored state after a compaction are left out: with them gone, the
+        archived and the stored events are the conversation as it happened, each event once.
+        """
+        stored = await self._inner.retrieve_full_tracker(conversation_id)
+        with session_scope() as session:
+            archived = conversation_archive.events_of(session, conversation_id)
+        if not archived:
+            return stored
+        events = [Event.from_parameters(event) for event in archived]
+        if stored is not None:
+            events += [event for event in stored.events if not tracker_compaction.is_restoring(event)]
+        return DialogueStateTracker.from_events(conversation_id, events, self.domain.slots)
 
     async def keys(self) -> Iterable[str]:
         """Conversation ids in the wrapped store."""

@@ -77,13 +77,13 @@ def request_erasure(session: Session, senders: Iterable[str], now: datetime.date
     return queued
 
 
-def _senders(session: Session, person_id: str, sender: str) -> Set[str]:
-    """The conversation ids the person used: this one, bound ones and those of their logins.
+def person_senders(session: Session, person_id: str) -> Set[str]:
+    """The conversation ids the person used: bound ones and those of their logins.
 
     Only logins whose code was used count: anyone may type someone's ID number, and their
-    conversation is not the citizen's to delete.
+    conversation is not the citizen's to delete or to see.
     """
-    found = {sender}
+    found: Set[str] = set()
     found.update(s for (s,) in session.query(Binding.sender).filter(Binding.person_id == person_id))
     succeeded = session.query(OtpCode.ref).filter(OtpCode.used_at.isnot(None))
     attempts = session.query(LoginAttempt.sender).filter(
@@ -113,7 +113,7 @@ def _delete_unattached_uploads(session: Session, person_id: str) -> int:
 def delete_person_data(session: Session, person_id: str, sender: str, now: datetime.datetime) -> DeletionReport:
     """Delete what may be deleted for ``person_id``, asked for from conversation ``sender``."""
     report = DeletionReport()
-    senders = _senders(session, person_id, sender)
+    senders = person_senders(session, person_id) | {sender}
     report.bindings = session.query(Binding).filter(Binding.person_id == person_id).delete(synchronize_session=False)
     session.query(LoginAttempt).filter(LoginAttempt.subject_id == person_id).update(
         {LoginAttempt.proof_hash: None}, synchronize_session=False

@@ -11,13 +11,14 @@ from __future__ import annotations
 import datetime
 import hashlib
 import secrets
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from govservice import certificate_text, certificates
+from govservice import certificate_text, certificates, conversation_archive
 from govservice.application_models import Application, Attachment
+from govservice.data_deletion import person_senders
 from govservice.masking import mask_id_number, mask_identifier, mask_phone, redact_text
 from govservice.models import Certificate, Person
 from govservice.privacy_models import ExportLink
@@ -26,6 +27,10 @@ EXPORT_LINK_TTL = datetime.timedelta(minutes=10)
 EXPORT_PATH = "/webhooks/upload/export/"
 """Where the Rasa server's upload channel serves the file (:mod:`connectors.uploads`)."""
 ALL_ROWS = 10_000  # "all" for the list queries that take a limit; one citizen has far fewer
+SPEAKERS = {"citizen": "我", "bot": "智能助手", "agent": "人工客服"}
+ARCHIVE_NOTE = (
+    "较早的对话记录（每段对话只在智能助手中保留最近的部分，更早的部分归档保存）；最近的对话请在聊天窗口中查看。"
+)
 
 
 def _token_hash(token: str) -> str:
@@ -122,8 +127,19 @@ def _application(app: Application) -> Dict[str, Any]:
     }
 
 
+def _archived_messages(session: Session, person_id: str) -> List[Dict[str, str]]:
+    """The archived messages of the person's conversations, oldest first (already redacted when archived)."""
+    senders = person_senders(session, person_id)
+    events = [event for sender in senders for event in conversation_archive.events_of(session, sender)]
+    events.sort(key=lambda event: event.get("timestamp") or 0)
+    return [
+        {"时间": line["time"], "发言方": SPEAKERS[line["who"]], "内容": line["text"]}
+        for line in conversation_archive.transcript(events, "%Y-%m-%d %H:%M:%S")
+    ]
+
+
 def export_person(session: Session, person_id: str, now: datetime.datetime) -> Dict[str, Any]:
-    """Everything held about the person: record, certificates, applications, 用证记录, uploads."""
+    """Everything held about the person: record, certificates, applications, 用证记录, uploads, archived chats."""
     person = session.get(Person, person_id)
     today = now.date()
     certs = session.query(Certificate).filter(Certificate.holder_id == person_id).order_by(Certificate.id).all()
@@ -154,6 +170,7 @@ def export_person(session: Session, person_id: str, now: datetime.datetime) -> D
             {"文件名": a.filename, "类型": a.content_type, "大小（字节）": a.size, "上传时间": _time(a.created_at)}
             for a in uploads
         ],
+        "归档的对话记录": {"说明": ARCHIVE_NOTE, "消息": _archived_messages(session, person_id)},
     }
 
 

@@ -28,6 +28,7 @@ from typing import Dict, List, Optional, Tuple
 import yaml
 from sqlalchemy.orm import Session
 
+import govservice.conversation_archive  # noqa: F401  (registers the archive of long conversations)
 import govservice.privacy_models  # noqa: F401  (registers the export and erasure tables)
 from govservice import auth
 from govservice.clock import utc_now

@@ -3,7 +3,8 @@
 ``RASA_URL`` (default http://localhost:5005) and ``RASA_TOKEN`` (Rasa's ``--auth-token``, sent
 as ``?token=``) are read on every call, like the notification sender does.
 
-- transcript: ``GET /conversations/{id}/tracker`` (the tracker store already redacted it);
+- transcript: ``GET /conversations/{id}/tracker`` (the tracker store already redacted it, and adds
+  the archived history of a long conversation: bot/tracker_store.py);
 - agent messages, pause and hand-back: ``POST /conversations/{id}/tracker/events`` with
   ``output_channel=<channel>&execute_side_effects=true``. Rasa appends the events and sends every
   ``bot`` event through that channel's output channel when the channel has one (socket.io,
@@ -14,7 +15,6 @@ as ``?token=``) are read on every call, like the notification sender does.
 from __future__ import annotations
 
 import asyncio
-import datetime
 import json
 import os
 import urllib.error
@@ -23,7 +23,7 @@ from functools import partial
 from typing import Any, Dict, List, Optional
 from urllib.parse import quote, urlencode
 
-from govservice.clock import office_text
+from govservice.conversation_archive import AGENT_KEY, message_line
 from govservice.notifications import DEFAULT_RASA_URL
 
 TIMEOUT_SECONDS = 10.0
@@ -34,7 +34,6 @@ RESUME: Dict[str, Any] = {"event": "resume"}
 LISTEN: Dict[str, Any] = {"event": "action", "name": "action_listen"}
 TAKEN_TEXT = "您好，人工客服已接入，请问有什么可以帮您？"
 HANDED_BACK_TEXT = "人工客服已结束服务，智能助手继续为您服务"
-AGENT_KEY = "handoff_agent"
 
 
 class RasaUnavailable(Exception):
@@ -71,30 +70,17 @@ async def _request(url: str, body: Optional[Any] = None) -> Any:
     return await asyncio.get_running_loop().run_in_executor(None, partial(_call, url, body))
 
 
-def _line(event: Dict[str, Any]) -> Optional[Dict[str, str]]:
-    text = event.get("text")
-    if event.get("event") not in ("user", "bot") or not isinstance(text, str) or not text.strip():
-        return None
-    if event["event"] == "user":
-        who = "citizen"
-    else:
-        who = "agent" if (event.get("metadata") or {}).get(AGENT_KEY) else "bot"
-    stamp = event.get("timestamp")
-    moment = ""
-    if isinstance(stamp, (int, float)):
-        moment = office_text(datetime.datetime.fromtimestamp(stamp, datetime.timezone.utc), "%m-%d %H:%M:%S")
-    return {"who": who, "text": text, "time": moment}
-
-
 async def transcript(sender: str) -> List[Dict[str, str]]:
-    """The conversation's messages, oldest first: ``who`` is citizen, bot or agent.
+    """The conversation's latest messages, oldest first: ``who`` is citizen, bot or agent.
+
+    Rasa answers with the whole conversation: the redacting tracker store adds the archived history.
 
     Raises:
         RasaUnavailable: Rasa is unreachable or refused.
     """
     tracker = await _request(_url(sender, "tracker"))
     events = tracker.get("events") if isinstance(tracker, dict) else None
-    lines = [line for line in map(_line, events or []) if line is not None]
+    lines = [line for line in map(message_line, events or []) if line is not None]
     return lines[-MAX_TRANSCRIPT:]
 
 

@@ -49,10 +49,10 @@ class InProcessActionServer(EndpointConfig):
 class Assistant:
     """Talks to the in-process agent and reads what its tracker store persisted."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Load the trained model with the in-process actions and the redacting store."""
+    def __init__(self, loop: asyncio.AbstractEventLoop, store: Optional[RedactingTrackerStore] = None) -> None:
+        """Load the trained model with the in-process actions and the redacting store (in-memory by default)."""
         self.loop = loop
-        self.store = RedactingTrackerStore()
+        self.store = store or RedactingTrackerStore()
         self.agent = Agent.load(str(MODEL), tracker_store=self.store, action_endpoint=InProcessActionServer())
         # Rasa wraps the store in a FailSafeTrackerStore, which would log a failed save or load
         # and go on with an empty tracker: here every such error is kept for the test to see.

@@ -16,7 +16,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.conversation_retention import erase_requested, run_configured, sweep
 from bot.tracker_store import RedactingTrackerStore
-from govservice import retention
+from govservice import conversation_archive, retention
 from govservice.data_deletion import request_erasure
 from govservice.db import session_scope
 
@@ -32,6 +32,17 @@ slots:
     mappings: [{type: custom}]
 """
 )
+
+
+@pytest.fixture(autouse=True)
+def _tables() -> None:
+    """The back-office tables deletion touches (the erasure queue, the conversation archive).
+
+    The archive starts empty: a sweep also checks history left only there, by other tests too.
+    """
+    retention.ensure_tables()
+    with session_scope() as session:
+        session.query(conversation_archive.ArchivedEvent).delete()
 
 
 def _conversation(sender: str, days_ago: float, logged_in: bool) -> DialogueStateTracker:
@@ -80,6 +91,34 @@ async def test_requested_erasures_are_carried_out_once(catalog, tmp_path: Path) 
     assert sorted(await store.keys()) == [kept]
     with session_scope() as session:
         assert gone not in [sender for _, sender in retention.pending_erasures(session)]
+
+
+async def test_an_erasure_request_erases_the_archived_history_too(catalog, tmp_path: Path) -> None:
+    sql = {"type": "SQL", "dialect": "sqlite", "db": str(tmp_path / "t.db")}
+    store = RedactingTrackerStore(domain=DOMAIN, inner=sql)
+    sender = f"archived-{uuid.uuid4().hex}"
+    await store.save(_conversation(sender, 0, True))
+    with session_scope() as session:
+        said_long_ago = UserUttered("很久以前的话", {"name": "greet"}, timestamp=1.0)
+        conversation_archive.append(session, sender, [said_long_ago.as_dict()])
+        request_erasure(session, [sender], NOW)
+    full = await store.retrieve_full_tracker(sender)
+    assert full is not None and full.events[0].as_dict()["text"] == "很久以前的话"
+    assert await erase_requested(store, NOW, InMemoryLockStore()) >= 1
+    with session_scope() as session:
+        assert conversation_archive.events_of(session, sender) == []
+    assert await store.retrieve_full_tracker(sender) is None
+
+
+async def test_history_left_only_in_the_archive_expires_too(tmp_path: Path) -> None:
+    store = RedactingTrackerStore(domain=DOMAIN)
+    sender = f"only-archived-{uuid.uuid4().hex}"
+    old = (NOW - datetime.timedelta(days=200)).replace(tzinfo=datetime.timezone.utc).timestamp()
+    with session_scope() as session:
+        conversation_archive.append(session, sender, [UserUttered("你好", {"name": "greet"}, timestamp=old).as_dict()])
+    await sweep(store, retention.Policy(), NOW)
+    with session_scope() as session:
+        assert conversation_archive.events_of(session, sender) == []
 
 
 async def test_the_cli_path_reads_the_sql_store_of_an_endpoints_file(catalog, tmp_path: Path) -> None:

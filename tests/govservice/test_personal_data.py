@@ -10,9 +10,10 @@ from typing import Iterator, List, Optional
 import pytest
 from sqlalchemy.orm import Session
 
-from govservice import certificates
+from govservice import certificates, conversation_archive
 from govservice.applications import accept, approve, start_review, submit_application
 from govservice.db import session_scope
+from govservice.models import Binding
 from govservice.personal_data import EXPORT_LINK_TTL, create_export_link, export_person, redeem_export_link
 from govservice.privacy_models import ExportLink
 from govservice.ratings import rate
@@ -67,6 +68,24 @@ def test_the_export_holds_nothing_of_another_citizen(session: Session) -> None:
     text = json.dumps(export, ensure_ascii=False)
     assert export["个人信息"]["姓名"] == "李四" and export["办件"] == []
     assert "张三" not in text and "110105" not in text
+
+
+def test_the_export_holds_the_archived_history_of_the_citizens_conversations_only(session: Session) -> None:
+    at = NOW.replace(tzinfo=datetime.timezone.utc).timestamp()
+    session.add(Binding(channel="wechat", sender="zhang-wechat", person_id=ZHANG, created_at=NOW, last_seen=NOW))
+    conversation_archive.append(session, "zhang-wechat", [
+        {"event": "user", "text": "居住证要什么材料", "timestamp": at},
+        {"event": "action", "name": "action_answer", "timestamp": at + 1},
+        {"event": "bot", "text": "需要身份证和居住证明", "timestamp": at + 2},
+    ])
+    conversation_archive.append(session, "someone-else", [{"event": "user", "text": "别人的话", "timestamp": at}])
+    messages = export_person(session, ZHANG, NOW)["归档的对话记录"]["消息"]
+    assert messages == [
+        {"时间": "2026-03-02 18:00:00", "发言方": "我", "内容": "居住证要什么材料"},
+        {"时间": "2026-03-02 18:00:02", "发言方": "智能助手", "内容": "需要身份证和居住证明"},
+    ]
+    assert export_person(session, LI, NOW)["归档的对话记录"]["消息"] == []
+    session.rollback()
 
 
 def test_a_link_works_once(session: Session) -> None:

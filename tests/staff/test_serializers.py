@@ -11,9 +11,9 @@ import datetime
 from sanic import Sanic
 
 from govservice import handoff
+from govservice.conversation_archive import message_line
 from govservice.db import session_scope
 from staff.console.handoff_actions import ticket_json
-from staff.console.rasa_client import _line
 from staff.serializers import iso
 from tests.staff.conftest import bearer, residence_permit
 from tests.staff.console_helpers import Console
@@ -53,7 +53,7 @@ def test_handoff_tickets_and_transcripts_are_in_shanghai_time(db_url: str) -> No
         session.rollback()
     assert shown["created_at"] == ISO and shown["taken_at"] is None
     stamp = NEAR_MIDNIGHT.replace(tzinfo=datetime.timezone.utc).timestamp()
-    assert _line({"event": "user", "text": "你好", "timestamp": stamp}) == {
+    assert message_line({"event": "user", "text": "你好", "timestamp": stamp}) == {
         "who": "citizen", "text": "你好", "time": "03-02 00:30:00",
     }
 
