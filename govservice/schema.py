@@ -19,6 +19,8 @@ MODEL_MODULES = (
     "govservice.models",
     "govservice.application_models",
     "govservice.channel_sessions",
+    "govservice.conversation_archive",
+    "govservice.conversation_events",
     "govservice.faq_models",
     "govservice.handoff",
     "govservice.limits",
