@@ -17,7 +17,7 @@ keeps at most about ``keep_events`` events per conversation:
 Cuts fall only where the assistant was listening (before the ``action_listen`` that precedes a
 user message), never inside an active form (Rasa collapses a form's turns back to its trigger
 message, so cutting there would change the states the policies see), and keep at least
-:data:`MIN_TURNS` turns: the rules (bot/policies.py) read only the last few states, so the
+:data:`MIN_TURNS` turns: the rules (overrides/policies.py) read only the last few states, so the
 compacted tracker predicts exactly what the whole one would. Archived events go to the project
 database (:mod:`govservice.conversation_archive`), already redacted.
 """

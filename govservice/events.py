@@ -23,7 +23,6 @@ from rasa.utils.endpoints import EndpointConfig, read_endpoint_config
 
 from govservice import conversation_events
 from govservice.db import session_scope
-from govservice.log_redaction import install_log_redaction
 
 logger = logging.getLogger(__name__)
 PREFETCH = 64
@@ -34,7 +33,7 @@ class BrokerConfigError(ValueError):
     """The endpoints file names no usable Pika broker; the message says why, in Chinese."""
 
 
-PIKA_TYPES = ("bot.event_broker.RetryingPikaEventBroker",)
+PIKA_TYPES = ("overrides.event_broker.RetryingPikaEventBroker",)
 """Event broker types besides Rasa's ``pika`` that publish with its Pika broker (this one retries held events)."""
 
 
@@ -117,7 +116,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--endpoints", default=os.environ.get("ENDPOINTS", "endpoints.yml"))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    install_log_redaction()
+    from overrides import install  # the log-record factory, as in every server process
+
+    install(rasa_server=False)
     try:
         settings = connection_settings(read_endpoint_config(args.endpoints, "event_broker"))
     except BrokerConfigError as error:

@@ -15,7 +15,7 @@ import os
 import shlex
 import sys
 from typing import Dict, Mapping, Optional, Sequence
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 DEFAULT_REDIS_URL = "redis://localhost:6379"
 DEFAULT_RABBITMQ_URL = "amqp://guest:guest@localhost:5672/"
@@ -60,7 +60,7 @@ def redis_parts(url: str) -> Dict[str, str]:
 def redis_database_url(url: str, database: int) -> str:
     """``url`` pointing at ``database`` instead of its own (for clients that take one URL)."""
     parts = urlsplit(url)
-    return parts._replace(path=f"/{database}", query="", fragment="").geturl()
+    return urlunsplit((parts.scheme, parts.netloc, f"/{database}", "", ""))
 
 
 def rabbitmq_parts(url: str) -> Dict[str, str]:

@@ -57,7 +57,7 @@ def test_trackers_go_to_redis_behind_the_redacting_store(endpoints: AvailableEnd
 def test_locks_go_to_redis_and_events_to_the_named_queue(endpoints: AvailableEndpoints) -> None:
     assert endpoints.lock_store is not None and endpoints.lock_store.type == "redis"
     broker = endpoints.event_broker
-    assert broker is not None and broker.type == "bot.event_broker.RetryingPikaEventBroker"
+    assert broker is not None and broker.type == "overrides.event_broker.RetryingPikaEventBroker"
     queue = broker.kwargs["queues"][0]
     assert queue.startswith("govtest_") and broker.kwargs["exchange_name"] == queue
 

@@ -18,7 +18,7 @@ from bot.conversation_retention import erase_requested, run_configured, sweep
 from bot.tracker_store import RedactingTrackerStore
 from govservice import conversation_archive, retention
 from govservice.data_deletion import request_erasure
-from govservice.db import session_scope
+from govservice.db import ensure_schema, session_scope
 
 NOW = datetime.datetime(2026, 3, 2, 10, 0)
 DOMAIN = Domain.from_yaml(
@@ -40,7 +40,7 @@ def _tables() -> None:
 
     The archive starts empty: a sweep also checks history left only there, by other tests too.
     """
-    retention.ensure_tables()
+    ensure_schema()
     with session_scope() as session:
         session.query(conversation_archive.ArchivedEvent).delete()
 

@@ -23,7 +23,6 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.policies import rule_window
 from bot.stored_conversations import delete_conversation
 from bot.tracker_compaction import (
     MIN_TURNS,
@@ -35,8 +34,8 @@ from bot.tracker_compaction import (
 )
 from bot.tracker_store import RedactingTrackerStore
 from govservice import conversation_archive
-from govservice.db import session_scope
-from govservice.retention import ensure_tables
+from govservice.db import ensure_schema, session_scope
+from overrides.policies import rule_window
 from tests.bot.inprocess_agent import MODEL
 
 DOMAIN = Domain.from_yaml(
@@ -165,7 +164,7 @@ def test_min_turns_cover_the_trained_rule_window(tmp_path: Path) -> None:
 @pytest.fixture()
 def stores(tmp_path: Path, postgres_url: str) -> Iterator[Dict[str, Callable[[], RedactingTrackerStore]]]:
     """The redacting store over each inner store we use; Redis under a unique prefix, deleted after."""
-    ensure_tables()
+    ensure_schema()
     prefix = f"flat{uuid.uuid4().hex[:8]}"
     inner: Dict[str, Any] = {
         "in-memory": None,
@@ -218,7 +217,7 @@ async def test_a_long_conversation_stays_bounded_whole_and_erasable(kind: str, s
 
 
 def test_saving_the_same_tracker_twice_archives_nothing_twice() -> None:
-    ensure_tables()
+    ensure_schema()
     store, sender = RedactingTrackerStore(domain=DOMAIN, keep_events=40), f"twice-{uuid.uuid4().hex[:8]}"
     tracker = DialogueStateTracker.from_events(sender, _conversation(30), DOMAIN.slots)
     asyncio.run(store.save(tracker))

@@ -6,7 +6,7 @@ that failed just after that callback had run, while the robust channel was still
 they stayed in memory until the next reconnect, so the consumer never recorded them. This broker
 also tries the held events again every ``RETRY_SECONDS`` while any are held and the connection is up.
 
-Selected in ``endpoints.prod.yml`` as ``type: bot.event_broker.RetryingPikaEventBroker``, with the
+Selected in ``endpoints.prod.yml`` as ``type: overrides.event_broker.RetryingPikaEventBroker``, with the
 same settings as Rasa's ``pika`` type. It reaches into the broker's private held-event queue, so it
 belongs in the one package of Rasa patches when that exists (issue 14, item 5).
 """

@@ -10,8 +10,8 @@ from typing import List
 import aio_pika
 import pytest
 
-from bot.event_broker import RetryingPikaEventBroker
 from govservice.store_urls import rabbitmq_parts
+from overrides.event_broker import RetryingPikaEventBroker
 from tests.store_backends import TEST_RABBITMQ_URL, require_prod_stores
 
 pytestmark = pytest.mark.stores  # against RabbitMQ with TEST_STORES=prod
