@@ -56,7 +56,8 @@ def test_the_rest_busy_reply_is_the_channels_json_list(tmp_path: Path) -> None:
     conf = _conf(tmp_path)
     assert f"return 200 '{busy_bodies()['busy_rest']}';" in conf
     wechat = re.search(r"location @busy_wechat \{(.*?)\}", conf, re.S)
-    assert wechat and "return 200 'success';" in wechat.group(1)
+    # WeChat must retry, not take the message as handled ("success" would drop it).
+    assert wechat and "return 503 'busy';" in wechat.group(1) and "success" not in wechat.group(1)
 
 
 def test_socketio_gets_the_upgrade_headers(tmp_path: Path) -> None:
@@ -170,7 +171,7 @@ def _post(url: str, path: str, body: bytes = b'{"sender": "s", "message": "hi"}'
 def test_with_no_rasa_server_up_citizens_get_the_channels_busy_reply(nginx: str) -> None:
     status, body = _post(nginx, "/webhooks/rest/webhook")
     assert status == 200 and json.loads(body) == [{"recipient_id": "", "text": BUSY_REPLY}]
-    assert _post(nginx, "/webhooks/wechat/webhook", b"<xml></xml>") == (200, "success")
+    assert _post(nginx, "/webhooks/wechat/webhook", b"<xml></xml>") == (503, "busy")
     status, body = _post(nginx, "/webhooks/upload/file")
     assert status == 503 and json.loads(body) == {"error": BUSY_REPLY}
 
