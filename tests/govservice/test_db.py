@@ -9,7 +9,7 @@ import sqlalchemy
 from sqlalchemy.engine import make_url
 
 from govservice.db import ensure_database
-from tests.conftest import POSTGRES_URL
+from tests.databases import POSTGRES_URL
 
 
 def _exists(name: str) -> bool:
