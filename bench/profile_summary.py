@@ -17,6 +17,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
+ROOT = f"{Path(__file__).resolve().parent.parent}/"
+"""The checkout's own files are named from its root, wherever it is."""
+
 TOP = 12
 IDLE_LEAVES = frozenset({
     "concurrent/futures/thread.py:_worker",  # a thread-pool worker waiting for work
@@ -34,7 +37,7 @@ def frame_name(frame: str) -> str:
     if not match:
         return frame.strip()
     path = match["file"]
-    for marker in ("site-packages/", "/work/"):
+    for marker in ("site-packages/", ROOT):
         if marker in path:
             path = path.split(marker, 1)[1]
     return f"{path}:{match['function']}"

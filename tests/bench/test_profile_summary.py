@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.profile_summary import frame_name, parse, summarise
+from bench.profile_summary import ROOT, frame_name, parse, summarise
 
 RAW = [
     "run (asyncio/base_events.py:600);handle (rasa/core/processor.py:120);loads (json/__init__.py:346) 6\n",
@@ -15,9 +15,10 @@ RAW = [
 
 
 def test_frame_names_keep_the_package_path_and_the_function() -> None:
-    assert frame_name("handle (/work/main/.venv/lib/python3.10/site-packages/rasa/core/processor.py:120)") == (
+    assert frame_name(f"handle ({ROOT}.venv/lib/python3.10/site-packages/rasa/core/processor.py:120)") == (
         "rasa/core/processor.py:handle"
     )
+    assert frame_name(f"_run_turn ({ROOT}connectors/rest.py:120)") == "connectors/rest.py:_run_turn"
     assert frame_name("<module> (<frozen site>:616)") == "<frozen site>:<module>"
     assert frame_name("odd frame") == "odd frame"
 
