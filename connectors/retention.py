@@ -6,7 +6,7 @@ one serves no route, it starts a background task once the server (and its agent)
 
 * every ``ERASURE_POLL_SECONDS`` (default 30): the conversations citizens asked to delete;
 * every ``RETENTION_INTERVAL_SECONDS`` (default 3600): the expired conversations
-  (:mod:`bot.conversation_retention`) and the back-office records (:mod:`govservice.retention`).
+  (:mod:`bot.conversation_retention`) and the back-office records (:mod:`govservice.privacy.retention`).
 
 Each deletion holds the conversation's lock, so it never interleaves with a turn in flight.
 """
@@ -22,8 +22,8 @@ from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, Sanic
 
 from bot import conversation_retention
-from govservice import retention
 from govservice.clock import utc_now
+from govservice.privacy import retention
 
 logger = logging.getLogger(__name__)
 DEFAULT_POLL_SECONDS = 30.0

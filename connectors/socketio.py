@@ -9,7 +9,7 @@ room and every bot reply, addressed to that room, is lost (RasaHQ/rasa#13027). T
 blueprint that awaits it lives behind the door (:class:`overrides.socketio.SocketIOFork`); this
 channel decides what the fork leaves to it:
 
-- holds a session by a server-issued token (:mod:`govservice.channel_sessions`):
+- holds a session by a server-issued token (:mod:`govservice.identity.channel_sessions`):
   ``session_request {session_id, session}`` joins a live session only with its token, else the
   socket gets a fresh session; ``session_confirm`` answers ``{session_id, session}``; a socket
   may send only for the session it was confirmed for, so no other socket can join or speak in it;
@@ -33,7 +33,7 @@ from rasa.core.channels.socketio import SocketIOOutput
 
 from connectors.common import BUSY_REPLY, EMPTY_REPLY, clean_text, client_metadata, paused_after_turn
 from connectors.rest import admit
-from govservice.channel_sessions import SessionCheck
+from govservice.identity.channel_sessions import SessionCheck
 from overrides.socketio import OnNewMessage, SocketIOFork, SocketMessage
 
 logger = logging.getLogger(__name__)

@@ -5,9 +5,9 @@ the link shows a download button, and only pressing it (a POST) uses up the one-
 chat app's link preview cannot spend it.
 
 A multipart form with ``sender``, ``session`` (the token the conversation's channel issued, see
-:mod:`govservice.channel_sessions`), ``channel`` (default ``rest``; ``rest`` or ``socketio``) and
+:mod:`govservice.identity.channel_sessions`), ``channel`` (default ``rest``; ``rest`` or ``socketio``) and
 ``file``. The sender must be logged in on that channel: the file is stored for the bound person (by its SHA-256, see
-:func:`govservice.materials_check.store_attachment`) and the reply names the message the client
+:func:`govservice.applications.materials_check.store_attachment`) and the reply names the message the client
 sends next on its own channel, ``/upload_material{"attachment_id": "..."}``, which hands the
 file to the open application.
 """
@@ -27,11 +27,12 @@ from sanic.response import HTTPResponse
 
 from connectors.common import clean_sender
 from connectors.rest import admit
-from govservice import auth, personal_data
-from govservice.application_models import ApplicationError
+from govservice.applications.materials_check import MAX_UPLOAD_BYTES, UPLOAD_SIGNATURES, store_attachment
+from govservice.applications.models import ApplicationError
 from govservice.clock import utc_now
 from govservice.db import session_scope
-from govservice.materials_check import MAX_UPLOAD_BYTES, UPLOAD_SIGNATURES, store_attachment
+from govservice.identity import auth
+from govservice.privacy import personal_data
 
 logger = logging.getLogger(__name__)
 # WeChat citizens send pictures in the chat; the WeChat channel fetches them (connectors/wechat.py).

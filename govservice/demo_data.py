@@ -17,10 +17,12 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 from sqlalchemy.orm import Session
 from stdnum.cn import ric, uscc
 
-from govservice.certificates import licence_identifier
+from govservice.catalog.models import CertificateType, Department
+from govservice.certificates.library import licence_identifier
+from govservice.certificates.models import Certificate
 from govservice.clock import office_date
-from govservice.identity import gender
-from govservice.models import Certificate, CertificateType, Company, Department, Person
+from govservice.identity.id_numbers import gender
+from govservice.identity.models import Company, Person
 
 DEMO_SEED = 20240612
 RANDOM_CITIZENS = 52

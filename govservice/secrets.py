@@ -42,7 +42,7 @@ class Secret:
 
 
 GOV_SECRET_KEY = Secret("secret.key", "GOV_SECRET_KEY")
-"""Hashes one-time codes and derives decoy phone tails (govservice.auth)."""
+"""Hashes one-time codes and derives decoy phone tails (govservice.identity.auth)."""
 STAFF_SECRET = Secret("staff_secret.key", "STAFF_SECRET")
 """Signs console sessions (staff.console.sessions)."""
 WECHAT_TOKEN = Secret("wechat_token", "WECHAT_TOKEN", 16)
@@ -52,7 +52,7 @@ RASA_TOKEN = Secret("rasa_token", "RASA_TOKEN", 24)
 ACTION_TOKEN = Secret("action_token", "ACTION_SERVER_TOKEN")
 """Shared by the Rasa server and the action server (bot.action_server); endpoints.yml sends it."""
 DEMO_SECRET = Secret("demo_secret", "DEMO_OFFICER_SECRET")
-"""Derives the demo officers' passwords and first API tokens (govservice.officers)."""
+"""Derives the demo officers' passwords and first API tokens (govservice.accounts.officers)."""
 
 BY_NAME: Dict[str, Secret] = {
     s.file: s for s in (GOV_SECRET_KEY, STAFF_SECRET, WECHAT_TOKEN, RASA_TOKEN, ACTION_TOKEN, DEMO_SECRET)

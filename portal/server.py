@@ -20,7 +20,7 @@ from sanic.exceptions import NotFound
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from govservice import facts
+from govservice.catalog import facts
 
 PORTAL_DIR = Path(__file__).resolve().parent
 STATIC_DIR = PORTAL_DIR / "static"

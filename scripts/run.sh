@@ -35,8 +35,8 @@ eval "$secret_exports"
 $PY -m govservice.db migrate
 # Prints the demo staff accounts' passwords the first time (make demo-accounts shows them again).
 $PY -m govservice.seed
-# Retention (docs: govservice/retention.py): once now; then hourly inside the Rasa server.
-$PY -m govservice.retention --endpoints "$ENDPOINTS"
+# Retention (docs: govservice/privacy/retention.py): once now; then hourly inside the Rasa server.
+$PY -m govservice.privacy.retention --endpoints "$ENDPOINTS"
 
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }

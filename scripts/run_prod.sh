@@ -97,7 +97,7 @@ eval "$secret_exports"
 $PY -c "from govservice.db import ensure_database; ensure_database()"
 # Prints the demo staff accounts' passwords the first time (make demo-accounts shows them again).
 $PY -m govservice.seed
-$PY -m govservice.retention --endpoints "$ENDPOINTS"
+$PY -m govservice.privacy.retention --endpoints "$ENDPOINTS"
 
 export RASA_URL=http://127.0.0.1:$PORT RASA_PUBLIC_URL=${RASA_PUBLIC_URL:-http://localhost:$PORT}
 export ACTION_SERVER_URL=http://127.0.0.1:$((BASE + 61))/webhook

@@ -4,7 +4,7 @@ API routes (documented in ``docs/openapi.yml``): ``/health``, ``/api/v1/me``, ``
 and ``/api/v1/followups…``; the console's pages and its JSON API live under ``/console``
 (``docs/console.md``). Settings come from the environment: ``DATABASE_URL`` (the back-office
 database), ``NOTIFY_RETRY_SECONDS`` (default 30; 0 disables the periodic retry of notifications),
-``RASA_URL`` and ``RASA_TOKEN`` (where notifications go, see :mod:`govservice.notifications`).
+``RASA_URL`` and ``RASA_TOKEN`` (where notifications go, see :mod:`govservice.notifications.outbox`).
 """
 
 from __future__ import annotations

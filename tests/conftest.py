@@ -59,7 +59,7 @@ def new_database(tmp_path: Path) -> Iterator[Callable[[str], str]]:
 @pytest.fixture(scope="session")
 def catalog():  # type: ignore[no-untyped-def]
     """The catalog seeded from knowledge_base/ into the test database."""
-    from govservice.catalog import Catalog
+    from govservice.catalog.lookup import Catalog
     from govservice.seed import init_db
 
     init_db()

@@ -33,8 +33,8 @@ import sqlalchemy
 
 import tests.rest_client as rest
 from govservice import secrets as gov_secrets
+from govservice.accounts.demo_officers import demo_password
 from govservice.conversation_events import sender_hash
-from govservice.demo_officers import demo_password
 from tests.staff.console_helpers import csrf_of
 
 pytestmark = pytest.mark.prod

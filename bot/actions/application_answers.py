@@ -9,10 +9,11 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.backoffice import catalog
 from bot.actions.service_guide import INTENT_ASPECT, resolve_service, service_mentions
-from govservice import faq_search, guide, lexicon
-from govservice.application_models import Attachment
+from govservice.applications.models import Attachment
+from govservice.catalog import guide, lexicon
+from govservice.catalog.models import ServiceItem
 from govservice.db import session_scope
-from govservice.models import ServiceItem
+from govservice.faq import search as faq_search
 
 MIN_CONFIDENCE = 0.5
 

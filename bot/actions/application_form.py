@@ -10,12 +10,12 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions.application_answers import interrupting_question, read_material, said_no, said_yes, wants_to_stop
 from bot.actions.session import channel_and_sender, current_subject, library_of
-from govservice.application_forms import FormField, material_specs, next_field, next_material, submission_form_data
-from govservice.application_models import ApplicationError
-from govservice.applications import submission_key, submit_application
-from govservice.auth import Subject
+from govservice.applications.delivery import LIBRARY_ADDRESS, looks_like_address
+from govservice.applications.forms import FormField, material_specs, next_field, next_material, submission_form_data
+from govservice.applications.models import ApplicationError
+from govservice.applications.workflow import submission_key, submit_application
 from govservice.db import session_scope
-from govservice.delivery import LIBRARY_ADDRESS, looks_like_address
+from govservice.identity.auth import Subject
 
 DONE = "done"
 STOPPED = "好的，本次申请已取消，没有提交任何内容。需要时可以随时重新申请。"

@@ -17,14 +17,14 @@ from rasa_sdk.types import DomainDict
 from bot.actions.login import login_first
 from bot.actions.service_guide import resolve_service, service_button
 from bot.actions.session import current_subject
-from govservice import guide
-from govservice.application_forms import plan_application
-from govservice.application_models import ApplicationError
+from govservice.applications.forms import plan_application
+from govservice.applications.materials_check import render_check
+from govservice.applications.models import ApplicationError
+from govservice.applications.newborn_materials import BUNDLE_ONLY_ITEM
+from govservice.catalog import guide
+from govservice.catalog.models import ServiceItem
 from govservice.db import session_scope
-from govservice.ids import opaque_id
-from govservice.materials_check import render_check
-from govservice.models import ServiceItem
-from govservice.newborn_materials import BUNDLE_ONLY_ITEM
+from govservice.identity.ids import opaque_id
 
 FORM_SLOTS = ("app_eligible", "app_prefill_ok", "app_field", "app_material", "app_confirm")
 START_NOTE = "现在开始在线申请，大约需要1～3分钟。中途有问题可以直接问我，说“不办了”可随时取消。"

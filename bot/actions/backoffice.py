@@ -7,9 +7,9 @@ import os
 import threading
 import time
 
-from govservice import faq_search
-from govservice.catalog import Catalog
+from govservice.catalog.lookup import Catalog
 from govservice.db import session_scope
+from govservice.faq import search as faq_search
 from govservice.seed import init_db
 
 logger = logging.getLogger(__name__)

@@ -12,9 +12,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.my_applications import entity
 from bot.actions.session import current_subject
-from govservice import faq_search, unanswered
 from govservice.db import session_scope
-from govservice.models import Person
+from govservice.faq import search as faq_search
+from govservice.faq import unanswered
+from govservice.identity.models import Person
 
 NOT_FOUND = (
     "抱歉，问答库里暂时没有这个问题的答案，我已记录下来，工作人员会尽快补充。"

@@ -1,6 +1,6 @@
 """Human handoff (转人工): queue the conversation for an agent and pause the bot, or take a message.
 
-With an agent on duty within office hours (:mod:`govservice.handoff_hours`), the conversation is
+With an agent on duty within office hours (:mod:`govservice.handoff.hours`), the conversation is
 queued in the back office and the action returns Rasa's own ``ConversationPaused``: Rasa then
 logs the citizen's messages without answering, the agent replies from the staff console through
 the conversations API, and hands back with a ``resume`` event. Otherwise the citizen may leave a
@@ -20,9 +20,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions.session import channel_and_sender
-from govservice import handoff
 from govservice.db import ensure_schema, session_scope
-from govservice.handoff_hours import office_hours
+from govservice.handoff import queue as handoff
+from govservice.handoff.hours import office_hours
 
 AVAILABLE_SLOT = "handoff_available"
 MESSAGE_SLOT, CONTACT_SLOT = "handoff_message", "handoff_contact"

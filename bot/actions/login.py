@@ -14,13 +14,14 @@ from rasa_sdk.types import DomainDict
 from bot.actions.login_answers import RESUME_ACTIONS, no_answer
 from bot.actions.personal import PERSONAL_INTENTS, answer_personal_request, certificate_words
 from bot.actions.session import channel_and_sender, current_subject
-from govservice import auth, lexicon
+from govservice.catalog import lexicon
 from govservice.clock import utc_now
 from govservice.db import session_scope
-from govservice.identity import IdentifierError, normalize_citizen_id, normalize_credit_code
-from govservice.masking import mask_credit_code, mask_id_number
-from govservice.models import Person
-from govservice.sms import get_gateway
+from govservice.identity import auth
+from govservice.identity.id_numbers import IdentifierError, normalize_citizen_id, normalize_credit_code
+from govservice.identity.masking import mask_credit_code, mask_id_number
+from govservice.identity.models import Person
+from govservice.identity.sms import get_gateway
 
 CODE_MASK = "******"
 # Fills the remaining slots so the form ends; action_login_complete then reports failure.

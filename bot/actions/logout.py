@@ -10,8 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions.session import channel_and_sender
-from govservice import auth
 from govservice.db import session_scope
+from govservice.identity import auth
 
 LOGIN_FORMS = ("login_form", "company_login_form")
 

@@ -12,8 +12,9 @@ from rasa_sdk.types import DomainDict
 from bot.actions.application_answers import read_material
 from bot.actions.login import login_first
 from bot.actions.session import current_subject
-from govservice import application_queries, applications
-from govservice.application_models import (
+from govservice.applications import queries as application_queries
+from govservice.applications import workflow as applications
+from govservice.applications.models import (
     CORRECTION,
     RATABLE_STATUSES,
     SUBMITTED,

@@ -16,9 +16,10 @@ from rasa_sdk.types import DomainDict
 from bot.actions.login import login_first
 from bot.actions.newborn_form import NB_SLOTS
 from bot.actions.session import current_subject
-from govservice import lexicon, life_events, newborn_materials
+from govservice.applications import life_events, newborn_materials
+from govservice.catalog import lexicon
 from govservice.db import session_scope
-from govservice.ids import opaque_id
+from govservice.identity.ids import opaque_id
 
 LOGIN_NOTE = "办理需要父母一方先登录，以便调取出生医学证明等电子证照、免交材料。"
 START_BUTTON = {"title": "登录办理", "payload": "/newborn_event"}

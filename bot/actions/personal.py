@@ -14,10 +14,14 @@ from rasa_sdk.types import DomainDict
 from bot.actions.backoffice import catalog
 from bot.actions.service_guide import service_button
 from bot.actions.session import current_subject, library_of
-from govservice import auth, certificate_text, certificate_uses, certificates, lexicon
+from govservice.catalog import lexicon
+from govservice.certificates import library as certificates
+from govservice.certificates import text as certificate_text
+from govservice.certificates import uses as certificate_uses
 from govservice.clock import office_date
 from govservice.db import session_scope
-from govservice.models import Company
+from govservice.identity import auth
+from govservice.identity.models import Company
 
 PERSONAL_INTENTS = (
     "query_certificates",

@@ -1,4 +1,4 @@
-"""“导出我的数据” and “删除我的数据”: thin adapters over govservice.personal_data and data_deletion."""
+"""“导出我的数据” and “删除我的数据”: thin adapters over govservice.privacy.personal_data and data_deletion."""
 
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions.login import login_first
 from bot.actions.session import current_subject
-from govservice import auth, data_deletion, personal_data
 from govservice.clock import utc_now
 from govservice.db import session_scope
+from govservice.identity import auth
+from govservice.privacy import data_deletion, personal_data
 
 CONFIRM_WINDOW_SECONDS = 600
 DEFAULT_PUBLIC_URL = "http://localhost:5005"

@@ -13,8 +13,10 @@ from bot.actions.application_answers import interrupting_question
 from bot.actions.login import login_first
 from bot.actions.my_applications import entity
 from bot.actions.session import current_subject
-from govservice import application_queries, lexicon, ratings
-from govservice.application_models import RATABLE_STATUSES, RATING_LEVELS, RatingError, ScopeError
+from govservice.applications import queries as application_queries
+from govservice.applications import ratings
+from govservice.applications.models import RATABLE_STATUSES, RATING_LEVELS, RatingError, ScopeError
+from govservice.catalog import lexicon
 from govservice.db import session_scope
 
 RATING_SLOTS = ("rating_number", "rating_level", "rating_comment")

@@ -11,13 +11,14 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.backoffice import catalog
 from bot.actions.session import current_subject, library_of
-from govservice import guide, window_text
-from govservice.catalog import Resolution
+from govservice.applications.materials_check import check_materials, render_check
+from govservice.catalog import guide
+from govservice.catalog.lookup import Resolution
+from govservice.catalog.models import ServiceItem
 from govservice.db import session_scope
-from govservice.materials_check import check_materials, render_check
-from govservice.models import ServiceItem
-from govservice.themes import themes
-from govservice.window import anchor, focus, is_long, is_policy
+from govservice.window import text as window_text
+from govservice.window.decision import anchor, focus, is_long, is_policy
+from govservice.window.themes import themes
 
 # Which part of the guide each intent asks for; others keep the aspect under discussion.
 INTENT_ASPECT = {

@@ -6,9 +6,9 @@ from typing import Optional, Tuple
 
 from rasa_sdk import Tracker
 
-from govservice import auth
 from govservice.clock import utc_now
 from govservice.db import session_scope
+from govservice.identity import auth
 
 
 def channel_and_sender(tracker: Tracker) -> Tuple[str, str]:

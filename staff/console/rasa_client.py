@@ -24,7 +24,7 @@ from typing import Any, Dict, List, Optional
 from urllib.parse import quote, urlencode
 
 from govservice.conversation_archive import AGENT_KEY, message_line
-from govservice.notifications import DEFAULT_RASA_URL
+from govservice.notifications.outbox import DEFAULT_RASA_URL
 
 TIMEOUT_SECONDS = 10.0
 MAX_TRANSCRIPT = 200

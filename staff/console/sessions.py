@@ -22,9 +22,9 @@ from typing import Optional, Tuple
 from sqlalchemy import Column, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Session
 
+from govservice.accounts.officers import Officer
 from govservice.clock import stored
-from govservice.models import Base
-from govservice.officers import Officer
+from govservice.orm import Base
 from govservice.secrets import STAFF_SECRET, stored_secret
 
 COOKIE_NAME = "staff_session"

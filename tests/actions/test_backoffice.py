@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from bot.actions import backoffice
-from govservice import faq_search
+from govservice.faq import search as faq_search
 
 
 def test_warm_up_builds_the_faq_index_and_the_catalog(catalog) -> None:

@@ -14,10 +14,10 @@ from bot.actions.handoff import (
     ActionSubmitHandoffMessage,
     ValidateHandoffMessageForm,
 )
-from govservice import handoff
+from govservice.accounts.demo_officers import seed_officers
 from govservice.db import session_scope
-from govservice.demo_officers import seed_officers
-from govservice.handoff_hours import office_hours
+from govservice.handoff import queue as handoff
+from govservice.handoff.hours import office_hours
 from tests.actions.conftest import make_tracker
 
 FORM_SLOTS = ["handoff_message", "handoff_contact"]

@@ -16,11 +16,11 @@ from bot.actions.personal_data import (
     public_url,
 )
 from govservice.clock import utc_now
-from govservice.data_deletion import KEPT_TEXT
 from govservice.db import session_scope
-from govservice.models import Binding, Company, Person
-from govservice.personal_data import EXPORT_PATH, redeem_export_link
-from govservice.privacy_models import ConversationErasure
+from govservice.identity.models import Binding, Company, Person
+from govservice.privacy.data_deletion import KEPT_TEXT
+from govservice.privacy.models import ConversationErasure
+from govservice.privacy.personal_data import EXPORT_PATH, redeem_export_link
 from tests.actions.conftest import make_tracker
 from tests.actions.test_applications import ZHANG, bind
 

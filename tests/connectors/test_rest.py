@@ -26,10 +26,10 @@ from sanic import Sanic
 from bot.actions.application_answers import read_material
 from connectors.common import BUSY_REPLY, NESTED_REPLY, PAUSED_REPLY, allowed_origins
 from connectors.rest import RestInput
-from govservice import auth, channel_sessions, login_limits
 from govservice.clock import utc_now
 from govservice.db import session_scope
-from govservice.models import Binding
+from govservice.identity import auth, channel_sessions, login_limits
+from govservice.identity.models import Binding
 from tests.actions.test_applications import ZHANG, bind
 from tests.connectors.channel_stub import QUEUED_TEXT, HitCounter, StubBot
 from tests.rest_client import BASE, LI, login, post, say, session_of

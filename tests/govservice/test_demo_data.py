@@ -11,12 +11,13 @@ import pytest
 from sqlalchemy.orm import Session
 from stdnum.cn import ric
 
-from govservice.certificates import effective_status
+from govservice.catalog.knowledge import load_knowledge_base
+from govservice.certificates.library import effective_status
+from govservice.certificates.models import Certificate
 from govservice.db import session_scope
 from govservice.demo_data import DEMO_CITIZENS, demo_summary, maybe_seed_demo_data, seed_demo_data
-from govservice.identity import birth_date, gender, normalize_citizen_id, normalize_credit_code
-from govservice.knowledge import load_knowledge_base
-from govservice.models import Certificate, Company, Person
+from govservice.identity.id_numbers import birth_date, gender, normalize_citizen_id, normalize_credit_code
+from govservice.identity.models import Company, Person
 from govservice.seed import init_db
 from tests.databases import Databases
 

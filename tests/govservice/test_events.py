@@ -21,7 +21,7 @@ from sqlalchemy import select
 from govservice.conversation_events import ConversationEvent, sender_hash
 from govservice.db import get_engine, session_scope
 from govservice.events import BrokerConfigError, connection_settings, consume, main
-from govservice.models import Base
+from govservice.orm import Base
 from govservice.store_urls import rabbitmq_parts
 from tests.store_backends import TEST_RABBITMQ_URL, require_prod_stores
 

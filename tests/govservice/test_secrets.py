@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import text
 
 from govservice import config, secrets
+from govservice.applications.materials_check import store_attachment
 from govservice.db import get_engine
-from govservice.materials_check import store_attachment
+from govservice.identity.sms import FileOutboxGateway
 from govservice.secrets import ACTION_TOKEN, DEMO_SECRET, RASA_TOKEN, stored_secret, write_private
-from govservice.sms import FileOutboxGateway
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 

@@ -10,13 +10,14 @@ from typing import Callable, Dict, Iterator, List, Optional
 import pytest
 from sanic import Sanic
 
-from govservice import notifications
-from govservice.applications import submit_application
+from govservice.accounts.demo_officers import demo_token, seed_officers
+from govservice.applications.workflow import submit_application
+from govservice.catalog.models import ServiceItem
+from govservice.certificates.models import Certificate
 from govservice.clock import utc_now
 from govservice.db import session_scope
-from govservice.demo_officers import demo_token, seed_officers
-from govservice.models import Certificate, ServiceItem
-from govservice.notifications import OutgoingNotification
+from govservice.notifications import outbox as notifications
+from govservice.notifications.outbox import OutgoingNotification
 from govservice.seed import init_db
 from staff.app import create_app
 from tests.databases import Databases

@@ -11,8 +11,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sanic import Sanic
 
-from govservice import handoff
 from govservice.db import session_scope
+from govservice.handoff import queue as handoff
 from staff.console.rasa_client import HANDED_BACK_TEXT, TAKEN_TEXT
 from tests.staff.conftest import bearer
 from tests.staff.console_helpers import ESCAPED, SCRIPT, Console

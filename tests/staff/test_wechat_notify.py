@@ -8,8 +8,8 @@ from typing import Iterator, List
 
 import pytest
 
-from govservice import notifications
-from govservice.notifications import OutgoingNotification
+from govservice.notifications import outbox as notifications
+from govservice.notifications.outbox import OutgoingNotification
 from staff import wechat_notify
 
 MESSAGE = OutgoingNotification(1, "20261128GA000001", "已办结", "wechat", "o_openid_1", "【办件通知】…")
