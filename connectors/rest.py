@@ -36,9 +36,8 @@ from connectors.common import (
     json_depth,
     paused_after_turn,
 )
-from govservice.clock import utc_now
-from govservice.db import ensure_schema, session_scope
 from govservice.identity import channel_sessions
+from govservice.identity import service as identity
 
 logger = logging.getLogger(__name__)
 NAME = "rest"
@@ -54,9 +53,7 @@ def _reply(sender: str, text: str) -> Dict[str, Any]:
 
 def admit(channel: str, sender: str, token: object, issue: bool = True) -> channel_sessions.SessionCheck:
     """Check (or issue) the conversation's token in the back office; blocking, run off the loop."""
-    ensure_schema()
-    with session_scope() as session:
-        return channel_sessions.check(session, channel, sender, token, utc_now(), issue=issue)
+    return identity.admit(channel, sender, token, issue=issue)
 
 
 def parse_body(raw: bytes) -> Any:

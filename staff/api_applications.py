@@ -18,8 +18,9 @@ from sanic.response import HTTPResponse
 from sqlalchemy.orm import Session
 
 from govservice.accounts.officers import DEPT_OFFICER
-from govservice.applications.models import TRANSITIONS, Application, ApplicationNotFound, StatusEvent
+from govservice.applications.models import Application
 from govservice.applications.queries import applications_for_department, get_for_department
+from govservice.applications.states import TRANSITIONS, ApplicationNotFound, StatusEvent
 from govservice.applications.workflow import accept, approve, reject, request_correction, start_review
 from govservice.clock import office_date
 from staff.auth import current_user, requires

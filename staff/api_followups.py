@@ -10,8 +10,8 @@ from sanic.response import HTTPResponse
 from sqlalchemy.orm import Session
 
 from govservice.accounts.officers import DEPT_OFFICER
-from govservice.applications.models import ScopeError
 from govservice.applications.ratings import close_followup, followups_for_department
+from govservice.applications.states import ScopeError
 from govservice.clock import office_date
 from staff.auth import current_user, requires
 from staff.serializers import followup_json

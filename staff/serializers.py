@@ -12,8 +12,9 @@ from typing import Any, Dict, Iterable, Optional
 
 from sqlalchemy.orm import Session
 
-from govservice.applications.models import Application, ApplicationMaterial, FollowUp, StatusChange, StatusEvent
+from govservice.applications.models import Application, ApplicationMaterial, FollowUp, StatusChange
 from govservice.applications.queries import next_step_text
+from govservice.applications.states import StatusEvent
 from govservice.certificates.models import Certificate
 from govservice.clock import office_iso
 from govservice.identity.masking import mask_id_number, mask_phone

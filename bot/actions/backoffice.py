@@ -8,8 +8,7 @@ import threading
 import time
 
 from govservice.catalog.lookup import Catalog
-from govservice.db import session_scope
-from govservice.faq import search as faq_search
+from govservice.faq import service as faq
 from govservice.seed import init_db
 
 logger = logging.getLogger(__name__)
@@ -54,8 +53,7 @@ def warm_up(attempts: int = WARM_UP_ATTEMPTS, pause: float = WARM_UP_PAUSE_SECON
     for attempt in range(1, attempts + 1):
         try:
             catalog().index  # noqa: B018  (builds the item retrieval index)
-            with session_scope() as session:
-                faq_search.current_index(session)
+            faq.warm_index()
             logger.info("action server warmed up: catalog, item index and FAQ index loaded")
             return True
         except Exception:

@@ -18,7 +18,6 @@ from bot.actions.application_answers import interrupting_question, read_material
 from bot.actions.application_form import MATERIAL_HINT, not_asked
 from bot.actions.session import channel_and_sender, current_subject
 from govservice.applications import life_events
-from govservice.applications.models import ApplicationError
 from govservice.applications.newborn_materials import (
     BUNDLE_ONLY_ITEM,
     FATHER,
@@ -34,6 +33,7 @@ from govservice.applications.newborn_materials import (
     other_parent,
     statement_text,
 )
+from govservice.applications.states import ApplicationError
 from govservice.applications.workflow import submission_key
 from govservice.catalog import lexicon
 

@@ -1,4 +1,4 @@
-"""“导出我的数据” and “删除我的数据”: thin adapters over govservice.privacy.personal_data and data_deletion."""
+"""“导出我的数据” and “删除我的数据”: thin adapters over govservice.privacy.service."""
 
 from __future__ import annotations
 
@@ -13,10 +13,9 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions.login import login_first
 from bot.actions.session import current_subject
-from govservice.clock import utc_now
-from govservice.db import session_scope
 from govservice.identity import auth
 from govservice.privacy import data_deletion, personal_data
+from govservice.privacy import service as privacy
 
 CONFIRM_WINDOW_SECONDS = 600
 DEFAULT_PUBLIC_URL = "http://localhost:5005"
@@ -55,8 +54,7 @@ class ActionExportMyData(Action):
         subject, events = _personal_subject(dispatcher, tracker, "export_my_data", "导出个人数据")
         if subject is None:
             return events
-        with session_scope() as session:
-            token = personal_data.create_export_link(session, subject.person_id, utc_now())
+        token = privacy.create_export_link(subject.person_id)
         minutes = int(personal_data.EXPORT_LINK_TTL.total_seconds() // 60)
         dispatcher.utter_message(
             text=(
@@ -108,7 +106,6 @@ class ActionDeleteMyData(Action):
         if subject is None or subject.company_code:
             dispatcher.utter_message(text="登录已超时，数据未删除。请重新登录后再说“删除我的数据”。")
             return [*done, SlotSet("logged_in", False)]
-        with session_scope() as session:
-            report = data_deletion.delete_person_data(session, subject.person_id, tracker.sender_id, utc_now())
+        report = privacy.delete_person_data(subject.person_id, tracker.sender_id)
         dispatcher.utter_message(text=report.text)
         return [*done, SlotSet("logged_in", False), SlotSet("pending_request", None)]

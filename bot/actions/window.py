@@ -19,8 +19,8 @@ from bot.actions.faq import queue_question, say_answer
 __all__ = ["queue_question", "decide", "say", "answer", "unplaced"]
 from bot.actions.service_guide import INTENT_ASPECT, service_button
 from govservice.catalog.text import normalize, topic_cues
-from govservice.db import session_scope
 from govservice.faq import search as faq_search
+from govservice.faq import service as faq
 from govservice.window import decision as window
 from govservice.window import text as window_text
 
@@ -41,8 +41,7 @@ def identify(text: str) -> window.Identified:
 
 def faq_answer(text: str, intent_is_faq: bool = False) -> faq_search.FaqAnswer:
     """The FAQ store's answer to ``text``: the function the console preview calls too."""
-    with session_scope() as session:
-        return faq_search.answer_question(session, text, intent_is_faq=intent_is_faq)
+    return faq.answer_question(text, intent_is_faq=intent_is_faq)
 
 
 def nlu_out_of_scope(tracker: Tracker) -> bool:

@@ -28,7 +28,7 @@ from govservice.applications.delivery import (
 )
 from govservice.applications.materials import MaterialSpec
 from govservice.applications.materials_check import COMMITMENT, EXPIRED, FORM, HELD, MaterialsCheck, check_materials
-from govservice.applications.models import ApplicationError
+from govservice.applications.states import ApplicationError
 from govservice.catalog import guide
 from govservice.catalog.models import ServiceItem
 from govservice.identity.masking import mask_credit_code, mask_id_number, mask_phone

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from govservice.applications.materials import MaterialSpec
 from govservice.applications.materials_check import fit_message, is_form_material
-from govservice.applications.models import Application, ApplicationError
+from govservice.applications.models import Application
 from govservice.applications.newborn_materials import (
     BIRTH_CERTIFICATE,
     FATHER,
@@ -38,6 +38,7 @@ from govservice.applications.newborn_materials import (
     statement_text,
 )
 from govservice.applications.newborn_materials import NEWBORN_ITEMS as NEWBORN_ITEMS
+from govservice.applications.states import ApplicationError
 from govservice.applications.store import Target, create_application, run_idempotent
 from govservice.catalog import lexicon
 from govservice.catalog.models import ServiceItem

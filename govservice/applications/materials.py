@@ -13,7 +13,8 @@ from typing import Any, List, Optional, Sequence, Tuple
 from sqlalchemy.orm import Session
 
 from govservice.applications.materials_check import is_form_material
-from govservice.applications.models import Application, ApplicationError, ApplicationMaterial, Attachment
+from govservice.applications.models import Application, ApplicationMaterial, Attachment
+from govservice.applications.states import ApplicationError
 from govservice.catalog.models import Material, ServiceItem
 from govservice.certificates.library import effective_status, get_certificate
 from govservice.certificates.models import Certificate, CertificateUse

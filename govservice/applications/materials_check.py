@@ -17,7 +17,8 @@ from typing import Dict, List, Optional
 from sqlalchemy.orm import Session
 
 from govservice import config
-from govservice.applications.models import ApplicationError, Attachment
+from govservice.applications.models import Attachment
+from govservice.applications.states import ApplicationError
 from govservice.catalog import lexicon
 from govservice.catalog.guide import MAX_MESSAGE_BYTES
 from govservice.catalog.models import Material, ServiceItem

@@ -12,16 +12,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import DetachedInstanceError
 
 from govservice.applications.materials_check import fit_message
-from govservice.applications.models import (
-    ACCEPTED,
-    APPROVED,
-    CORRECTION,
-    REJECTED,
-    REVIEWING,
-    SUBMITTED,
-    WITHDRAWN,
-    Application,
-)
+from govservice.applications.models import Application
+from govservice.applications.states import ACCEPTED, APPROVED, CORRECTION, REJECTED, REVIEWING, SUBMITTED, WITHDRAWN
 from govservice.clock import office_text
 
 

@@ -13,15 +13,8 @@ from typing import FrozenSet, Iterable, List, Optional
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from govservice.applications.models import (
-    NEGATIVE_LEVELS,
-    RATABLE_STATUSES,
-    RATING_LEVELS,
-    FollowUp,
-    Rating,
-    RatingError,
-    ScopeError,
-)
+from govservice.applications.models import FollowUp, Rating
+from govservice.applications.states import NEGATIVE_LEVELS, RATABLE_STATUSES, RATING_LEVELS, RatingError, ScopeError
 from govservice.applications.store import load_application
 from govservice.clock import office_date, stored
 

@@ -21,15 +21,13 @@ from sqlalchemy.orm import Session
 
 from govservice import config
 from govservice.applications.materials import MaterialSpec, add_materials, resolve_materials
-from govservice.applications.models import (
-    IDEMPOTENCY_KEY_CHARS,
+from govservice.applications.models import IDEMPOTENCY_KEY_CHARS, Application, StatusChange
+from govservice.applications.states import (
     SUBMITTED,
     TRANSITIONS,
-    Application,
     ApplicationError,
     ApplicationNotFound,
     ScopeError,
-    StatusChange,
     TransitionError,
 )
 from govservice.catalog.models import ServiceItem

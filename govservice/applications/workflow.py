@@ -20,7 +20,9 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from sqlalchemy.orm import Session
 
 from govservice.applications.materials import MaterialSpec, add_materials, resolve_materials
-from govservice.applications.models import (
+from govservice.applications.models import Application
+from govservice.applications.queries import next_step_text
+from govservice.applications.states import (
     ACCEPTED,
     APPROVED,
     CORRECTION,
@@ -28,14 +30,12 @@ from govservice.applications.models import (
     REVIEWING,
     SUBMITTED,
     WITHDRAWN,
-    Application,
     ApplicationError,
     StatusEvent,
     TransitionError,
 )
-from govservice.applications.models import ApplicationNotFound as ApplicationNotFound
-from govservice.applications.models import ScopeError as ScopeError
-from govservice.applications.queries import next_step_text
+from govservice.applications.states import ApplicationNotFound as ApplicationNotFound
+from govservice.applications.states import ScopeError as ScopeError
 from govservice.applications.store import (
     Target,
     check_transition,

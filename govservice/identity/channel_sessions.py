@@ -18,11 +18,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Optional
 
-from sqlalchemy import Column, DateTime, String
 from sqlalchemy.orm import Session
 
-from govservice.identity.models import Binding
-from govservice.orm import Base
+from govservice.identity.models import Binding, ChannelSession
 
 SESSION_IDLE = timedelta(hours=24)
 """As long as the widget keeps a conversation (its ``historyHours``)."""
@@ -33,18 +31,6 @@ REFUSED_TEXT = (
     "会话凭证无效或缺失：请在消息中带上上次回复给出的 session；"
     "如要开始新的对话，请换一个新的 sender。"
 )
-
-
-class ChannelSession(Base):
-    """The token hash of one conversation on a channel whose sender id the client picks."""
-
-    __tablename__ = "channel_sessions"
-
-    channel = Column(String(40), primary_key=True)
-    sender = Column(String(128), primary_key=True)
-    token_hash = Column(String(64), nullable=False)
-    created_at = Column(DateTime, nullable=False)
-    last_seen = Column(DateTime, nullable=False)
 
 
 @dataclass(frozen=True)

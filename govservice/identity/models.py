@@ -89,3 +89,15 @@ class Binding(Base):
     company_code = Column(String(18), ForeignKey("companies.credit_code"))
     created_at = Column(DateTime, nullable=False)
     last_seen = Column(DateTime, nullable=False)
+
+
+class ChannelSession(Base):
+    """The token hash of one conversation on a channel whose sender id the client picks."""
+
+    __tablename__ = "channel_sessions"
+
+    channel = Column(String(40), primary_key=True)
+    sender = Column(String(128), primary_key=True)
+    token_hash = Column(String(64), nullable=False)
+    created_at = Column(DateTime, nullable=False)
+    last_seen = Column(DateTime, nullable=False)

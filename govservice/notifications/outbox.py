@@ -24,7 +24,8 @@ from urllib.parse import quote, urlencode
 from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, Text, and_, or_
 from sqlalchemy.orm import Session
 
-from govservice.applications.models import Application, StatusEvent
+from govservice.applications.models import Application
+from govservice.applications.states import StatusEvent
 from govservice.applications.store import Target, open_session
 from govservice.clock import stored
 from govservice.orm import Base

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from govservice.applications.models import ApplicationMaterial, Attachment, FollowUp, Rating
 from govservice.certificates.models import Certificate, CertificateUse
-from govservice.handoff.queue import CLOSED, HandoffTicket
+from govservice.handoff.models import CLOSED, HandoffTicket
 from govservice.identity.models import Binding, LoginAttempt, OtpCode
 from govservice.privacy.models import ConversationErasure, ExportLink
 

@@ -33,7 +33,7 @@ import govservice.privacy.models  # noqa: F401  (registers the export and erasur
 from govservice.clock import utc_now
 from govservice.db import ensure_schema, session_scope
 from govservice.faq.models import UnansweredQuestion
-from govservice.handoff.queue import HandoffTicket
+from govservice.handoff.models import HandoffTicket
 from govservice.identity import auth
 from govservice.identity.models import Binding
 from govservice.privacy.models import ConversationErasure, ExportLink

@@ -18,7 +18,8 @@ from govservice.accounts.officers import ADMIN
 from govservice.clock import office_iso
 from govservice.handoff import queue as handoff
 from govservice.handoff.hours import office_hours
-from govservice.handoff.queue import ACTIVE, LEFT_MESSAGE, LIVE, MESSAGE, WAITING, HandoffError, HandoffTicket
+from govservice.handoff.models import ACTIVE, LEFT_MESSAGE, LIVE, MESSAGE, WAITING, HandoffTicket
+from govservice.handoff.queue import HandoffError
 from staff.auth import StaffUser
 from staff.console import rasa_client
 from staff.web import in_transaction

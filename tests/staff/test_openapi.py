@@ -12,8 +12,8 @@ import pytest
 import yaml
 from sanic import Sanic
 
-from govservice.applications.models import RATING_LEVELS, TRANSITIONS
 from govservice.applications.ratings import rate
+from govservice.applications.states import RATING_LEVELS, TRANSITIONS
 from govservice.db import session_scope
 from tests.staff.conftest import ZHANG, bearer, residence_permit
 

@@ -20,7 +20,8 @@ from govservice.applications.life_events import (
     submit_newborn_bundle,
 )
 from govservice.applications.materials_check import store_attachment
-from govservice.applications.models import Application, ApplicationError, ApplicationMaterial
+from govservice.applications.models import Application, ApplicationMaterial
+from govservice.applications.states import ApplicationError
 from govservice.applications.workflow import accept, approve, start_review
 from govservice.certificates.library import issue_certificate
 from govservice.certificates.models import Certificate, CertificateUse

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from govservice import config
 from govservice.applications.materials import COMMITMENT_TEXT, resolve_materials
 from govservice.applications.materials_check import store_attachment
-from govservice.applications.models import Application, ApplicationError
+from govservice.applications.models import Application
+from govservice.applications.states import ApplicationError
 from govservice.applications.store import create_application
 from govservice.catalog.models import Material, ServiceItem
 from govservice.certificates.models import Certificate

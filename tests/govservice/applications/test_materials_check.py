@@ -22,7 +22,8 @@ from govservice.applications.materials_check import (
     renewal_item,
     store_attachment,
 )
-from govservice.applications.models import ApplicationError, Attachment
+from govservice.applications.models import Attachment
+from govservice.applications.states import ApplicationError
 from govservice.catalog.models import ServiceItem
 from govservice.certificates.library import issue_certificate
 from govservice.certificates.models import Certificate, CertificateUse

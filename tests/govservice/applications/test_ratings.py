@@ -8,7 +8,7 @@ from typing import Iterator
 import pytest
 from sqlalchemy.orm import Session
 
-from govservice.applications.models import ApplicationNotFound, FollowUp, Rating, RatingError, ScopeError
+from govservice.applications.models import FollowUp, Rating
 from govservice.applications.queries import next_step_text
 from govservice.applications.ratings import (
     HOLIDAYS,
@@ -18,6 +18,7 @@ from govservice.applications.ratings import (
     rate,
     rating_reply,
 )
+from govservice.applications.states import ApplicationNotFound, RatingError, ScopeError
 from govservice.applications.workflow import accept, approve, reject, start_review, submit_application
 from govservice.db import session_scope
 from govservice.seed import init_db

@@ -17,16 +17,7 @@ from connectors.common import MAX_SENDER_CHARS
 from govservice import config
 from govservice.applications import store as application_store
 from govservice.applications.materials_check import store_attachment
-from govservice.applications.models import (
-    IDEMPOTENCY_KEY_CHARS,
-    Application,
-    ApplicationError,
-    ApplicationMaterial,
-    ApplicationNotFound,
-    ScopeError,
-    StatusChange,
-    TransitionError,
-)
+from govservice.applications.models import IDEMPOTENCY_KEY_CHARS, Application, ApplicationMaterial, StatusChange
 from govservice.applications.queries import (
     applications_for_department,
     applications_for_person,
@@ -35,6 +26,7 @@ from govservice.applications.queries import (
     next_step_text,
     render_applications,
 )
+from govservice.applications.states import ApplicationError, ApplicationNotFound, ScopeError, TransitionError
 from govservice.applications.workflow import (
     accept,
     approve,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from govservice.applications.forms import plan_application
 from govservice.applications.materials_check import HELD, UPLOAD, check_materials
-from govservice.applications.models import ApplicationError
+from govservice.applications.states import ApplicationError
 from govservice.catalog import guide, nlu_export
 from govservice.catalog.import_fields import CertificateLinker
 from govservice.catalog.importer import ImportResult, ImportSource, import_file, load_sources

@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from bot.actions.newborn_form import parse_field
-from govservice.applications.models import NEGATIVE_LEVELS, RATING_LEVELS, ApplicationError
 from govservice.applications.newborn_materials import MARRIAGE_CHOICES, SETTLE_CHOICES
+from govservice.applications.states import NEGATIVE_LEVELS, RATING_LEVELS, ApplicationError
 from govservice.catalog import lexicon
 
 

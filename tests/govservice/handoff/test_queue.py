@@ -13,6 +13,7 @@ from govservice.audit import AuditLog
 from govservice.db import session_scope
 from govservice.handoff import queue as handoff
 from govservice.handoff.hours import OfficeHours, office_hours, parse_office_hours
+from govservice.handoff.models import mask_contact
 from govservice.seed import init_db
 
 T0 = datetime.datetime(2026, 3, 2, 2, 0)  # stored (UTC): Monday 10:00 in Shanghai
@@ -118,8 +119,8 @@ def test_contacts(typed: str, expected: str) -> None:
 
 
 def test_masked_contacts() -> None:
-    assert handoff.mask_contact("zhang@example.cn") == "z***@example.cn"
-    assert handoff.mask_contact("0591-12345678") == "********5678"
+    assert mask_contact("zhang@example.cn") == "z***@example.cn"
+    assert mask_contact("0591-12345678") == "********5678"
 
 
 def test_duty_and_availability(session: Session) -> None:

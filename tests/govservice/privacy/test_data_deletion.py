@@ -15,7 +15,7 @@ from govservice.applications.workflow import accept, approve, reject, start_revi
 from govservice.certificates import library as certificates
 from govservice.certificates.models import Certificate, CertificateUse
 from govservice.db import session_scope
-from govservice.handoff.queue import CLOSED, WAITING, HandoffTicket
+from govservice.handoff.models import CLOSED, WAITING, HandoffTicket
 from govservice.identity.models import Binding, LoginAttempt, OtpCode
 from govservice.privacy.data_deletion import KEPT_TEXT, delete_person_data
 from govservice.privacy.models import ConversationErasure, ExportLink

@@ -10,7 +10,7 @@ import pytest
 
 from govservice.db import session_scope
 from govservice.faq.models import UnansweredQuestion
-from govservice.handoff.queue import CLOSED, HandoffTicket
+from govservice.handoff.models import CLOSED, HandoffTicket
 from govservice.identity import auth
 from govservice.identity.models import Binding, LoginAttempt, OtpCode
 from govservice.privacy.models import ConversationErasure, ExportLink
