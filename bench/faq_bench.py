@@ -20,7 +20,7 @@ from typing import Any, Callable, Dict, List, Sequence, Tuple
 import jieba
 import yaml
 
-from govservice.config import ROOT
+from govservice.settings import ROOT
 
 HOLDOUT = ROOT / "tests" / "faq" / "holdout_paraphrases.yml"
 WORK = ROOT / "var" / "bench"

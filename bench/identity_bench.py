@@ -142,8 +142,8 @@ def validation(ctx: Context, bot: Bot) -> Dict[str, Any]:
         return {"skipped": "bot-independent; measured once"}
     from stdnum.cn import ric, uscc
 
-    from govservice.config import database_url
     from govservice.identity.id_numbers import normalize_citizen_id, normalize_credit_code
+    from govservice.settings import database_url
 
     assert ctx.catalog is not None  # loading it seeds the demo citizens into this run's database
     ids = [c[0] for c in demo_citizens(database_url(), 50)]

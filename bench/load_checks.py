@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any, Dict, Iterable, List, Sequence, Tuple
-from urllib.parse import quote
 
 import aiohttp
 from sqlalchemy import bindparam, create_engine, text
@@ -19,6 +18,7 @@ from sqlalchemy import bindparam, create_engine, text
 from bench.load_run import Sent
 from bot.tracker_store import HIDDEN
 from govservice.identity.masking import redact_text
+from govservice.settings.rasa import conversation_path
 
 FETCH_CONCURRENCY = 8
 EXAMPLES = 3
@@ -131,7 +131,7 @@ async def fetch_trackers(url: str, token: str, senders: Sequence[str], timeout: 
         async with gate:
             try:
                 async with session.get(
-                    f"{url}/conversations/{quote(sender, safe='')}/tracker",
+                    url + conversation_path(sender, "tracker"),
                     params={"token": token, "include_events": "ALL"},
                     timeout=aiohttp.ClientTimeout(total=timeout),
                 ) as resp:

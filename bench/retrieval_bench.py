@@ -28,7 +28,7 @@ import yaml
 
 from govservice.catalog.lookup import Catalog
 from govservice.catalog.models import Material, ServiceItem, Topic
-from govservice.config import ROOT
+from govservice.settings import ROOT
 
 IMPORTED = ROOT / "knowledge_base" / "imported" / "guangdong_catalog_2021.jsonl"
 HOLDOUTS = sorted((ROOT / "tests" / "nlu").glob("holdout*.yml"))

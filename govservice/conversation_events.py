@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from govservice.orm import Base
-from govservice.secrets import keyed_hash
+from govservice.settings.secrets import keyed_hash
 
 NAME_CHARS = 100
 CHANNEL_CHARS = 32

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import datetime
 import itertools
-import os
 import random
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from sqlalchemy.orm import Session
 from stdnum.cn import ric, uscc
 
+from govservice import settings
 from govservice.catalog.models import CertificateType, Department
 from govservice.certificates.library import licence_identifier
 from govservice.certificates.models import Certificate
@@ -312,7 +312,7 @@ def maybe_seed_demo_data(session: Session, today: Optional[datetime.date] = None
     Returns:
         True when demo data was added.
     """
-    if os.environ.get("DEMO_DATA", "1").strip() == "0" or session.query(Person).first() is not None:
+    if not settings.current().demo_data or session.query(Person).first() is not None:
         return False
     seed_demo_data(session, today or office_date())
     return True

@@ -91,7 +91,7 @@ if [ -z "${REDIS_URL:-}" ]; then
 fi
 store_exports=$($PY -m govservice.store_urls)
 eval "$store_exports"
-secret_exports=$($PY -m govservice.secrets rasa_token action_token)
+secret_exports=$($PY -m govservice.settings.secrets rasa_token action_token)
 eval "$secret_exports"
 
 $PY -c "from govservice.db import ensure_database; ensure_database()"

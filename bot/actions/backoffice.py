@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 
+from govservice import settings
 from govservice.catalog.lookup import Catalog
 from govservice.faq import service as faq
 from govservice.seed import init_db
@@ -69,5 +69,5 @@ def start_warm_up() -> None:
 
     Off by default, so importing the actions in tests touches no database.
     """
-    if os.environ.get(WARM_UP_ENV) == "1":
+    if settings.current().actions_warm_up:
         threading.Thread(target=warm_up, name="actions-warm-up", daemon=True).start()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from typing import Any, Dict, List, Optional
 
@@ -13,19 +12,19 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions.login import login_first
 from bot.actions.session import current_subject
+from govservice import settings
 from govservice.identity import auth
 from govservice.privacy import data_deletion, personal_data
 from govservice.privacy import service as privacy
 
 CONFIRM_WINDOW_SECONDS = 600
-DEFAULT_PUBLIC_URL = "http://localhost:5005"
 CONFIRM_PROMPT = "删除后无法恢复。确认删除请回复“确认删除”（10分钟内有效）；不删除请说“取消”。"
 COMPANY_SESSION = "您当前以企业身份登录。个人数据的导出和删除请先说“退出登录”，再用本人身份证号码登录。"
 
 
 def public_url() -> str:
     """Where citizens reach the Rasa server (``RASA_PUBLIC_URL``), for the download link."""
-    return (os.environ.get("RASA_PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/")
+    return settings.current().rasa_public_url
 
 
 def _personal_subject(

@@ -14,11 +14,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import os
 from typing import List, Optional, Sequence
 
 from sqlalchemy.orm import Session
 
+from govservice import settings
 from govservice.accounts.officers import (
     ADMIN,
     DEPT_OFFICER,
@@ -33,7 +33,7 @@ from govservice.accounts.officers import (
 )
 from govservice.catalog.models import Department
 from govservice.orm import Meta
-from govservice.secrets import DEMO_SECRET, stored_secret
+from govservice.settings.secrets import DEMO_SECRET, stored_secret
 
 logger = logging.getLogger(__name__)
 
@@ -50,8 +50,8 @@ def demo_secret() -> str:
     Raises:
         OfficerError: the public secret without ``DEMO_MODE=1``.
     """
-    configured = os.environ.get(DEMO_SECRET.env, "").strip()
-    if os.environ.get("DEMO_MODE", "").strip() == "1":
+    configured = settings.current().secrets.get(DEMO_SECRET.env, "")
+    if settings.current().demo_mode:
         return configured or PUBLIC_DEMO_SECRET
     if configured == PUBLIC_DEMO_SECRET:
         raise OfficerError(
@@ -118,7 +118,7 @@ def seed_officers(session: Session) -> List[str]:
     Raises:
         OfficerError: the public secret without ``DEMO_MODE=1``.
     """
-    if os.environ.get("DEMO_DATA", "1").strip() == "0":
+    if not settings.current().demo_data:
         return []
     secret = demo_secret()
     public = secret == PUBLIC_DEMO_SECRET

@@ -33,9 +33,9 @@ from sqlalchemy.orm import Session, relationship
 
 from govservice.catalog.models import Department
 from govservice.clock import stored
-from govservice.config import database_url
 from govservice.db import migrate, session_scope
 from govservice.orm import Base
+from govservice.settings import database_url
 
 FAQ_EDITOR, DEPT_OFFICER, ADMIN = "faq_editor", "dept_officer", "admin"
 ROLES = (FAQ_EDITOR, DEPT_OFFICER, ADMIN)

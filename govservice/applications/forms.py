@@ -18,7 +18,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence
 import yaml
 from sqlalchemy.orm import Session
 
-from govservice import config
+from govservice import settings
 from govservice.applications.delivery import (
     LIBRARY_ADDRESS,
     address_on_file,
@@ -85,7 +85,7 @@ def _load_fields(path: Path) -> Dict[str, List[FormField]]:
 
 def form_fields(item_key: str) -> List[FormField]:
     """The fields item ``item_key`` asks for (none when the file does not list it)."""
-    return _load_fields(config.KNOWLEDGE_BASE / "application_forms.yml").get(item_key, [])
+    return _load_fields(settings.current().knowledge_base / "application_forms.yml").get(item_key, [])
 
 
 @dataclass

@@ -16,7 +16,7 @@ from typing import Dict, List, Optional
 
 from sqlalchemy.orm import Session
 
-from govservice import config
+from govservice import settings
 from govservice.applications.models import Attachment
 from govservice.applications.states import ApplicationError
 from govservice.catalog import lexicon
@@ -26,7 +26,7 @@ from govservice.certificates.library import effective_status, find_certificates
 from govservice.certificates.models import Certificate
 from govservice.clock import office_date, stored
 from govservice.identity.ids import opaque_id
-from govservice.secrets import write_private
+from govservice.settings.secrets import write_private
 
 HELD = "held"
 EXPIRED = "expired"
@@ -271,7 +271,7 @@ def store_attachment(
     if signature is None or not data.startswith(signature):
         raise ApplicationError("仅支持上传PDF、JPG、PNG或OFD格式的文件")
     digest = hashlib.sha256(data).hexdigest()
-    path = Path(config.VAR_DIR) / "uploads" / digest[:2] / digest
+    path = settings.current().var_dir / "uploads" / digest[:2] / digest
     if not path.exists():
         write_private(path, data)  # atomic: a concurrent identical upload writes the same bytes
     name = Path((filename or "").replace("\\", "/")).name[:200] or "upload"

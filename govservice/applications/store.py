@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime
 import time
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Union
 
 from sqlalchemy import insert, select, update
@@ -19,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from govservice import config
+from govservice import settings
 from govservice.applications.materials import MaterialSpec, add_materials, resolve_materials
 from govservice.applications.models import IDEMPOTENCY_KEY_CHARS, Application, StatusChange
 from govservice.applications.states import (
@@ -113,7 +112,7 @@ COMMITTED_PAUSE_FILE = "fault_committed_pause"
 
 def _fault_pause(name: str) -> None:
     """Wait while a fault test asks for it (the file never exists otherwise)."""
-    flag = Path(config.VAR_DIR) / name
+    flag = settings.current().var_dir / name
     if flag.exists():
         time.sleep(float(flag.read_text(encoding="utf-8").strip() or 0))
 

@@ -20,7 +20,7 @@ from typing import Any, Dict, Tuple
 
 import yaml
 
-from govservice import config
+from govservice import settings
 from govservice.catalog.guide import days_text
 from govservice.catalog.knowledge import load_knowledge_base
 
@@ -46,17 +46,17 @@ def _sources(directory: Path) -> Tuple[Dict[str, Any], Dict[str, Dict[str, Any]]
 
 def city() -> Dict[str, Any]:
     """The city block of ``departments.yml``: name, area code, hotline."""
-    return _sources(config.KNOWLEDGE_BASE)[0]
+    return _sources(settings.current().knowledge_base)[0]
 
 
 def departments() -> Dict[str, Dict[str, Any]]:
     """Every department of ``departments.yml`` by code."""
-    return _sources(config.KNOWLEDGE_BASE)[1]
+    return _sources(settings.current().knowledge_base)[1]
 
 
 def items() -> Dict[str, Dict[str, Any]]:
     """Every catalog item by key, with its department code under ``department``."""
-    return _sources(config.KNOWLEDGE_BASE)[2]
+    return _sources(settings.current().knowledge_base)[2]
 
 
 def fact(kind: str, key: str) -> str:
@@ -67,7 +67,7 @@ def fact(kind: str, key: str) -> str:
     """
     from govservice.catalog.halls import hall_named  # halls derive from departments, so imported late
 
-    _, depts, items = _sources(config.KNOWLEDGE_BASE)
+    _, depts, items = _sources(settings.current().knowledge_base)
     key = key.strip()
     if kind in ("hotline", "hotline_remote") and key == "city":
         hotline = str(city().get("hotline") or "")

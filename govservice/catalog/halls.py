@@ -14,7 +14,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import yaml
 
-from govservice import config
+from govservice import settings
 from govservice.catalog import facts
 
 EARTH_RADIUS_KM = 6371.0
@@ -62,7 +62,7 @@ def _load(path: Path) -> Tuple[Hall, ...]:
 
 def halls() -> List[Hall]:
     """Every hall, in file order."""
-    return list(_load(config.KNOWLEDGE_BASE / "halls.yml"))
+    return list(_load(settings.current().knowledge_base / "halls.yml"))
 
 
 def hall_named(name: str) -> Optional[Hall]:

@@ -18,6 +18,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional
 
 import yaml
 
+from govservice import settings
 from govservice.catalog.import_fields import (
     CertificateLinker,
     RecordError,
@@ -31,9 +32,8 @@ from govservice.catalog.import_fields import (
     parse_time_limit,
 )
 from govservice.catalog.knowledge import KnowledgeBaseError
-from govservice.config import KNOWLEDGE_BASE
 
-IMPORTED_DIR = KNOWLEDGE_BASE / "imported"
+IMPORTED_DIR = settings.current().knowledge_base / "imported"
 IMPORTER_VERSION = "1"
 """Part of the seed fingerprint: bump it when parsing changes, so existing databases are reseeded."""
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 import yaml
 
-from govservice.config import KNOWLEDGE_BASE
+from govservice import settings
 
 
 class KnowledgeBaseError(ValueError):
@@ -33,11 +33,11 @@ def _read(path: Path) -> Dict[str, Any]:
         return yaml.safe_load(handle) or {}
 
 
-def load_knowledge_base(directory: Path = KNOWLEDGE_BASE) -> KnowledgeBase:
+def load_knowledge_base(directory: Optional[Path] = None) -> KnowledgeBase:
     """Parse and validate every file of the knowledge base.
 
     Args:
-        directory: the ``knowledge_base`` folder.
+        directory: the ``knowledge_base`` folder; the configured one by default.
 
     Returns:
         The parsed knowledge base with a content fingerprint.
@@ -45,6 +45,7 @@ def load_knowledge_base(directory: Path = KNOWLEDGE_BASE) -> KnowledgeBase:
     Raises:
         KnowledgeBaseError: when references between the files do not resolve.
     """
+    directory = directory or settings.current().knowledge_base
     files = [directory / "departments.yml", directory / "certificate_types.yml", directory / "topics.yml"]
     catalog_files = sorted((directory / "catalog").glob("*.yml"))
     digest = hashlib.sha256()

@@ -14,7 +14,7 @@ from typing import Any, Dict, Mapping, Tuple
 
 import yaml
 
-from govservice import config
+from govservice import settings
 
 LEXICON_FILE = "lexicon.yml"
 
@@ -53,7 +53,7 @@ def _load(path: Path) -> Dict[str, Any]:
 
 def lexicon() -> Dict[str, Any]:
     """All named lists of the lexicon (read once per file)."""
-    return _load(config.KNOWLEDGE_BASE / LEXICON_FILE)
+    return _load(settings.current().knowledge_base / LEXICON_FILE)
 
 
 def words(name: str) -> Tuple[str, ...]:

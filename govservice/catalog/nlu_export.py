@@ -15,7 +15,7 @@ from typing import Dict, Iterable, List
 import yaml
 
 from govservice.catalog.knowledge import KnowledgeBase, load_knowledge_base
-from govservice.config import ROOT
+from govservice.settings import ROOT
 
 JIEBA_DIR = ROOT / "build" / "jieba_dict"
 NLU_FILE = ROOT / "bot" / "nlu_data" / "generated_catalog.yml"

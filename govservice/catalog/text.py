@@ -17,7 +17,7 @@ import jieba
 from govservice.catalog import lexicon
 from govservice.catalog.knowledge import load_knowledge_base
 from govservice.catalog.retrieval import simplified
-from govservice.config import ROOT
+from govservice.settings import ROOT
 
 USER_DICT = ROOT / "build" / "jieba_dict" / "userdict.txt"
 """The catalog's jieba dictionary, written by ``python -m govservice.catalog.nlu_export`` (optional here)."""

@@ -18,13 +18,13 @@ import yaml
 from openpyxl import Workbook, load_workbook
 from sqlalchemy.orm import Session
 
+from govservice import settings
 from govservice.catalog import facts
 from govservice.clock import office_text
-from govservice.config import KNOWLEDGE_BASE
 from govservice.faq.models import ENTRY_STATUSES, PUBLISHED, STATUS_LABELS, FaqEntry
 from govservice.faq.workflow import EntryFields, FaqError, create_entry, set_status, update_entry, validate_fields
 
-FAQ_DIR = KNOWLEDGE_BASE / "faq"
+FAQ_DIR = settings.current().knowledge_base / "faq"
 SEED_ACTOR = "系统初始化"
 COLUMNS: List[Tuple[str, str]] = [
     ("key", "键"),

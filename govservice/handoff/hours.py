@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import datetime
 import logging
-import os
 from dataclasses import dataclass
 from typing import FrozenSet, Optional
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from govservice import settings
 from govservice.clock import OFFICE_TZ, stored
 
 logger = logging.getLogger(__name__)
@@ -75,16 +75,13 @@ def parse_office_hours(days: str, hours: str, zone: str) -> OfficeHours:
 
 
 def office_hours() -> OfficeHours:
-    """The configured office hours (environment, read on every call); Mon-Fri 9:00-17:00, office zone, by default.
+    """The configured office hours (:mod:`govservice.settings`); Mon-Fri 9:00-17:00, office zone, by default.
 
     A malformed setting is logged and the default used: a typo must not break the handoff action.
     """
     try:
-        return parse_office_hours(
-            os.environ.get("HANDOFF_DAYS", "1-5"),
-            os.environ.get("HANDOFF_HOURS", "09:00-17:00"),
-            os.environ.get("HANDOFF_TZ", OFFICE_TZ),
-        )
+        configured = settings.current()
+        return parse_office_hours(configured.handoff_days, configured.handoff_hours, configured.handoff_tz)
     except ValueError as error:
         logger.warning("handoff office hours: %s; using Mon-Fri 09:00-17:00 %s", error, OFFICE_TZ)
         return OfficeHours()

@@ -27,7 +27,7 @@ from govservice.identity import channel_sessions, login_limits
 from govservice.identity.ids import opaque_id
 from govservice.identity.models import Binding, Company, LoginAttempt, OtpCode, Person
 from govservice.identity.sms import SmsGateway
-from govservice.secrets import secret_key
+from govservice.settings.secrets import secret_key
 
 CODE_TTL = timedelta(minutes=5)
 IDLE_TIMEOUT = timedelta(minutes=30)

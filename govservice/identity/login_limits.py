@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from govservice import limits
 from govservice.identity.models import LoginAttempt, LoginSend
-from govservice.secrets import keyed_hash
+from govservice.settings.secrets import keyed_hash
 
 RESEND_INTERVAL = timedelta(minutes=1)
 DAILY_WINDOW = timedelta(hours=24)

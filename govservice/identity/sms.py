@@ -11,16 +11,15 @@ from __future__ import annotations
 import importlib
 import json
 import logging
-import os
 import queue
 import threading
 from functools import cache
 from pathlib import Path
 from typing import Optional, Protocol, Tuple
 
+from govservice import settings
 from govservice.clock import office_iso, utc_now
-from govservice.config import VAR_DIR
-from govservice.secrets import append_private
+from govservice.settings.secrets import append_private
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +38,7 @@ class FileOutboxGateway:
 
     def __init__(self, path: Optional[Path] = None) -> None:
         """Use ``path`` or ``$VAR_DIR/sms_outbox.jsonl``."""
-        self.path = path or VAR_DIR / "sms_outbox.jsonl"
+        self.path = path or settings.current().var_dir / "sms_outbox.jsonl"
 
     def send(self, phone: str, text: str) -> None:
         """Append the message to the outbox file."""
@@ -90,4 +89,4 @@ def _background(spec: str) -> BackgroundGateway:
 
 def get_gateway() -> BackgroundGateway:
     """The gateway named by ``SMS_GATEWAY`` (the file outbox by default), sending in the background."""
-    return _background(os.environ.get("SMS_GATEWAY", "file"))
+    return _background(settings.current().sms_gateway)

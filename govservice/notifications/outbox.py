@@ -12,14 +12,10 @@ dies in the middle of a send leaves a claim that expires after :data:`CLAIM_TIME
 from __future__ import annotations
 
 import datetime
-import json
 import logging
-import os
-import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable, Dict, Iterator, List, Optional
-from urllib.parse import quote, urlencode
 
 from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, Text, and_, or_
 from sqlalchemy.orm import Session
@@ -29,6 +25,7 @@ from govservice.applications.states import StatusEvent
 from govservice.applications.store import Target, open_session
 from govservice.clock import stored
 from govservice.orm import Base
+from govservice.settings import rasa
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +40,6 @@ EVENT_INTENT = "query_applications"
 """The intent Rasa is asked to trigger: the citizen's own "我的申请到哪一步了", with entities naming
 the application and its new status, so the bot reports the change with the next step. An
 intent with training data keeps `rasa data validate --fail-on-warnings` meaningful."""
-DEFAULT_RASA_URL = "http://localhost:5005"
 RASA_TIMEOUT_SECONDS = 10.0
 
 
@@ -94,31 +90,18 @@ Sender = Callable[[OutgoingNotification], None]
 """Delivers one notification; raises on failure (any exception counts as a failed attempt)."""
 
 
-def trigger_intent_request(message: OutgoingNotification) -> urllib.request.Request:
-    """Build Rasa's ``POST /conversations/{sender}/trigger_intent?output_channel=latest`` request.
-
-    ``RASA_URL`` (default http://localhost:5005) is read on every call; ``RASA_TOKEN``, when set,
-    is passed as ``?token=``, Rasa's token authentication.
-    """
-    base = os.environ.get("RASA_URL", DEFAULT_RASA_URL).rstrip("/")
-    query = {"output_channel": "latest"}
-    token = os.environ.get("RASA_TOKEN")
-    if token:
-        query["token"] = token
-    url = f"{base}/conversations/{quote(message.sender, safe='')}/trigger_intent?{urlencode(query)}"
-    entities = {"application_no": message.application_number, "application_status": message.application_status}
-    body = json.dumps({"name": EVENT_INTENT, "entities": entities}, ensure_ascii=False).encode("utf-8")
-    return urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"}, method="POST")
-
-
 def rasa_trigger_intent(message: OutgoingNotification) -> None:
     """The default sender: let the assistant tell the citizen, on their latest channel.
+
+    Rasa's ``POST /conversations/{sender}/trigger_intent?output_channel=latest``, through the one
+    Rasa client (:mod:`govservice.settings.rasa`: ``RASA_URL`` and ``RASA_TOKEN``).
 
     Raises:
         urllib.error.URLError: Rasa is unreachable or answered with an HTTP error status.
     """
-    with urllib.request.urlopen(trigger_intent_request(message), timeout=RASA_TIMEOUT_SECONDS) as response:
-        response.read()
+    url = rasa.conversation_url(message.sender, "trigger_intent", {"output_channel": "latest"})
+    entities = {"application_no": message.application_number, "application_status": message.application_status}
+    rasa.call(url, {"name": EVENT_INTENT, "entities": entities}, timeout=RASA_TIMEOUT_SECONDS)
 
 
 _SENDERS: Dict[str, Sender] = {}

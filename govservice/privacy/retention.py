@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime
-import os
 import sys
 from dataclasses import asdict, dataclass
 from typing import Dict, List, Optional, Tuple
@@ -30,6 +29,7 @@ from sqlalchemy.orm import Session
 
 import govservice.conversation_archive  # noqa: F401  (registers the archive of long conversations)
 import govservice.privacy.models  # noqa: F401  (registers the export and erasure tables)
+from govservice import settings
 from govservice.clock import utc_now
 from govservice.db import ensure_schema, session_scope
 from govservice.faq.models import UnansweredQuestion
@@ -38,22 +38,10 @@ from govservice.identity import auth
 from govservice.identity.models import Binding
 from govservice.privacy.models import ConversationErasure, ExportLink
 
-DEFAULT_DAYS = 180
-DEFAULT_LOGGED_IN_DAYS = 30
-DEFAULT_INTERVAL_SECONDS = 3600
+DEFAULT_DAYS = settings.Settings.retention_days
+DEFAULT_LOGGED_IN_DAYS = settings.Settings.retention_logged_in_days
 ERASURE_LOG_DAYS = 7
 """Done erasure requests (a sender id each) are kept this long, to show they were carried out."""
-
-
-def _days(name: str, default: int) -> int:
-    value = os.environ.get(name, "").strip()
-    try:
-        days = int(value) if value else default
-    except ValueError:
-        raise ValueError(f"{name} 必须是天数（正整数），现在是 {value!r}") from None
-    if days < 1:
-        raise ValueError(f"{name} 必须至少为 1 天，现在是 {days}")
-    return days
 
 
 @dataclass(frozen=True)
@@ -64,13 +52,10 @@ class Policy:
     logged_in_days: int = DEFAULT_LOGGED_IN_DAYS
 
     @classmethod
-    def from_env(cls) -> Policy:
-        """``RETENTION_DAYS`` and ``RETENTION_LOGGED_IN_DAYS``, with the defaults above.
-
-        Raises:
-            ValueError: a value that is not a whole number of days, at least 1 (Chinese message).
-        """
-        return cls(_days("RETENTION_DAYS", DEFAULT_DAYS), _days("RETENTION_LOGGED_IN_DAYS", DEFAULT_LOGGED_IN_DAYS))
+    def configured(cls) -> Policy:
+        """``RETENTION_DAYS`` and ``RETENTION_LOGGED_IN_DAYS`` as :mod:`govservice.settings` read them."""
+        configured = settings.current()
+        return cls(configured.retention_days, configured.retention_logged_in_days)
 
     def cutoff(self, now: datetime.datetime, logged_in: bool) -> datetime.datetime:
         """Conversations whose last event is older than this are deleted."""
@@ -83,7 +68,7 @@ class Policy:
 
 def interval_seconds() -> float:
     """``RETENTION_INTERVAL_SECONDS``: how often the Rasa server's retention task runs."""
-    return float(os.environ.get("RETENTION_INTERVAL_SECONDS", DEFAULT_INTERVAL_SECONDS))
+    return settings.current().retention_interval_seconds
 
 
 def purge_login_records(session: Session, now: datetime.datetime) -> Dict[str, int]:
@@ -166,14 +151,14 @@ def in_memory_store(endpoints_path: str) -> bool:
 
 def main(argv: Optional[List[str]] = None) -> int:
     """``python -m govservice.privacy.retention``: one pass over the back office and the tracker store."""
-    parser = argparse.ArgumentParser(description="按保存期限删除过期的会话、登录记录和留言联系方式。")
-    parser.add_argument("--endpoints", default=os.environ.get("ENDPOINTS", "endpoints.yml"))
-    args = parser.parse_args(argv)
     try:
-        policy = Policy.from_env()
-    except ValueError as error:
-        print(f"保存期限设置有误：{error}", file=sys.stderr)
+        policy, endpoints = Policy.configured(), settings.current().endpoints
+    except settings.SettingsError as error:
+        print(f"设置有误：{error}", file=sys.stderr)
         return 2
+    parser = argparse.ArgumentParser(description="按保存期限删除过期的会话、登录记录和留言联系方式。")
+    parser.add_argument("--endpoints", default=endpoints)
+    args = parser.parse_args(argv)
     now = utc_now()
     counts = run_back_office(policy, now)
     if not in_memory_store(args.endpoints):

@@ -16,8 +16,8 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import yaml
 from rapidfuzz.distance import Hamming
 
+from govservice import settings
 from govservice.catalog.text import normalize
-from govservice.config import KNOWLEDGE_BASE
 
 ITEM_WEIGHT = 4.0
 """Score the identified item's theme gets, as much as a four-character keyword."""
@@ -199,8 +199,9 @@ def _read(path: Path) -> Dict[str, Any]:
     return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
 
 
-def load_themes(directory: Path = KNOWLEDGE_BASE) -> Themes:
-    """Read ``themes.yml`` and the topic synonyms of ``topics.yml`` from ``directory``."""
+def load_themes(directory: Optional[Path] = None) -> Themes:
+    """Read ``themes.yml`` and the topic synonyms of ``topics.yml`` from ``directory`` (the knowledge base)."""
+    directory = directory or settings.current().knowledge_base
     raw_themes = _read(directory / "themes.yml").get("themes") or []
     raw_topics = _read(directory / "topics.yml").get("topics") or []
     synonyms: Dict[str, Sequence[str]] = {

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from govservice.accounts.officers import Officer
 from govservice.clock import stored
 from govservice.orm import Base
-from govservice.secrets import STAFF_SECRET, stored_secret
+from govservice.settings.secrets import STAFF_SECRET, stored_secret
 
 COOKIE_NAME = "staff_session"
 SESSION_HOURS = 8

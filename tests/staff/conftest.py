@@ -19,6 +19,7 @@ from govservice.db import session_scope
 from govservice.notifications import outbox as notifications
 from govservice.notifications.outbox import OutgoingNotification
 from govservice.seed import init_db
+from govservice.settings import reload as reload_settings
 from staff.app import create_app
 from tests.databases import Databases
 
@@ -51,6 +52,7 @@ def sent() -> Iterator[List[OutgoingNotification]]:
     delivered: List[OutgoingNotification] = []
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("RASA_URL", "http://127.0.0.1:9")  # the discard port, should the default sender ever run
+        reload_settings()
         notifications.register_sender("rest", delivered.append)
         yield delivered
         notifications.register_sender("rest", None)

@@ -8,7 +8,6 @@ from typing import Callable, List
 
 import pytest
 
-from govservice import config
 from govservice.accounts import officers
 from govservice.accounts.demo_officers import (
     PUBLIC_DEMO_SECRET,
@@ -21,6 +20,7 @@ from govservice.accounts.demo_officers import (
 from govservice.accounts.officers import Officer, OfficerError, authenticate_password, authenticate_token, issue_token
 from govservice.db import session_scope
 from govservice.seed import init_db
+from govservice.settings import reload as reload_settings
 
 # What the public secret derives: anyone who read the repository could log in with these.
 PUBLIC_GA_PASSWORD = "demo-969897054834"
@@ -30,9 +30,11 @@ PUBLIC_ADMIN_PASSWORD = "demo-dd593efab6c8"
 @pytest.fixture()
 def var(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh installation: its own ``VAR_DIR``, no demo settings in the environment."""
-    monkeypatch.setattr(config, "VAR_DIR", tmp_path / "var")
+    monkeypatch.setenv("VAR_DIR", str(tmp_path / "var"))
+    reload_settings()
     for name in ("DEMO_OFFICER_SECRET", "DEMO_MODE", "DEMO_DATA"):
         monkeypatch.delenv(name, raising=False)
+        reload_settings()
     return tmp_path / "var"
 
 
@@ -61,6 +63,7 @@ def test_the_public_secret_is_refused_unless_demo_mode(
 ) -> None:
     url = fresh_db(new_database)
     monkeypatch.setenv("DEMO_OFFICER_SECRET", PUBLIC_DEMO_SECRET)
+    reload_settings()
     with pytest.raises(OfficerError, match="公开的演示默认值.*DEMO_MODE=1"):
         demo_secret()
     with session_scope(url) as s, pytest.raises(OfficerError):
@@ -68,8 +71,10 @@ def test_the_public_secret_is_refused_unless_demo_mode(
     with pytest.raises(OfficerError):
         init_db(fresh_db(new_database))  # so scripts/run.sh stops at the seed step
     monkeypatch.setenv("DEMO_MODE", "1")
+    reload_settings()
     assert demo_secret() == PUBLIC_DEMO_SECRET
     monkeypatch.delenv("DEMO_OFFICER_SECRET")
+    reload_settings()
     assert demo_secret() == PUBLIC_DEMO_SECRET  # DEMO_MODE=1 alone: the reproducible public demo
     assert demo_password("ga_officer") == PUBLIC_GA_PASSWORD
 
@@ -78,11 +83,13 @@ def test_accounts_seeded_with_the_public_secret_are_rekeyed_once(
     var: Path, new_database: Callable[[str], str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("DEMO_MODE", "1")  # an installation seeded before the secret was per installation
+    reload_settings()
     url = fresh_db(new_database)
     with session_scope(url) as s:
         assert authenticate_password(s, "ga_officer", PUBLIC_GA_PASSWORD) is not None
         assert seed_officers(s) == []
     monkeypatch.delenv("DEMO_MODE")
+    reload_settings()
     with session_scope(url) as s:
         rekeyed = seed_officers(s)
         assert "ga_officer" in rekeyed and "admin" in rekeyed and len(rekeyed) == s.query(Officer).count()
@@ -110,6 +117,7 @@ def test_demo_accounts_lists_current_credentials(
 ) -> None:
     url = fresh_db(new_database)
     monkeypatch.setenv("DATABASE_URL", url)
+    reload_settings()
     with session_scope(url) as s:
         ga = s.query(Officer).filter_by(username="ga_officer").one()
         issue_token(s, ga)  # rotated: the derived token no longer works
@@ -125,6 +133,7 @@ def test_no_accounts_yet_says_how_to_create_them(
     var: Path, new_database: Callable[[str], str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("DEMO_DATA", "0")
+    reload_settings()
     url = fresh_db(new_database)
     with session_scope(url) as s:
         assert "make run" in demo_accounts_text(s)

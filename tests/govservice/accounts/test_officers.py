@@ -23,6 +23,7 @@ from govservice.accounts.officers import (
 from govservice.catalog.models import Department
 from govservice.db import session_scope
 from govservice.seed import init_db
+from govservice.settings import reload as reload_settings
 from tests.databases import Databases
 
 
@@ -93,6 +94,7 @@ def test_duplicate_username_is_refused(session: Session) -> None:
 
 def test_demo_officers_are_seeded_once_from_the_secret(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DEMO_OFFICER_SECRET", "test-secret")
+    reload_settings()
     with session_scope(db_url) as s:
         s.query(Officer).delete()  # init_db seeded them with the default secret
     with session_scope(db_url) as s:
@@ -108,6 +110,7 @@ def test_demo_officers_are_seeded_once_from_the_secret(db_url: str, monkeypatch:
         admin = s.query(Officer).filter_by(username="admin").one()
         assert (admin.role, admin.department_code) == ("admin", None)
     monkeypatch.setenv("DEMO_OFFICER_SECRET", "another-secret")
+    reload_settings()
     with session_scope(db_url) as s:
         assert authenticate_token(s, demo_token("ga_officer")) is None  # credentials follow the secret
 
@@ -117,6 +120,7 @@ def test_no_demo_officers_when_demo_data_is_off(
 ) -> None:
     url = new_database("nodemo")
     monkeypatch.setenv("DEMO_DATA", "0")
+    reload_settings()
     init_db(url)
     with session_scope(url) as s:
         assert seed_officers(s) == [] and s.query(Officer).count() == 0
@@ -124,6 +128,7 @@ def test_no_demo_officers_when_demo_data_is_off(
 
 def test_cli_rotates_a_token(db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
     monkeypatch.setenv("DATABASE_URL", db_url)
+    reload_settings()
     with session_scope(db_url) as s:
         seed_officers(s)
     assert officers.main(["token", "ga_officer"]) == 0

@@ -15,6 +15,7 @@ from govservice.db import session_scope
 from govservice.demo_data import seed_demo_data
 from govservice.identity.models import Person
 from govservice.seed import init_db
+from govservice.settings import reload as reload_settings
 from tests.databases import Databases
 
 TODAY = datetime.date(2026, 11, 20)
@@ -27,6 +28,7 @@ def db_url(databases: Databases) -> Iterator[str]:
     url = databases.create("delivery")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("DEMO_DATA", "0")
+        reload_settings()
         init_db(url, faq=False)
     with session_scope(url) as s:
         seed_demo_data(s, TODAY)

@@ -8,7 +8,6 @@ from typing import Any, Dict, Iterator, Optional
 
 import pytest
 
-from govservice import config
 from govservice.applications import store as application_store
 from govservice.applications.life_events import (
     NEWBORN_ITEMS,
@@ -28,6 +27,7 @@ from govservice.certificates.models import Certificate, CertificateUse
 from govservice.clock import office_date, utc_now
 from govservice.db import session_scope
 from govservice.seed import init_db
+from govservice.settings import reload as reload_settings
 from tests.databases import Databases
 
 ZHANG = "11010519491231002X"
@@ -62,7 +62,8 @@ def db_url(databases: Databases) -> Iterator[str]:
 
 @pytest.fixture(autouse=True)
 def uploads_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(config, "VAR_DIR", tmp_path)
+    monkeypatch.setenv("VAR_DIR", str(tmp_path))
+    reload_settings()
 
 
 def _upload(url: str, person: str = ZHANG) -> str:

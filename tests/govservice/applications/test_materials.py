@@ -9,7 +9,6 @@ from typing import Iterator
 import pytest
 from sqlalchemy.orm import Session
 
-from govservice import config
 from govservice.applications.materials import COMMITMENT_TEXT, resolve_materials
 from govservice.applications.materials_check import store_attachment
 from govservice.applications.models import Application
@@ -19,6 +18,7 @@ from govservice.catalog.models import Material, ServiceItem
 from govservice.certificates.models import Certificate
 from govservice.db import session_scope
 from govservice.seed import init_db
+from govservice.settings import reload as reload_settings
 from tests.databases import Databases
 
 ZHANG = "11010519491231002X"
@@ -37,7 +37,8 @@ def db_url(databases: Databases) -> Iterator[str]:
 @pytest.fixture()
 def session(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Session]:
     """A session whose changes are all rolled back, so each test sees the seeded data."""
-    monkeypatch.setattr(config, "VAR_DIR", tmp_path)
+    monkeypatch.setenv("VAR_DIR", str(tmp_path))
+    reload_settings()
     with session_scope(db_url) as s:
         yield s
         s.rollback()

@@ -9,7 +9,6 @@ from typing import Iterator
 import pytest
 from sqlalchemy.orm import Session
 
-from govservice import config
 from govservice.applications.materials_check import (
     COMMITMENT,
     EXPIRED,
@@ -31,6 +30,7 @@ from govservice.clock import office_date
 from govservice.db import session_scope
 from govservice.identity.models import Person
 from govservice.seed import init_db
+from govservice.settings import reload as reload_settings
 from tests.databases import Databases
 
 TODAY = office_date()  # the demo certificates are dated relative to the office's today
@@ -125,7 +125,8 @@ def test_every_item_renders_below_the_limit(session: Session) -> None:
 
 
 def test_store_attachment(session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(config, "VAR_DIR", tmp_path)
+    monkeypatch.setenv("VAR_DIR", str(tmp_path))
+    reload_settings()
     data = b"%PDF-1.4 lease contract"
     first = store_attachment(session, data, "C:\\scan\\租房合同.pdf", "application/pdf", ZHANG)
     second = store_attachment(session, data, "../../etc/租房合同.pdf", "application/pdf", ZHANG)

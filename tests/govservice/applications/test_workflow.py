@@ -14,7 +14,6 @@ import pytest
 from sqlalchemy.orm import Session
 
 from connectors.common import MAX_SENDER_CHARS
-from govservice import config
 from govservice.applications import store as application_store
 from govservice.applications.materials_check import store_attachment
 from govservice.applications.models import IDEMPOTENCY_KEY_CHARS, Application, ApplicationMaterial, StatusChange
@@ -45,6 +44,7 @@ from govservice.clock import office_date, utc_now
 from govservice.db import session_scope
 from govservice.identity.ids import opaque_id
 from govservice.seed import init_db
+from govservice.settings import reload as reload_settings
 from tests.databases import Databases
 
 ZHANG = "11010519491231002X"
@@ -63,7 +63,8 @@ def db_url(databases: Databases) -> Iterator[str]:
 
 @pytest.fixture(autouse=True)
 def uploads_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(config, "VAR_DIR", tmp_path)
+    monkeypatch.setenv("VAR_DIR", str(tmp_path))
+    reload_settings()
 
 
 @pytest.fixture()

@@ -16,7 +16,7 @@ from typing import Dict, Iterator, List, Set, Tuple
 import pytest
 import yaml
 
-from govservice import config
+from govservice import settings
 from govservice.catalog import facts
 from govservice.catalog.guide import days_text
 from govservice.catalog.halls import HallError, _load, halls
@@ -132,4 +132,4 @@ def test_an_unknown_fact_is_an_error_not_a_blank() -> None:
         facts.expand("{{promised:id_card_lost}}，{{phone:GA}}")
         == "15个工作日，" + facts.departments()["GA"]["consult_phone"]
     )
-    assert config.KNOWLEDGE_BASE.is_dir()
+    assert settings.current().knowledge_base.is_dir()

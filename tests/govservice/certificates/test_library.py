@@ -31,6 +31,7 @@ from govservice.db import session_scope
 from govservice.demo_data import seed_demo_data
 from govservice.identity.models import Person
 from govservice.seed import init_db
+from govservice.settings import reload as reload_settings
 from tests.databases import Databases
 
 TODAY = datetime.date(2025, 6, 15)
@@ -45,6 +46,7 @@ def db_url(databases: Databases) -> Iterator[str]:
     url = databases.create("certs")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("DEMO_DATA", "0")
+        reload_settings()
         init_db(url)
     with session_scope(url) as session:
         seed_demo_data(session, TODAY)
@@ -243,6 +245,7 @@ def test_issue_certificate_then_list(session: Session) -> None:
 
 def test_demo_data_on_postgresql(postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("DEMO_DATA", raising=False)
+    reload_settings()
     init_db(postgres_url)
     today = office_date()  # the day the demo data was dated from
     with session_scope(postgres_url) as session:

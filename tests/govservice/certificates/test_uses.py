@@ -15,6 +15,7 @@ from govservice.certificates.uses import use_history
 from govservice.db import session_scope
 from govservice.demo_data import FIXED_COMPANY_CODE, seed_demo_data
 from govservice.seed import init_db
+from govservice.settings import reload as reload_settings
 from tests.databases import Databases
 
 TODAY = datetime.date(2026, 11, 20)
@@ -27,6 +28,7 @@ def seeded(databases: Databases) -> Iterator[str]:
     url = databases.create("uses")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("DEMO_DATA", "0")
+        reload_settings()
         init_db(url)
     with session_scope(url) as s:
         seed_demo_data(s, TODAY)

@@ -15,6 +15,7 @@ from govservice.handoff import queue as handoff
 from govservice.handoff.hours import OfficeHours, office_hours, parse_office_hours
 from govservice.handoff.models import mask_contact
 from govservice.seed import init_db
+from govservice.settings import reload as reload_settings
 
 T0 = datetime.datetime(2026, 3, 2, 2, 0)  # stored (UTC): Monday 10:00 in Shanghai
 
@@ -153,9 +154,11 @@ def test_office_hours_in_the_offices_time_zone() -> None:
 
 def test_a_malformed_setting_falls_back_to_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HANDOFF_HOURS", "nine to five")
+    reload_settings()
     assert office_hours() == OfficeHours()
     monkeypatch.setenv("HANDOFF_HOURS", "08:30-12:00")
     monkeypatch.setenv("HANDOFF_DAYS", "1-6")
+    reload_settings()
     assert office_hours().describe() == "周一至周六 8:30-12:00"
 
 

@@ -18,6 +18,7 @@ from govservice.identity import auth, login_limits
 from govservice.identity.models import Company, OtpCode, Person
 from govservice.identity.sms import FileOutboxGateway, get_gateway
 from govservice.seed import init_db
+from govservice.settings import reload as reload_settings
 
 T0 = datetime(2026, 11, 28, 9, 0, 0)
 ZHANG = "11010519491231002X"
@@ -165,6 +166,7 @@ class SlowGateway:
 
 def test_the_name_step_does_the_same_work_and_takes_no_longer_when_the_name_matches(session, monkeypatch) -> None:
     monkeypatch.setenv("SMS_GATEWAY", f"{__name__}:SlowGateway")
+    reload_settings()
     gateway = get_gateway()  # as the login action gets it
     statements: List[str] = []
     event.listen(session.get_bind(), "before_cursor_execute", lambda *args: statements.append(args[2]))

@@ -31,6 +31,7 @@ from govservice.notifications.outbox import (
     register_sender,
 )
 from govservice.seed import init_db
+from govservice.settings import reload as reload_settings
 
 ZHANG = "11010519491231002X"
 
@@ -130,6 +131,7 @@ class RasaStub:
         server = TestServer(app, host="127.0.0.1")
         await server.start_server()
         monkeypatch.setenv("RASA_URL", f"http://127.0.0.1:{server.port}/")
+        reload_settings()
         return server
 
 
@@ -142,6 +144,7 @@ async def test_default_sender_triggers_the_rasa_intent(db_url: str, monkeypatch:
     stub = RasaStub()
     server = await stub.start(monkeypatch)
     monkeypatch.setenv("RASA_TOKEN", "rasa-secret")
+    reload_settings()
     try:
         number = _accepted(db_url, "http-1", sender="微信 用户/1")
         report = await _deliver(db_url)
@@ -179,6 +182,7 @@ async def test_failed_delivery_is_retried_after_backoff(db_url: str, monkeypatch
 
 def test_unreachable_rasa_and_giving_up(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RASA_URL", "http://127.0.0.1:9")  # discard port: connection refused
+    reload_settings()
     _accepted(db_url, "down-1")
     moment = utc_now()
     for attempt in range(1, MAX_ATTEMPTS + 1):

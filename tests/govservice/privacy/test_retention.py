@@ -27,6 +27,7 @@ from govservice.privacy.retention import (
     purge_login_records,
 )
 from govservice.seed import init_db
+from govservice.settings import reload as reload_settings
 
 ZHANG = "11010519491231002X"
 NOW = datetime.datetime(2026, 3, 2, 10, 0)
@@ -101,20 +102,22 @@ def test_erasure_requests_are_pending_until_marked_done(url: str) -> None:
 def test_the_policy_reads_the_environment_with_a_shorter_default_for_logged_in(monkeypatch, capsys) -> None:
     monkeypatch.delenv("RETENTION_DAYS", raising=False)
     monkeypatch.delenv("RETENTION_LOGGED_IN_DAYS", raising=False)
-    assert Policy.from_env() == Policy(DEFAULT_DAYS, DEFAULT_LOGGED_IN_DAYS) == Policy(180, 30)
+    reload_settings()
+    assert Policy.configured() == Policy(DEFAULT_DAYS, DEFAULT_LOGGED_IN_DAYS) == Policy(180, 30)
     monkeypatch.setenv("RETENTION_DAYS", "90")
     monkeypatch.setenv("RETENTION_LOGGED_IN_DAYS", "7")
-    policy = Policy.from_env()
+    reload_settings()
+    policy = Policy.configured()
     assert policy == Policy(90, 7)
     assert policy.is_expired(NOW - datetime.timedelta(days=8), True, NOW)
     assert not policy.is_expired(NOW - datetime.timedelta(days=8), False, NOW)
     monkeypatch.setenv("RETENTION_DAYS", "半年")
     with pytest.raises(ValueError, match="RETENTION_DAYS"):
-        Policy.from_env()
-    assert main([]) == 2 and "保存期限设置有误" in capsys.readouterr().err
+        reload_settings()
+    assert main([]) == 2 and "RETENTION_DAYS" in capsys.readouterr().err
     monkeypatch.setenv("RETENTION_DAYS", "0")
     with pytest.raises(ValueError, match="至少"):
-        Policy.from_env()
+        reload_settings()
 
 
 def test_the_cli_knows_which_tracker_stores_live_inside_the_rasa_server(tmp_path: Path) -> None:

@@ -79,9 +79,9 @@ def test_a_mistyped_word_still_finds_its_theme_when_nothing_else_does() -> None:
 def test_no_word_belongs_to_two_themes_or_repeats_a_topic_synonym() -> None:
     import yaml
 
-    from govservice.config import KNOWLEDGE_BASE
+    from govservice import settings
 
-    topics = yaml.safe_load((KNOWLEDGE_BASE / "topics.yml").read_text(encoding="utf-8"))["topics"]
+    topics = yaml.safe_load((settings.current().knowledge_base / "topics.yml").read_text(encoding="utf-8"))["topics"]
     synonyms = {word for topic in topics for word in [topic["topic"], *topic["synonyms"]]}
     seen: dict = {}
     for theme in load_themes().themes:

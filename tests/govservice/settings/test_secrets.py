@@ -11,11 +11,12 @@ from typing import Iterator, List
 import pytest
 from sqlalchemy import text
 
-from govservice import config, secrets
 from govservice.applications.materials_check import store_attachment
 from govservice.db import get_engine
 from govservice.identity.sms import FileOutboxGateway
-from govservice.secrets import ACTION_TOKEN, DEMO_SECRET, RASA_TOKEN, stored_secret, write_private
+from govservice.settings import reload as reload_settings
+from govservice.settings import secrets
+from govservice.settings.secrets import ACTION_TOKEN, DEMO_SECRET, RASA_TOKEN, stored_secret, write_private
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
@@ -28,9 +29,11 @@ def mode(path: Path) -> int:
 def var(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A fresh ``VAR_DIR`` under a permissive umask, as a shell with the default umask would have."""
     directory = tmp_path / "var"
-    monkeypatch.setattr(config, "VAR_DIR", directory)
+    monkeypatch.setenv("VAR_DIR", str(directory))
+    reload_settings()
     for secret in secrets.BY_NAME.values():
         monkeypatch.delenv(secret.env, raising=False)
+        reload_settings()
     previous = os.umask(0o022)
     try:
         yield directory
@@ -48,6 +51,7 @@ def test_secrets_are_random_per_installation_private_and_kept(var: Path, tmp_pat
 
 def test_the_environment_wins_and_nothing_is_written(var: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ACTION_SERVER_TOKEN", "from-the-environment")
+    reload_settings()
     assert stored_secret(ACTION_TOKEN) == "from-the-environment"
     assert not (var / "action_token").exists()
 

@@ -9,7 +9,7 @@ generated on first use and kept in ``VAR_DIR/<file>``; none is ever in git.
 
 Command line (``scripts/run.sh`` exports the servers' shared secrets with it)::
 
-    python -m govservice.secrets rasa_token action_token   # prints export NAME=value lines
+    python -m govservice.settings.secrets rasa_token action_token   # prints export NAME=value lines
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Dict, Optional, Sequence, Union
 
-from govservice import config
+from govservice import settings
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700
@@ -121,10 +121,10 @@ def stored_secret(secret: Secret, var_dir: Optional[Path] = None) -> str:
         secret: which secret.
         var_dir: where the file lives; ``VAR_DIR`` by default.
     """
-    value = os.environ.get(secret.env, "").strip()
+    value = settings.current().secrets.get(secret.env, "")
     if value:
         return value
-    path = (var_dir or config.VAR_DIR) / secret.file
+    path = (var_dir or settings.current().var_dir) / secret.file
     try:
         current, exists = path.read_text().strip(), True
     except FileNotFoundError:
@@ -139,7 +139,7 @@ def stored_secret(secret: Secret, var_dir: Optional[Path] = None) -> str:
 
 def secret_file_exists(secret: Secret, var_dir: Optional[Path] = None) -> bool:
     """Whether the installation already has this secret's file (False before the first start)."""
-    path = (var_dir or config.VAR_DIR) / secret.file
+    path = (var_dir or settings.current().var_dir) / secret.file
     return path.exists() and bool(path.read_text().strip())
 
 
@@ -154,7 +154,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     names = list(sys.argv[1:] if argv is None else argv)
     unknown = [name for name in names if name not in BY_NAME]
     if not names or unknown:
-        print("用法：python -m govservice.secrets " + " | ".join(BY_NAME), file=sys.stderr)
+        print("用法：python -m govservice.settings.secrets " + " | ".join(BY_NAME), file=sys.stderr)
         return 2
     for name in names:
         secret = BY_NAME[name]
