@@ -26,9 +26,9 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from connectors.common import clean_sender
-from connectors.rest import admit
 from govservice import auth, personal_data
 from govservice.application_models import ApplicationError
+from govservice.channel_sessions import admit
 from govservice.clock import utc_now
 from govservice.db import session_scope
 from govservice.materials_check import MAX_UPLOAD_BYTES, UPLOAD_SIGNATURES, store_attachment

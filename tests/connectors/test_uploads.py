@@ -8,9 +8,9 @@ from typing import Any, Dict
 
 from sanic import Sanic
 
-from connectors.rest import admit
 from connectors.uploads import UploadInput, upload_message
 from govservice.application_models import Attachment
+from govservice.channel_sessions import admit
 from govservice.clock import utc_now
 from govservice.db import session_scope
 from govservice.personal_data import create_export_link
