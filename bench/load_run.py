@@ -1,7 +1,10 @@
 """A bounded asyncio client that plays the traffic mix of :mod:`bench.load_mix` for a fixed time.
 
 ``concurrency`` workers each hold one conversation at a time (closed loop, a new sender id per
-conversation) until the level's time is up; no turn is sent after that (a conversation in
+conversation) until the level's time is up. Without ``think`` a worker sends its next turn the moment
+the last is answered (the machine's capacity); with it, a worker first waits a random time in that
+range, as a citizen reads the reply and types (the latency a citizen sees at that many
+conversations); no turn is sent after that (a conversation in
 progress stops), and the wall time runs until the last reply. Every turn is recorded with what
 was sent, so that the checks afterwards (:mod:`bench.load_checks`) can compare it with the stored
 tracker, and every application number a reply gave is kept for the exactly-once check.
@@ -17,7 +20,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import aiohttp
 
@@ -84,17 +87,26 @@ class _Client:
     """One level's shared state: the HTTP session, the target, the messages and the record."""
 
     def __init__(
-        self, session: aiohttp.ClientSession, target: Target, messages: Messages, run: LevelRun, deadline: float
+        self,
+        session: aiohttp.ClientSession,
+        target: Target,
+        messages: Messages,
+        run: LevelRun,
+        deadline: float,
+        think: Optional[Tuple[float, float]] = None,
     ) -> None:
         self.session, self.target, self.messages, self.run = session, target, messages, run
-        self.deadline = deadline
+        self.deadline, self.think = deadline, think
+        self._rng = random.Random(14)
 
-    def _check_time(self) -> None:
+    async def _next_turn(self) -> None:
+        if self.think is not None:
+            await asyncio.sleep(self._rng.uniform(*self.think))
         if time.perf_counter() >= self.deadline:
             raise _TimeUp
 
     async def rest(self, sender: str, kind: str, text: str, private: bool = False) -> load.Turn:
-        self._check_time()
+        await self._next_turn()
         turn = await load.post_turn(self.session, self.target.url, sender, text, 0, self.target.timeout)
         self.run.sent.append(Sent(sender, "rest", kind, text, private, turn.outcome, turn.latency, turn.text))
         if turn.outcome in ("timeout", "connection") and sender not in load.SESSIONS:
@@ -102,7 +114,7 @@ class _Client:
         return turn
 
     async def wechat(self, openid: str, text: str) -> None:
-        self._check_time()
+        await self._next_turn()
         token = self.target.wechat_token
         started = time.perf_counter()
         try:
@@ -178,7 +190,14 @@ class _Client:
             self.run.numbers.append(match.group(1))
 
 
-async def run_level(target: Target, messages: Messages, concurrency: int, seconds: float, seed: int = 14) -> LevelRun:
+async def run_level(
+    target: Target,
+    messages: Messages,
+    concurrency: int,
+    seconds: float,
+    seed: int = 14,
+    think: Optional[Tuple[float, float]] = None,
+) -> LevelRun:
     """Play the mix with ``concurrency`` conversations at a time for ``seconds``.
 
     Args:
@@ -187,6 +206,7 @@ async def run_level(target: Target, messages: Messages, concurrency: int, second
         concurrency: simultaneous conversations.
         seconds: no turn is sent after this; the wall time runs to the last reply.
         seed: makes the message choice repeatable.
+        think: seconds (low, high) a worker waits before each turn; None for none.
 
     Returns:
         Every turn sent, the application numbers given, conversations per kind and the wall time.
@@ -196,7 +216,7 @@ async def run_level(target: Target, messages: Messages, concurrency: int, second
     async with aiohttp.ClientSession(connector=connector) as session:
         started = time.perf_counter()
         deadline = started + seconds
-        client = _Client(session, target, messages, run, deadline)
+        client = _Client(session, target, messages, run, deadline, think)
 
         async def worker(index: int) -> None:
             rng, sequence = random.Random(seed * 100003 + index), 0

@@ -3,14 +3,18 @@
 One configuration runs at a time on this machine's ports 5500-5599: ``run`` (scripts/run.sh, the
 embedded default), ``prod1`` and ``prod2`` (scripts/run_prod.sh with PROD_INSTANCES=1 and 2, its own
 Redis, a fresh PostgreSQL database ``load_bench_<config>``, RabbitMQ). Each plays the traffic mix of
-:mod:`bench.load_mix` at 10, 50 and 200 concurrent conversations for a fixed time, then checks the
-stored trackers, the applications and the status codes (:mod:`bench.load_checks`), and measures the
-CPU seconds of every process in the window (:mod:`bench.proc_cpu`). The scale model
-(:mod:`bench.scale_model`) uses the CPU per turn of ``prod2`` at 50 conversations.
+:mod:`bench.load_mix` at 10, 50 and 200 concurrent conversations for a fixed time with no pause
+between turns (the capacity), then at 50 and 200 at citizen pace (each conversation waits
+:data:`THINK` seconds before a turn, as a citizen reads and types: the latency a citizen sees).
+After each level it checks the stored trackers, the applications and the status codes
+(:mod:`bench.load_checks`), and measures the CPU seconds of every process in the window
+(:mod:`bench.proc_cpu`). The scale model (:mod:`bench.scale_model`) uses the CPU per turn of
+``prod2`` at 50 conversations.
 
 Environment:
     BENCH_PROD_SECONDS: seconds of traffic per level (default 40).
     BENCH_PROD_LEVELS: concurrency levels (default 10,50,200).
+    BENCH_PROD_PACED: concurrency levels at citizen pace (default 50,200).
     BENCH_PROD_CONFIGS: subset of run,prod1,prod2.
     BENCH_PROD_PORT: first port of the block used (default 5500; the block is 100 ports).
 
@@ -31,7 +35,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from bench import load_checks, load_mix, load_run, proc_cpu, profile_summary, scale_model
 from bench.applications_bench import bind_senders
@@ -42,6 +46,11 @@ from bench.servers import BENCH_WECHAT_TOKEN, READY_MARKER, ROOT, Servers, start
 WORK = ROOT / "var" / "bench" / "prod"
 CONFIGS = ("run", "prod1", "prod2")
 LEVELS = (10, 50, 200)
+PACED_LEVELS = (50, 200)
+THINK = (3.0, 10.0)
+"""Seconds a paced conversation waits before each turn: shorter than most citizens take to read a
+reply and type a question on a phone, so the load is if anything heavier than real."""
+PACED_SECONDS = 60.0  # a paced conversation sends a turn every ~6.5 s: a longer window for the p99
 MODEL_LEVEL = ("prod2", 50)
 RASA_TOKEN = "bench-load-rasa-token"
 START_TIMEOUT = 420.0
@@ -138,24 +147,31 @@ def _redis_commands(url: Optional[str]) -> Optional[int]:
         return None
 
 
+def paced(concurrency: int) -> str:
+    """The results key of a level at citizen pace."""
+    return f"{concurrency} paced"
+
+
 def measure_level(running: Running, messages: load_mix.Messages, target: load_run.Target,
-                  concurrency: int, seconds: float) -> Dict[str, Any]:
+                  concurrency: int, seconds: float, think: Optional[Tuple[float, float]] = None) -> Dict[str, Any]:
     """One level: traffic with CPU and Redis commands counted around it, then the checks."""
     roles = {**running.roles(), **proc_cpu.service_roles(running.database)}
     door_log = running.var_dir / "log" / "nginx-access.log"
     door_offset = door_log.stat().st_size if door_log.exists() else 0
-    profiled = (running.name, concurrency) == MODEL_LEVEL and roles.get("rasa")
+    profiled = think is None and (running.name, concurrency) == MODEL_LEVEL and roles.get("rasa")
     profile_out = running.var_dir / f"profile-rasa-0-{concurrency}.txt"
     before, commands_before = proc_cpu.snapshot(roles), _redis_commands(running.redis_url)
     recorder = profile_summary.start_record(roles["rasa"][0], int(seconds), profile_out) if profiled else None
-    run = asyncio.run(load_run.run_level(target, messages, concurrency, seconds))
+    run = asyncio.run(load_run.run_level(target, messages, concurrency, seconds, think=think))
     roles_after = {**running.roles(), **proc_cpu.service_roles(running.database)}
     cpu = proc_cpu.cpu_delta(before, proc_cpu.snapshot(roles_after))
     commands_after = _redis_commands(running.redis_url)
     profile = profile_summary.finish_record(recorder, profile_out) if profiled else None
     time.sleep(3)  # WeChat turns answered "success" finish in the background
-    load_run.dump(run, running.var_dir / f"turns-{concurrency}.jsonl")
+    load_run.dump(run, running.var_dir / f"turns-{concurrency}{'-paced' if think else ''}.jsonl")
     result = load_run.summary(run)
+    if think is not None:
+        result["think_s"] = list(think)
     result["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
     result["cpu_s"] = cpu
     if profile is not None:
@@ -178,17 +194,20 @@ def measure_level(running: Running, messages: load_mix.Messages, target: load_ru
     return result
 
 
-def measure_config(running: Running, levels: List[int], seconds: float) -> Dict[str, Any]:
-    """Every level on one started configuration."""
+def measure_config(running: Running, levels: List[int], seconds: float, paced_levels: List[int]) -> Dict[str, Any]:
+    """Every level on one started configuration, closed loop and then at citizen pace."""
     messages = load_mix.load_messages()
     citizens = [load_mix.Citizen(*c) for c in demo_citizens(running.database_url, 500)]
     out: Dict[str, Any] = {"citizens": len(citizens), "levels": {}}
     pool = load_mix.CitizenPool(citizens)
-    for concurrency in levels:
-        senders = bind_senders(running.database_url, concurrency * 2 + 10, f"apply{concurrency}")
+    plan: List[Tuple[str, int, float, Optional[Tuple[float, float]]]] = [(str(n), n, seconds, None) for n in levels]
+    plan += [(paced(n), n, max(seconds, PACED_SECONDS), THINK) for n in paced_levels]
+    for key, concurrency, window, think in plan:
+        prefix = f"apply{key.replace(' ', '')}"
+        senders = bind_senders(running.database_url, concurrency * 2 + 10, prefix)
         target = load_run.Target(running.url, BENCH_WECHAT_TOKEN, running.var_dir / "sms_outbox.jsonl", pool, senders)
-        print(f"[bench-prod] {running.name}: {concurrency} conversations for {seconds:.0f} s", flush=True)
-        out["levels"][str(concurrency)] = measure_level(running, messages, target, concurrency, seconds)
+        print(f"[bench-prod] {running.name}: {key} conversations for {window:.0f} s", flush=True)
+        out["levels"][key] = measure_level(running, messages, target, concurrency, window, think)
     return out
 
 
@@ -204,11 +223,13 @@ def start(name: str, base: int, model: Path, attempts: int = START_ATTEMPTS) -> 
     raise AssertionError("unreachable")
 
 
-def measure(configs: List[str], levels: List[int], seconds: float, base: int, model: Path) -> Dict[str, Any]:
+def measure(configs: List[str], levels: List[int], seconds: float, base: int, model: Path,
+            paced_levels: List[int]) -> Dict[str, Any]:
     """Every configuration one after the other; a configuration that fails is recorded, not fatal."""
     results: Dict[str, Any] = {
         "settings": {"seconds_per_level": seconds, "levels": levels, "configs": configs, "mix": load_mix.KINDS,
-                     "cores": os.cpu_count()},
+                     "cores": os.cpu_count(), "paced_levels": paced_levels, "think_s": list(THINK),
+                     "paced_seconds": max(seconds, PACED_SECONDS)},
         "started": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
         "configs": {},
     }
@@ -222,7 +243,7 @@ def measure(configs: List[str], levels: List[int], seconds: float, base: int, mo
             continue
         try:
             results["configs"][name] = {"start_s": round(time.perf_counter() - started, 1),
-                                        **measure_config(running, levels, seconds)}
+                                        **measure_config(running, levels, seconds, paced_levels)}
         except Exception as exc:  # the servers are stopped either way
             results["configs"][name] = {"error": f"{type(exc).__name__}: {exc}"[:1000]}
         finally:
@@ -249,19 +270,23 @@ def section(ctx: Context, bot: Bot) -> Dict[str, Any]:
     if bot.name != "ours":
         return {"skipped": "the production profile serves our bot only"}
     seconds = float(_int_env("BENCH_PROD_SECONDS", 40))
-    return measure(list(CONFIGS), list(LEVELS), seconds, _int_env("BENCH_PROD_PORT", 5500), bot.model)
+    return measure(list(CONFIGS), list(LEVELS), seconds, _int_env("BENCH_PROD_PORT", 5500), bot.model,
+                   list(PACED_LEVELS))
 
 
 def main() -> int:
     """Measure, then merge into bench/results.json and re-render bench/REPORT.md (or write a trial)."""
     configs = [c for c in os.environ.get("BENCH_PROD_CONFIGS", ",".join(CONFIGS)).split(",") if c]
     levels = [int(x) for x in os.environ.get("BENCH_PROD_LEVELS", ",".join(map(str, LEVELS))).split(",") if x]
+    paced_levels = [int(x) for x in os.environ.get("BENCH_PROD_PACED", ",".join(map(str, PACED_LEVELS))).split(",")
+                    if x]
     seconds = float(_int_env("BENCH_PROD_SECONDS", 40))
     if set(configs) - set(CONFIGS):
         sys.exit(f"BENCH_PROD_CONFIGS: choose from {CONFIGS}")
     model = ROOT / os.environ.get("MODEL", "models/current.tar.gz")
-    results = measure(configs, levels, seconds, _int_env("BENCH_PROD_PORT", 5500), model)
-    full = tuple(configs) == CONFIGS and tuple(levels) == LEVELS and seconds >= 30
+    results = measure(configs, levels, seconds, _int_env("BENCH_PROD_PORT", 5500), model, paced_levels)
+    full = (tuple(configs) == CONFIGS and tuple(levels) == LEVELS and tuple(paced_levels) == PACED_LEVELS
+            and seconds >= 30)
     if not full:
         path = ROOT / "var" / "bench" / "prod.trial.json"
         path.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")

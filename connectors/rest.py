@@ -37,7 +37,6 @@ from connectors.common import (
     paused_after_turn,
 )
 from govservice.identity import channel_sessions
-from govservice.identity import service as identity
 
 logger = logging.getLogger(__name__)
 NAME = "rest"
@@ -51,9 +50,12 @@ def _reply(sender: str, text: str) -> Dict[str, Any]:
     return {"recipient_id": sender, "text": text}
 
 
-def admit(channel: str, sender: str, token: object, issue: bool = True) -> channel_sessions.SessionCheck:
-    """Check (or issue) the conversation's token in the back office; blocking, run off the loop."""
-    return identity.admit(channel, sender, token, issue=issue)
+async def _hand_over(sender: str, token: str) -> None:
+    """Mark the new token handed over; if the database is down, the reply still goes out."""
+    try:
+        await asyncio.to_thread(channel_sessions.hand_over, NAME, sender, token)
+    except Exception:  # noqa: BLE001 - the reply matters more; a later message with the token confirms it
+        logger.exception("REST token hand-over not recorded")
 
 
 def parse_body(raw: bytes) -> Any:
@@ -96,7 +98,7 @@ class RestInput(InputChannel):
             if sender is None:
                 return _error(400, "缺少 sender（会话标识），或格式不正确。")
             try:
-                admitted = await asyncio.to_thread(admit, NAME, sender, body.get("session"))
+                admitted = await asyncio.to_thread(channel_sessions.admit, NAME, sender, body.get("session"))
             except Exception:  # the database is down: the channel's normal shape, never a 5xx
                 logger.exception("REST session check failed")
                 return response.json([_reply(sender, BUSY_REPLY)])
@@ -110,6 +112,8 @@ class RestInput(InputChannel):
                 replies = await self._run_turn(request, on_new_message, sender, message.text, metadata)
                 if message.note:
                     replies.append(_reply(sender, message.note))
+            if admitted.status == channel_sessions.ISSUED and admitted.token is not None:
+                await _hand_over(sender, admitted.token)
             return response.json([{**reply, "session": admitted.token} for reply in replies])
 
         return webhook

@@ -32,8 +32,7 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOOutput
 
 from connectors.common import BUSY_REPLY, EMPTY_REPLY, clean_text, client_metadata, paused_after_turn
-from connectors.rest import admit
-from govservice.identity.channel_sessions import SessionCheck
+from govservice.identity.channel_sessions import SessionCheck, admit, hand_over
 from overrides.socketio import OnNewMessage, SocketIOFork, SocketMessage
 
 logger = logging.getLogger(__name__)
@@ -106,6 +105,15 @@ class SocketIOInput(SocketIOFork):
             return
         if paused is not None and paused.notice:  # agents' words reach the socket on their own
             await output.send_text_message(sender_id, paused.notice)
+
+    async def session_confirmed(self, session_id: str, token: Optional[str]) -> None:
+        """Mark the token handed over (:mod:`govservice.identity.channel_sessions`); a failure only logs."""
+        if token is None:
+            return
+        try:
+            await asyncio.to_thread(hand_over, NAME, session_id, token)
+        except Exception:  # noqa: BLE001 - the socket has its session; a reconnect with the token confirms it
+            logger.exception("socket.io token hand-over not recorded")
 
     async def _claim(self, data: Dict[str, Any]) -> tuple[str, Optional[str]]:
         """The session a ``session_request`` asks for and its token, if the token fits; else a fresh one."""

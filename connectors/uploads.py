@@ -26,12 +26,12 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from connectors.common import clean_sender
-from connectors.rest import admit
 from govservice.applications import service as applications
 from govservice.applications.materials_check import MAX_UPLOAD_BYTES, UPLOAD_SIGNATURES
 from govservice.applications.states import ApplicationError
 from govservice.clock import utc_now
 from govservice.identity import service as identity
+from govservice.identity.channel_sessions import admit
 from govservice.privacy import personal_data
 from govservice.privacy import service as privacy
 

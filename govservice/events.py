@@ -92,8 +92,10 @@ async def consume(settings: dict, stop: asyncio.Event) -> None:
     async with connection:
         channel = await connection.channel()
         await channel.set_qos(prefetch_count=PREFETCH)
-        # Declared exactly as Rasa's broker declares them, so whichever starts first creates them.
-        exchange = await channel.declare_exchange(settings["exchange"], type=aio_pika.ExchangeType.FANOUT)
+        # Declared exactly as overrides.event_broker declares them, so whichever starts first creates
+        # them; durable, so the binding survives a RabbitMQ restart.
+        exchange = await channel.declare_exchange(settings["exchange"], type=aio_pika.ExchangeType.FANOUT,
+                                                  durable=True)
         queue = await channel.declare_queue(settings["queue"], durable=True)
         await queue.bind(exchange, "")
         await queue.consume(handle)

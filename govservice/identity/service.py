@@ -1,4 +1,4 @@
-"""Logins and channel sessions as the bot and the channels call them: each call is one transaction.
+"""Logins as the bot and the channels call them: each call is one transaction.
 
 The actions and connectors never open a database session themselves (issue 14, item 5): these
 functions open it, commit on success, and hand back plain values and dataclasses.
@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Optional
 
 from govservice.clock import utc_now
-from govservice.db import ensure_schema, session_scope
-from govservice.identity import auth, channel_sessions
+from govservice.db import session_scope
+from govservice.identity import auth
 from govservice.identity.models import Company, Person
 from govservice.identity.sms import get_gateway
 
@@ -57,10 +57,3 @@ def company_name(credit_code: str) -> Optional[str]:
     with session_scope() as session:
         company = session.get(Company, credit_code)
         return str(company.name) if company is not None else None
-
-
-def admit(channel: str, sender: str, token: object, issue: bool = True) -> channel_sessions.SessionCheck:
-    """Check (or issue) a conversation's channel token (:func:`channel_sessions.check`); blocking."""
-    ensure_schema()
-    with session_scope() as session:
-        return channel_sessions.check(session, channel, sender, token, utc_now(), issue=issue)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from pathlib import Path
+from typing import Tuple
 
-from bench.load_run import NUMBER_RE, LevelRun, Sent, dump, summary
+from bench.load_run import NUMBER_RE, LevelRun, Sent, _Client, _TimeUp, dump, summary
 
 
 def _run() -> LevelRun:
@@ -40,3 +43,21 @@ def test_dump_leaves_login_answers_out(tmp_path: Path) -> None:
 def test_application_number_is_read_from_the_reply() -> None:
     match = NUMBER_RE.search("✅ 申请已提交！\n办件编号：20261202GJJ000123\n事项：公积金账户查询")
     assert match is not None and match.group(1) == "20261202GJJ000123"
+
+
+def test_a_paced_client_waits_before_each_turn_and_stops_at_the_deadline() -> None:
+    async def go() -> Tuple[float, bool]:
+        deadline = time.perf_counter() + 0.5
+        client = _Client(None, None, None, LevelRun(), deadline, think=(0.05, 0.1))  # type: ignore[arg-type]
+        started = time.perf_counter()
+        await client._next_turn()
+        waited = time.perf_counter() - started
+        client.deadline = time.perf_counter()
+        try:
+            await client._next_turn()
+        except _TimeUp:
+            return waited, True
+        return waited, False
+
+    waited, stopped = asyncio.run(go())
+    assert 0.05 <= waited < 0.5 and stopped

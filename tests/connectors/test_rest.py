@@ -209,7 +209,9 @@ def test_a_database_outage_at_the_session_check_is_the_busy_reply_not_a_5xx(
     catalog: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A real connection failure: nothing listens on port 1 (the PostgreSQL-dropped fault, tests/faults).
-    monkeypatch.setattr("govservice.identity.service.session_scope", partial(session_scope, "postgresql://postgres@127.0.0.1:1/x"))
+    monkeypatch.setattr(
+        "govservice.identity.channel_sessions.session_scope", partial(session_scope, "postgresql://postgres@127.0.0.1:1/x")
+    )
     client = Client()
     sender = f"pgdown-{uuid.uuid4().hex}"
     status, replies = client.post({"sender": sender, "message": "你好"})

@@ -8,11 +8,11 @@ from typing import Any, Dict
 
 from sanic import Sanic
 
-from connectors.rest import admit
 from connectors.uploads import UploadInput, upload_message
 from govservice.applications.models import Attachment
 from govservice.clock import utc_now
 from govservice.db import session_scope
+from govservice.identity.channel_sessions import admit
 from govservice.privacy.personal_data import create_export_link
 from tests.actions.test_applications import ZHANG, bind
 

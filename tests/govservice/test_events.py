@@ -14,15 +14,14 @@ from typing import Any, Dict
 import aio_pika
 import pytest
 import rasa.shared.core.events  # noqa: F401  (Rasa's Pika broker uses it without importing it)
-from rasa.core.brokers.pika import PikaEventBroker
 from rasa.utils.endpoints import EndpointConfig
 from sqlalchemy import select
 
 from govservice.conversation_events import ConversationEvent, sender_hash
-from govservice.db import get_engine, session_scope
+from govservice.db import ensure_schema, session_scope
 from govservice.events import BrokerConfigError, connection_settings, consume, main
-from govservice.orm import Base
 from govservice.store_urls import rabbitmq_parts
+from overrides.event_broker import RetryingPikaEventBroker
 from tests.store_backends import TEST_RABBITMQ_URL, require_prod_stores
 
 pytestmark = pytest.mark.stores  # again against Redis and RabbitMQ with TEST_STORES=prod
@@ -59,9 +58,9 @@ def test_main_says_what_is_missing_in_chinese(tmp_path: Any, capsys: pytest.Capt
 
 async def _consume_published(settings: Dict[str, Any], sender: str) -> None:
     parts = rabbitmq_parts(TEST_RABBITMQ_URL)
-    broker = PikaEventBroker(TEST_RABBITMQ_URL, parts["RABBITMQ_USER"], parts["RABBITMQ_PASSWORD"],
-                             port=parts["RABBITMQ_PORT"], queues=[settings["queue"]],
-                             exchange_name=settings["exchange"], connection_attempts=1)
+    broker = RetryingPikaEventBroker(TEST_RABBITMQ_URL, parts["RABBITMQ_USER"], parts["RABBITMQ_PASSWORD"],
+                                     port=parts["RABBITMQ_PORT"], queues=[settings["queue"]],
+                                     exchange_name=settings["exchange"], connection_attempts=1)
     await broker.connect()
     stop = asyncio.Event()
     consumer = asyncio.create_task(consume(settings, stop))
@@ -88,7 +87,7 @@ def _stored(sender: str) -> list:
 
 def test_published_events_arrive_in_the_table_without_their_text() -> None:
     require_prod_stores()
-    Base.metadata.create_all(get_engine(), tables=[ConversationEvent.__table__])
+    ensure_schema()
     name = f"govtest_{uuid.uuid4().hex[:12]}"
     settings = connection_settings(_pika(url=TEST_RABBITMQ_URL, queues=[name], exchange_name=name))
     sender = f"consumer-{uuid.uuid4().hex[:8]}"
