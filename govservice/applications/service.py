@@ -9,12 +9,11 @@ and dataclasses. Refusals raise the errors of :mod:`govservice.applications.stat
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, Mapping, Optional, Tuple
 
 from govservice.applications import life_events, newborn_materials, queries, ratings, workflow
 from govservice.applications.forms import ApplicationPlan, plan_application
 from govservice.applications.forms import submission_form_data as _submission_form_data
-from govservice.applications.materials import MaterialSpec
 from govservice.applications.materials_check import check_materials, render_check, store_attachment
 from govservice.applications.models import Application, Attachment
 from govservice.applications.states import CORRECTION, RATABLE_STATUSES, SUBMITTED, ApplicationError, TransitionError
@@ -193,32 +192,13 @@ def explain_newborn() -> str:
         return newborn_materials.explain_newborn(session)
 
 
-def submit(
-    *,
-    idempotency_key: str,
-    item_key: str,
-    person_id: str,
-    company_code: Optional[str],
-    channel: str,
-    sender: str,
-    form_data: Dict[str, Any],
-    materials: Sequence[MaterialSpec] = (),
-) -> str:
-    """Submit an application in its own transaction (:func:`workflow.submit_application`); its number.
+def submit(**application: Any) -> str:
+    """Submit an application in its own transaction; its number.
+
+    Args:
+        **application: the keyword arguments of :func:`workflow.submit_application`.
 
     Raises:
         ApplicationError: the back office refuses it (Chinese message).
     """
-    app = workflow.submit_application(
-        None,
-        idempotency_key=idempotency_key,
-        item_key=item_key,
-        person_id=person_id,
-        company_code=company_code,
-        channel=channel,
-        sender=sender,
-        form_data=form_data,
-        materials=materials,
-    )
-    return str(app.number)
-
+    return str(workflow.submit_application(None, **application).number)

@@ -1,11 +1,10 @@
-"""The one Rasa HTTP client: conversation URLs from the settings, and the call itself."""
+"""The one Rasa HTTP client: conversation URLs from the settings.
+
+The call itself is exercised against a stand-in Rasa by tests/staff/test_console_handoff.py and
+tests/govservice/notifications/test_outbox.py.
+"""
 
 from __future__ import annotations
-
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
-from typing import Any, Iterator, List
 
 import pytest
 
@@ -23,40 +22,3 @@ def test_urls_quote_the_sender_and_carry_the_token(monkeypatch: pytest.MonkeyPat
     reload_settings()
     url = rasa.conversation_url("s1", "trigger_intent", {"output_channel": "latest"})
     assert url == "http://rasa.local:5005/conversations/s1/trigger_intent?output_channel=latest&token=t0k"
-
-
-@pytest.fixture()
-def echo() -> Iterator[List[Any]]:
-    """A local server that records each request and answers ``{"ok": true}``."""
-    seen: List[Any] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802  (http.server's name)
-            seen.append(("GET", self.path, None))
-            self._answer()
-
-        def do_POST(self) -> None:  # noqa: N802
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            seen.append(("POST", self.path, body))
-            self._answer()
-
-        def _answer(self) -> None:
-            self.send_response(200)
-            self.end_headers()
-            self.wfile.write(b'{"ok": true}')
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    seen.append(server.server_port)
-    yield seen
-    server.shutdown()
-
-
-def test_call_gets_and_posts_json(echo: List[Any]) -> None:
-    base = f"http://127.0.0.1:{echo.pop(0)}"
-    assert json.loads(rasa.call(base + "/x")) == {"ok": True}
-    rasa.call(base + "/y", {"name": "办件"})
-    assert echo == [("GET", "/x", None), ("POST", "/y", {"name": "办件"})]
