@@ -22,7 +22,7 @@ Snapshot = Dict[str, PidTimes]
 """Role -> pid -> CPU seconds (user + system) so far."""
 _PID_FILE = re.compile(r"^(?P<role>[a-z_]+)-(?P<index>\d+)\.pid$")
 _RUN_SH_ROLES: Tuple[Tuple[str, str], ...] = (
-    ("rasa run", "rasa"),
+    ("overrides.serve run", "rasa"),  # scripts/run.sh starts Rasa through the door (overrides/serve.py)
     ("bot.action_server", "actions"),
     ("-m staff", "staff"),
     ("-m portal", "portal"),

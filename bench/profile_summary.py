@@ -3,8 +3,8 @@
 ``py-spy record --format raw`` writes collapsed stacks (``frame;frame;...;leaf count``, one line
 per distinct stack, idle samples left out). :func:`summarise` turns them into the share of samples
 spent inside each function (inclusive) and on each function itself (its own), which the report
-prints. py-spy is a tool, not a dependency of the assistant: it is used when it is on PATH (or at
-``BENCH_PYSPY``), and the report says when it was not.
+prints. py-spy is a tool, not a dependency of the assistant (requirements.in installs it for the
+bench): it is used from ``BENCH_PYSPY``, the venv or PATH, and the report says when it was not found.
 """
 
 from __future__ import annotations
@@ -77,8 +77,9 @@ def summarise(stacks: List[Tuple[List[str], int]], top: int = TOP) -> Dict[str, 
 
 
 def pyspy() -> Optional[str]:
-    """The py-spy executable: ``BENCH_PYSPY``, else the one on PATH."""
-    return os.environ.get("BENCH_PYSPY") or shutil.which("py-spy")
+    """The py-spy executable: ``BENCH_PYSPY``, else the venv's (requirements.in), else the one on PATH."""
+    beside = Path(sys.executable).parent / "py-spy"
+    return os.environ.get("BENCH_PYSPY") or (str(beside) if beside.exists() else shutil.which("py-spy"))
 
 
 def start_record(pid: int, seconds: int, out: Path) -> Optional[subprocess.Popen]:
