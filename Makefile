@@ -22,7 +22,7 @@ $(VENV)/.installed: requirements.in constraints.txt
 
 # The jieba dictionary and the NLU lookup/synonyms are generated from the catalog.
 build/jieba_dict/userdict.txt bot/nlu_data/generated_catalog.yml: $(VENV)/.installed $(CATALOG_FILES)
-	$(PY) -m govservice.nlu_export
+	$(PY) -m govservice.catalog.nlu_export
 
 generate: build/jieba_dict/userdict.txt
 
@@ -47,7 +47,7 @@ shell: $(MODEL)
 
 # The demo staff accounts of this installation, with passwords and API tokens (docs/console.md).
 demo-accounts: setup
-	$(PY) -m govservice.officers demo-accounts
+	$(PY) -m govservice.accounts.officers demo-accounts
 
 lint: setup
 	$(VENV)/bin/ruff check govservice bot connectors staff portal overrides tests scripts bench

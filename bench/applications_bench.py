@@ -24,8 +24,8 @@ from sqlalchemy import create_engine, text
 from bench import load
 from bench.identity_bench import percentiles
 from bench.sections import Bot, Context
-from govservice import channel_sessions
 from govservice.db import ensure_schema
+from govservice.identity import channel_sessions
 
 APPLICATIONS, CONCURRENCY = 1000, 50
 ITEM = "hpf_account_query"

@@ -60,8 +60,8 @@ def load_eval(directory: Path = EVAL_DIR) -> List[Dict[str, Any]]:
 
 
 def _departments() -> Tuple[Dict[str, Dict[str, Any]], Dict[str, Tuple[str, ...]]]:
-    from govservice import facts
-    from govservice.themes import themes
+    from govservice.catalog import facts
+    from govservice.window.themes import themes
 
     theme_departments = {t.name: (t.department, *t.also) for t in themes().themes}
     return facts.departments(), theme_departments
@@ -227,7 +227,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", default="http://localhost:5005")
     args = parser.parse_args()
-    from govservice.catalog import Catalog
+    from govservice.catalog.lookup import Catalog
 
     result = run_eval(args.url, catalog=Catalog.load())
     print(json.dumps(result, ensure_ascii=False, indent=1))

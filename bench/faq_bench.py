@@ -1,7 +1,7 @@
 """FAQ retrieval benchmark: held-out paraphrase accuracy vs a keyword baseline, and latency at scale.
 
 ``faq_bench()`` seeds ``knowledge_base/faq`` into a private SQLite database under ``var/bench/``,
-ranks every question of ``tests/faq/holdout_paraphrases.yml`` with :mod:`govservice.faq_search`
+ranks every question of ``tests/faq/holdout_paraphrases.yml`` with :mod:`govservice.faq.search`
 and with a plain keyword match (shared jieba tokens), and reports top-1/top-3 accuracy of both.
 It then grows the FAQ to 1,000 and 10,000 published entries (perturbed copies of the seeds) and
 times ``answer_question`` per query, the first query after start (index build) and the first
@@ -20,7 +20,7 @@ from typing import Any, Callable, Dict, List, Sequence, Tuple
 import jieba
 import yaml
 
-from govservice.config import ROOT
+from govservice.settings import ROOT
 
 HOLDOUT = ROOT / "tests" / "faq" / "holdout_paraphrases.yml"
 WORK = ROOT / "var" / "bench"
@@ -49,7 +49,7 @@ def _fresh_database(name: str) -> str:
 
 def _seed(url: str) -> int:
     from govservice.db import session_scope
-    from govservice.faq_io import seed_faq
+    from govservice.faq.io import seed_faq
 
     with session_scope(url) as session:
         return seed_faq(session)
@@ -58,7 +58,7 @@ def _seed(url: str) -> int:
 def keyword_ranker(url: str) -> Ranker:
     """The baseline: entries ranked by jieba tokens shared with their best question, then by Jaccard."""
     from govservice.db import session_scope
-    from govservice.faq_models import PUBLISHED, FaqEntry
+    from govservice.faq.models import PUBLISHED, FaqEntry
 
     def tokens(text: str) -> frozenset:
         return frozenset(t for t in jieba.lcut(text) if t.strip() and t.isalnum())
@@ -81,9 +81,9 @@ def keyword_ranker(url: str) -> Ranker:
 
 
 def retriever_ranker(url: str) -> Ranker:
-    """Our retriever: :func:`govservice.faq_search.search`, top 3 keys."""
+    """Our retriever: :func:`govservice.faq.search.search`, top 3 keys."""
     from govservice.db import session_scope
-    from govservice.faq_search import search
+    from govservice.faq.search import search
 
     def rank(text: str) -> List[str]:
         with session_scope(url) as session:
@@ -109,7 +109,7 @@ def accuracy(rank: Ranker, holdout: Sequence[Dict[str, str]]) -> Dict[str, Any]:
 def decisions(url: str, holdout: Sequence[Dict[str, str]]) -> Dict[str, Any]:
     """How ``answer_question`` would reply: counts of answer/suggest/none and answer precision."""
     from govservice.db import session_scope
-    from govservice.faq_search import ANSWER, SUGGEST, answer_question
+    from govservice.faq.search import ANSWER, SUGGEST, answer_question
 
     counts = {"answer": 0, "suggest": 0, "none": 0}
     right_answers = suggested_right = 0
@@ -130,7 +130,7 @@ def decisions(url: str, holdout: Sequence[Dict[str, str]]) -> Dict[str, Any]:
 def synthesize(url: str, total: int) -> int:
     """Add published perturbed copies of the seed entries until the FAQ has ``total`` entries."""
     from govservice.db import session_scope
-    from govservice.faq_models import PUBLISHED, FaqEntry
+    from govservice.faq.models import PUBLISHED, FaqEntry
 
     with session_scope(url) as session:
         seeds = session.query(FaqEntry).order_by(FaqEntry.id).all()
@@ -168,8 +168,8 @@ def _ms(seconds: float) -> float:
 def latency(url: str, holdout: Sequence[Dict[str, str]]) -> Dict[str, Any]:
     """Cold (index build), warm per-query and after-edit latency of ``answer_question``."""
     from govservice.db import session_scope
-    from govservice.faq import update_entry
-    from govservice.faq_search import answer_entry, answer_question
+    from govservice.faq.search import answer_entry, answer_question
+    from govservice.faq.workflow import update_entry
 
     texts = [case["text"] for case in holdout]
     with session_scope(url) as session:

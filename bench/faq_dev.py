@@ -1,6 +1,6 @@
 """Development set for the FAQ thresholds: leave-one-out over the seed files, plus off-topic messages.
 
-The thresholds in :mod:`govservice.faq_search` are chosen here, never on the held-out paraphrases:
+The thresholds in :mod:`govservice.faq.search` are chosen here, never on the held-out paraphrases:
 each similar question of each seed entry is taken out of the index in turn and asked; the
 off-topic messages below should get no answer. No database is needed.
 """
@@ -11,9 +11,9 @@ import datetime
 import json
 from typing import Any, Dict, List, Tuple
 
-from govservice.faq_io import load_seed_entries
-from govservice.faq_search import ANSWER, NONE, SUGGEST, FaqIndex, _Entry, decide
-from govservice.faq_text import answer_terms, terms
+from govservice.catalog.text import answer_terms, terms
+from govservice.faq.io import load_seed_entries
+from govservice.faq.search import ANSWER, NONE, SUGGEST, FaqIndex, _Entry, decide
 
 OFF_TOPIC = [
     "今天天气怎么样",

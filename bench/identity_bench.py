@@ -2,7 +2,7 @@
 
 ``login`` logs demo citizens in through the running servers, one conversation per citizen
 (each ID may get one code a minute): 我有哪些证照 → ID number → name → the code read from the
-server's SMS outbox. ``validation`` times python-stdnum through :mod:`govservice.identity`.
+server's SMS outbox. ``validation`` times python-stdnum through :mod:`govservice.identity.id_numbers`.
 """
 
 from __future__ import annotations
@@ -142,8 +142,8 @@ def validation(ctx: Context, bot: Bot) -> Dict[str, Any]:
         return {"skipped": "bot-independent; measured once"}
     from stdnum.cn import ric, uscc
 
-    from govservice.config import database_url
-    from govservice.identity import normalize_citizen_id, normalize_credit_code
+    from govservice.identity.id_numbers import normalize_citizen_id, normalize_credit_code
+    from govservice.settings import database_url
 
     assert ctx.catalog is not None  # loading it seeds the demo citizens into this run's database
     ids = [c[0] for c in demo_citizens(database_url(), 50)]
@@ -162,7 +162,7 @@ def validation(ctx: Context, bot: Bot) -> Dict[str, Any]:
 
 
 def vector_inputs(kind: str) -> List[str]:
-    """Inputs of the ``validate`` cases in tests/govservice/id_vectors.json (valid and invalid)."""
-    path = Path(__file__).resolve().parents[1] / "tests" / "govservice" / "id_vectors.json"
+    """Inputs of the ``validate`` cases in tests/govservice/identity/id_vectors.json (valid and invalid)."""
+    path = Path(__file__).resolve().parents[1] / "tests" / "govservice" / "identity" / "id_vectors.json"
     cases = json.loads(path.read_text(encoding="utf-8")).get(kind, {}).get("python_stdnum_cases", [])
     return [c["input"] for c in cases if c.get("call") == "validate" and isinstance(c.get("input"), str)]

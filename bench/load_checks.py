@@ -3,7 +3,7 @@
 The pure parts (:func:`order_check`, :func:`exactly_once`, :func:`server_errors`) decide; the
 fetchers read the stored trackers through Rasa's HTTP API and the applications from the database.
 A tracker stores a message typed at a login prompt hidden and every other message through
-:func:`govservice.masking.redact_text` (``bot/tracker_store.py``), so that is what is expected
+:func:`govservice.identity.masking.redact_text` (``bot/tracker_store.py``), so that is what is expected
 (or hidden, where the bot's reply had opened a login prompt the client did not plan).
 """
 
@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any, Dict, Iterable, List, Sequence, Tuple
-from urllib.parse import quote
 
 import aiohttp
 from sqlalchemy import bindparam, create_engine, text
 
 from bench.load_run import Sent
 from bot.tracker_store import HIDDEN
-from govservice.masking import redact_text
+from govservice.identity.masking import redact_text
+from govservice.settings.rasa import conversation_path
 
 FETCH_CONCURRENCY = 8
 EXAMPLES = 3
@@ -131,7 +131,7 @@ async def fetch_trackers(url: str, token: str, senders: Sequence[str], timeout: 
         async with gate:
             try:
                 async with session.get(
-                    f"{url}/conversations/{quote(sender, safe='')}/tracker",
+                    url + conversation_path(sender, "tracker"),
                     params={"token": token, "include_events": "ALL"},
                     timeout=aiohttp.ClientTimeout(total=timeout),
                 ) as resp:

@@ -13,7 +13,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import yaml
 from sklearn.metrics import classification_report, f1_score
 
-from govservice.catalog import Catalog
+from govservice.catalog.lookup import Catalog
 
 HOLDOUT_DIR = Path(__file__).resolve().parent.parent / "tests" / "nlu"
 _ANNOTATION = re.compile(r"\[([^\]]+)\]\((\w+)\)")

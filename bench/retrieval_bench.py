@@ -11,7 +11,7 @@ Gold labels come from the lexical lookup the NLU already uses: each held-out mes
 ``tests/nlu/holdout*.yml`` annotated with a ``service`` or ``certificate`` entity is resolved by
 ``Catalog.resolve`` to an item (or a topic's items); ``Catalog.identify`` then gets the message
 without the entity. Negatives are the held-out messages of intents that name no item (greetings,
-thanks, out of scope...). The score floor and margin in govservice/catalog.py were read off
+thanks, out of scope...). The score floor and margin in govservice/catalog/lookup.py were read off
 these numbers; tests/eval/ is never touched here.
 """
 
@@ -26,9 +26,9 @@ from typing import Any, Dict, List, Sequence, Tuple
 
 import yaml
 
-from govservice.catalog import Catalog
-from govservice.config import ROOT
-from govservice.models import Material, ServiceItem, Topic
+from govservice.catalog.lookup import Catalog
+from govservice.catalog.models import Material, ServiceItem, Topic
+from govservice.settings import ROOT
 
 IMPORTED = ROOT / "knowledge_base" / "imported" / "guangdong_catalog_2021.jsonl"
 HOLDOUTS = sorted((ROOT / "tests" / "nlu").glob("holdout*.yml"))
@@ -235,7 +235,7 @@ def render(ctx: Any, bots: Any) -> List[str]:
             rows.append([name, part, str(a["labelled"]), str(a["top1"]), str(a["offered"]), str(a["decided_right"]),
                          str(a["decided_wrong"]), f"{a['negatives_with_a_match']}/{a['negatives']}"])
     return (
-        [f"`Catalog.identify` (govservice/retrieval.py: bm25s recall, rapidfuzz name scoring, OpenCC) over "
+        [f"`Catalog.identify` (govservice/catalog/retrieval.py: bm25s recall, rapidfuzz name scoring, OpenCC) over "
          f"{lat['items']} items (curated + 2,262 imported Guangdong records, topped up with district copies); "
          f"index built in {lat['build_s']} s; {lat['queries']} identifications (held-out messages, non-item "
          f"messages and long message-board style wrappings): p50 {lat['p50_ms']} ms, p95 {lat['p95_ms']} ms, "

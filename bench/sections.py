@@ -59,7 +59,7 @@ class Context:
     def catalog(self) -> Any:
         """The catalog, seeded into this run's private database on first use."""
         if self._catalog is None:
-            from govservice.catalog import Catalog
+            from govservice.catalog.lookup import Catalog
             from govservice.seed import init_db
 
             init_db()
@@ -92,7 +92,7 @@ def training(ctx: Context, bot: Bot) -> Dict[str, Any]:
     if not ctx.results.get("training"):
         # Same first step as `make train`: the jieba dictionary and lookup/synonyms from the catalog.
         export_log = ctx.work / "nlu_export.log"
-        seconds = _run_logged([sys.executable, "-m", "govservice.nlu_export"], export_log, 600)
+        seconds = _run_logged([sys.executable, "-m", "govservice.catalog.nlu_export"], export_log, 600)
         result["export_s"] = round(seconds, 1)
     cache = ctx.work / f"cache-{bot.name}"
     shutil.rmtree(cache, ignore_errors=True)

@@ -37,23 +37,23 @@ def render_login(ctx: Context, bots: List[Bot]) -> List[str]:
 
 
 def render_validation(ctx: Context, bots: List[Bot]) -> List[str]:
-    """python-stdnum calls per second, raw and through govservice.identity."""
+    """python-stdnum calls per second, raw and through govservice.identity.id_numbers."""
     result = ctx.results.get("validation", {}).get("ours") or {}
     if "error" in result:
         return [f"Error — {result['error']}", ""]
     rows = []
     for key, label in (
         ("stdnum_ric_validate", "`stdnum.cn.ric.validate` (citizen ID)"),
-        ("normalize_citizen_id", "`govservice.identity.normalize_citizen_id` (with Chinese errors)"),
+        ("normalize_citizen_id", "`govservice.identity.id_numbers.normalize_citizen_id` (with Chinese errors)"),
         ("stdnum_uscc_validate", "`stdnum.cn.uscc.validate` (credit code)"),
-        ("normalize_credit_code", "`govservice.identity.normalize_credit_code`"),
+        ("normalize_credit_code", "`govservice.identity.id_numbers.normalize_credit_code`"),
     ):
         timing = result.get(key) or {}
         rows.append([label, str(timing.get("per_s", "–")), str(timing.get("us_per_call", "–"))])
     inputs = result.get("inputs", {})
     return [
         f"Single process, one core; inputs cycled: {inputs.get('id_numbers', '–')} ID numbers (demo citizens "
-        f"and the invalid vectors of `tests/govservice/id_vectors.json`), {inputs.get('credit_codes', '–')} "
+        f"and the invalid vectors of `tests/govservice/identity/id_vectors.json`), {inputs.get('credit_codes', '–')} "
         "credit codes. Invalid inputs raise and are counted too.",
         "",
     ] + table(["function", "calls/s", "µs per call"], rows)

@@ -17,7 +17,6 @@ import argparse
 import hmac
 import json
 import logging
-import os
 from typing import Optional, Sequence
 
 from rasa_sdk import utils
@@ -26,7 +25,8 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from govservice.secrets import ACTION_TOKEN, stored_secret
+from govservice import settings
+from govservice.settings.secrets import ACTION_TOKEN, stored_secret
 from overrides import install
 
 logger = logging.getLogger(__name__)
@@ -59,8 +59,8 @@ def create_app(secret: str, actions: str = "bot.actions") -> Sanic:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot.action_server", description="动作服务器（仅接受 Rasa 的请求）")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("ACTION_PORT", "5055")))
-    parser.add_argument("--host", default=os.environ.get("ACTION_HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=settings.current().action_port)
+    parser.add_argument("--host", default=settings.current().action_host)
     parser.add_argument("--actions", default="bot.actions")
     return parser
 
@@ -68,7 +68,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Optional[Sequence[str]] = None) -> None:
     """Run the action server until it is stopped."""
     args = _parser().parse_args(argv)
-    utils.configure_colored_logging(os.environ.get("LOG_LEVEL", "INFO"))
+    utils.configure_colored_logging(settings.current().log_level)
     utils.update_sanic_log_level()
     install(rasa_server=False)  # the log-record factory: no raw ID or phone number in a log line
     app = create_app(stored_secret(ACTION_TOKEN), args.actions)

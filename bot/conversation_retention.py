@@ -25,9 +25,10 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.stored_conversations import backing_store, delete_conversation
-from govservice import conversation_archive, retention
+from govservice import conversation_archive
 from govservice.clock import stored
 from govservice.db import session_scope
+from govservice.privacy import retention
 
 DOMAIN_PATH = Path(__file__).resolve().parent / "domain"
 

@@ -21,7 +21,7 @@ always goes on. Three rules:
 * A value of those slots is hidden unless it is already a mask set by the action
   (``110105********002X``, ``张*``); the raw copy Rasa extracts from the text is always hidden.
 * Every other text (messages, entity values, message metadata, bot replies, slot values) goes
-  through :func:`govservice.masking.redact_text`: ID numbers, credit codes and mobiles in any
+  through :func:`govservice.identity.masking.redact_text`: ID numbers, credit codes and mobiles in any
   typed form, and 6-digit numbers after a code word.
 
 It also keeps each stored conversation bounded (:mod:`bot.tracker_compaction`): older turns and
@@ -47,7 +47,7 @@ from bot import tracker_compaction
 from bot.stored_conversations import REWRITABLE, backing_store, replace_conversation
 from govservice import conversation_archive
 from govservice.db import session_scope
-from govservice.masking import redact_text
+from govservice.identity.masking import redact_text
 
 logger = logging.getLogger(__name__)
 

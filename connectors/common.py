@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from sanic.request import Request
 
-MAX_MESSAGE_CHARS = int(os.environ.get("MAX_MESSAGE_CHARS", "500"))
+from govservice import settings
+
+MAX_MESSAGE_CHARS = settings.current().max_message_chars
 MAX_SENDER_CHARS = 128
 
 EMPTY_REPLY = "您好像还没有输入内容。请告诉我您想办理或咨询的事项，例如“身份证丢了怎么补办”。"
@@ -132,9 +133,9 @@ def allowed_origins() -> List[str]:
     pattern, as Sanic-CORS reads it; scripts/test.sh allows any local port). ``*`` is refused:
     Rasa answers with credentials allowed, so any site could then read the replies.
     """
-    raw = os.environ.get("ALLOWED_ORIGINS", "")
-    origins = [o.rstrip("/") for o in raw.replace(",", " ").split() if o and o != "*"]
-    port = os.environ.get("PORTAL_PORT", "8080")
+    configured = settings.current()
+    origins = [o.rstrip("/") for o in configured.allowed_origins.replace(",", " ").split() if o and o != "*"]
+    port = configured.portal_port
     return origins or [f"http://localhost:{port}", f"http://127.0.0.1:{port}"]
 
 

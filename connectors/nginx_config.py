@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Dict, Optional, Sequence
 
 from connectors.common import BUSY_REPLY
-from govservice.materials_check import MAX_UPLOAD_BYTES
+from govservice.applications.materials_check import MAX_UPLOAD_BYTES
 
 TEMPLATE = Path(__file__).with_name("nginx.conf.in")
 MAX_INSTANCES = 20

@@ -4,7 +4,7 @@ Registered in ``credentials.yml`` as ``connectors.rest.RestInput``; it keeps the
 ``rest`` so the URL stays ``/webhooks/rest/webhook``. Stock Rasa answers 500 to a
 body of ``[]`` or ``null`` and silence when a turn fails. Besides:
 
-- a conversation is held by a server-issued token (:mod:`govservice.channel_sessions`): every
+- a conversation is held by a server-issued token (:mod:`govservice.identity.channel_sessions`): every
   reply message carries it as ``session``, and every later message of the ``sender`` must send it
   back, so a client-chosen sender id alone never reaches someone else's login;
 - client metadata is dropped except a whitelist (:func:`connectors.common.client_metadata`), and
@@ -36,7 +36,7 @@ from connectors.common import (
     json_depth,
     paused_after_turn,
 )
-from govservice import channel_sessions
+from govservice.identity import channel_sessions
 
 logger = logging.getLogger(__name__)
 NAME = "rest"

@@ -6,7 +6,7 @@ one serves no route, it starts a background task once the server (and its agent)
 
 * every ``ERASURE_POLL_SECONDS`` (default 30): the conversations citizens asked to delete;
 * every ``RETENTION_INTERVAL_SECONDS`` (default 3600): the expired conversations
-  (:mod:`bot.conversation_retention`) and the back-office records (:mod:`govservice.retention`).
+  (:mod:`bot.conversation_retention`) and the back-office records (:mod:`govservice.privacy.retention`).
 
 Each deletion holds the conversation's lock, so it never interleaves with a turn in flight.
 """
@@ -15,18 +15,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from typing import Any, Awaitable, Callable
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, Sanic
 
 from bot import conversation_retention
-from govservice import retention
+from govservice import settings
 from govservice.clock import utc_now
+from govservice.privacy import retention
 
 logger = logging.getLogger(__name__)
-DEFAULT_POLL_SECONDS = 30.0
 
 
 async def retention_loop(app: Sanic, poll_seconds: float, interval_seconds: float) -> None:
@@ -42,7 +41,7 @@ async def retention_loop(app: Sanic, poll_seconds: float, interval_seconds: floa
                 await conversation_retention.erase_requested(store, now, agent.lock_store)
                 if loop.time() - last_sweep >= interval_seconds:
                     last_sweep = loop.time()
-                    policy = retention.Policy.from_env()  # a bad setting is logged, every interval
+                    policy = retention.Policy.configured()
                     report = await conversation_retention.sweep(store, policy, now, agent.lock_store)
                     counts = retention.run_back_office(policy, now)
                     logger.info("retention pass: %s %s", report, counts)
@@ -65,7 +64,7 @@ class RetentionInput(InputChannel):
 
         @blueprint.listener("after_server_start")
         async def start(app: Sanic, _: Any) -> None:
-            poll = float(os.environ.get("ERASURE_POLL_SECONDS", DEFAULT_POLL_SECONDS))
+            poll = settings.current().erasure_poll_seconds
             task = asyncio.get_running_loop().create_task(retention_loop(app, poll, retention.interval_seconds()))
             app.ctx.retention_task = task
 

@@ -9,7 +9,7 @@ room and every bot reply, addressed to that room, is lost (RasaHQ/rasa#13027). T
 blueprint that awaits it lives behind the door (:class:`overrides.socketio.SocketIOFork`); this
 channel decides what the fork leaves to it:
 
-- holds a session by a server-issued token (:mod:`govservice.channel_sessions`):
+- holds a session by a server-issued token (:mod:`govservice.identity.channel_sessions`):
   ``session_request {session_id, session}`` joins a live session only with its token, else the
   socket gets a fresh session; ``session_confirm`` answers ``{session_id, session}``; a socket
   may send only for the session it was confirmed for, so no other socket can join or speak in it;
@@ -32,7 +32,7 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOOutput
 
 from connectors.common import BUSY_REPLY, EMPTY_REPLY, clean_text, client_metadata, paused_after_turn
-from govservice.channel_sessions import SessionCheck, admit, hand_over
+from govservice.identity.channel_sessions import SessionCheck, admit, hand_over
 from overrides.socketio import OnNewMessage, SocketIOFork, SocketMessage
 
 logger = logging.getLogger(__name__)
@@ -107,7 +107,7 @@ class SocketIOInput(SocketIOFork):
             await output.send_text_message(sender_id, paused.notice)
 
     async def session_confirmed(self, session_id: str, token: Optional[str]) -> None:
-        """Mark the token handed over (:mod:`govservice.channel_sessions`); a failure only logs."""
+        """Mark the token handed over (:mod:`govservice.identity.channel_sessions`); a failure only logs."""
         if token is None:
             return
         try:

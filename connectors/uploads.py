@@ -5,9 +5,9 @@ the link shows a download button, and only pressing it (a POST) uses up the one-
 chat app's link preview cannot spend it.
 
 A multipart form with ``sender``, ``session`` (the token the conversation's channel issued, see
-:mod:`govservice.channel_sessions`), ``channel`` (default ``rest``; ``rest`` or ``socketio``) and
+:mod:`govservice.identity.channel_sessions`), ``channel`` (default ``rest``; ``rest`` or ``socketio``) and
 ``file``. The sender must be logged in on that channel: the file is stored for the bound person (by its SHA-256, see
-:func:`govservice.materials_check.store_attachment`) and the reply names the message the client
+:func:`govservice.applications.materials_check.store_attachment`) and the reply names the message the client
 sends next on its own channel, ``/upload_material{"attachment_id": "..."}``, which hands the
 file to the open application.
 """
@@ -26,12 +26,14 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from connectors.common import clean_sender
-from govservice import auth, personal_data
-from govservice.application_models import ApplicationError
-from govservice.channel_sessions import admit
+from govservice.applications import service as applications
+from govservice.applications.materials_check import MAX_UPLOAD_BYTES, UPLOAD_SIGNATURES
+from govservice.applications.states import ApplicationError
 from govservice.clock import utc_now
-from govservice.db import session_scope
-from govservice.materials_check import MAX_UPLOAD_BYTES, UPLOAD_SIGNATURES, store_attachment
+from govservice.identity import service as identity
+from govservice.identity.channel_sessions import admit
+from govservice.privacy import personal_data
+from govservice.privacy import service as privacy
 
 logger = logging.getLogger(__name__)
 # WeChat citizens send pictures in the chat; the WeChat channel fetches them (connectors/wechat.py).
@@ -71,8 +73,7 @@ _NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-C
 def open_export(token: str) -> Optional[Tuple[str, bytes]]:
     """The export behind a one-time link as (file name, JSON bytes), using the link up; None if invalid."""
     now = utc_now()
-    with session_scope() as session:
-        export = personal_data.redeem_export_link(session, token, now)
+    export = privacy.redeem_export_link(token, now)
     if export is None:
         return None
     return personal_data.export_filename(now), json.dumps(export, ensure_ascii=False, indent=2).encode()
@@ -88,17 +89,15 @@ def save_upload(channel: str, sender: str, filename: str, content_type: str, dat
         PermissionError: nobody is logged in on that sender.
         ApplicationError: empty, too large or unsupported file (Chinese message).
     """
-    with session_scope() as session:
-        subject = auth.current_subject(session, channel, sender, utc_now())
-        if subject is None:
-            raise PermissionError("请先在对话中登录，再上传材料。")
-        stored = store_attachment(session, data, filename, _content_type(content_type, data), subject.person_id)
-        return {
-            "attachment_id": stored.id,
-            "filename": stored.filename,
-            "sha256": stored.sha256,
-            "message": upload_message(stored.id),
-        }
+    stored = applications.store_upload(channel, sender, data, filename, _content_type(content_type, data))
+    if stored is None:
+        raise PermissionError("请先在对话中登录，再上传材料。")
+    return {
+        "attachment_id": stored.attachment_id,
+        "filename": stored.filename,
+        "sha256": stored.sha256,
+        "message": upload_message(stored.attachment_id),
+    }
 
 
 @dataclass(frozen=True)
@@ -119,9 +118,8 @@ def _download_media(client: Any, media_id: str) -> Tuple[bytes, str]:
 
 
 def _save_media(client: Any, openid: str, media_id: str) -> dict:
-    with session_scope() as session:  # refuse before fetching anything for a stranger
-        if auth.current_subject(session, "wechat", openid, utc_now()) is None:
-            raise PermissionError("请先在对话中登录，再发送材料图片。")
+    if identity.current_subject("wechat", openid) is None:  # refuse before fetching anything for a stranger
+        raise PermissionError("请先在对话中登录，再发送材料图片。")
     data, content_type = _download_media(client, media_id)
     return save_upload("wechat", openid, f"wechat-{media_id[:40]}.jpg", content_type, data)
 

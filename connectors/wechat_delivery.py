@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -21,8 +20,9 @@ from typing import Any, Callable, List, Optional, Sequence, Tuple, TypeVar
 from wechatpy import WeChatClient
 
 from connectors.wechat_store import Store, get_store, session_storage
+from govservice import settings
 from govservice.clock import office_text
-from govservice.secrets import WECHAT_TOKEN, stored_secret
+from govservice.settings.secrets import WECHAT_TOKEN, stored_secret
 from overrides.wechat import ApiBaseClient
 
 logger = logging.getLogger(__name__)
@@ -69,14 +69,15 @@ class DeliveryConfig:
     @classmethod
     def from_env(cls) -> DeliveryConfig:
         """Read ``WECHAT_APPID``, ``WECHAT_SECRET``, ``WECHAT_TEMPLATE_*`` and ``WECHAT_API_BASE``."""
-        keys = tuple(k.strip() for k in os.environ.get("WECHAT_TEMPLATE_KEYS", "").split(",") if k.strip())
+        configured = settings.current()
+        keys = tuple(k.strip() for k in configured.wechat_template_keys.split(",") if k.strip())
         return cls(
-            app_id=os.environ.get("WECHAT_APPID", ""),
-            secret=os.environ.get("WECHAT_SECRET", ""),
-            template_id=os.environ.get("WECHAT_TEMPLATE_ID", ""),
+            app_id=configured.wechat_app_id,
+            secret=configured.wechat_secret,
+            template_id=configured.wechat_template_id,
             template_keys=keys if len(keys) == 4 else cls.template_keys,
-            template_url=os.environ.get("WECHAT_TEMPLATE_URL") or None,
-            api_base=os.environ.get("WECHAT_API_BASE", cls.api_base),
+            template_url=configured.wechat_template_url,
+            api_base=configured.wechat_api_base,
         )
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from typing import Any, Dict, Mapping, Optional
 
 from connectors import wechat_protocol as proto
 from connectors.wechat_delivery import channel_token
+from govservice import settings
 
 
 def _menu_from_env(raw: str) -> Dict[str, str]:
@@ -39,12 +39,13 @@ class WeChatSettings:
     def from_env(cls, credentials: Optional[Mapping[str, Any]] = None) -> WeChatSettings:
         """Environment variables, with non-secret overrides (``menu``, ``passive_budget``) from credentials.yml."""
         creds = credentials or {}
-        menu = creds.get("menu") or _menu_from_env(os.environ.get("WECHAT_MENU", "")) or proto.DEFAULT_MENU
+        configured = settings.current()
+        menu = creds.get("menu") or _menu_from_env(configured.wechat_menu) or proto.DEFAULT_MENU
         return cls(
             token=channel_token(),
-            app_id=os.environ.get("WECHAT_APPID", ""),
-            aes_key=os.environ.get("WECHAT_AES_KEY", ""),
-            passive_budget=float(creds.get("passive_budget") or os.environ.get("WECHAT_PASSIVE_BUDGET", "4")),
-            max_age=float(os.environ.get("WECHAT_MAX_AGE", "300")),
+            app_id=configured.wechat_app_id,
+            aes_key=configured.wechat_aes_key,
+            passive_budget=float(creds.get("passive_budget") or configured.wechat_passive_budget),
+            max_age=configured.wechat_max_age,
             menu={str(k): str(v) for k, v in dict(menu).items()},
         )

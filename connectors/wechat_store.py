@@ -8,7 +8,6 @@ calls block (briefly): the channel runs them in an executor.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from functools import lru_cache
@@ -18,6 +17,8 @@ import redis
 from wechatpy.session import SessionStorage
 from wechatpy.session.memorystorage import MemoryStorage
 from wechatpy.session.redisstorage import RedisStorage
+
+from govservice import settings
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -107,7 +108,7 @@ Store = MemoryStore | RedisStore
 
 def redis_url() -> Optional[str]:
     """``WECHAT_REDIS_URL``, else ``REDIS_URL``, else None (in-memory)."""
-    return os.environ.get("WECHAT_REDIS_URL") or os.environ.get("REDIS_URL") or None
+    return settings.current().wechat_redis_url
 
 
 def make_store(url: Optional[str], prefix: str = "wechat:") -> Store:
@@ -127,4 +128,4 @@ def session_storage(store: Store) -> SessionStorage:
 @lru_cache(maxsize=1)
 def get_store() -> Store:
     """The process-wide store (Redis when configured), shared by the channel and notifications."""
-    return make_store(redis_url(), os.environ.get("WECHAT_REDIS_PREFIX", "wechat:"))
+    return make_store(redis_url(), settings.current().wechat_redis_prefix)

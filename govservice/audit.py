@@ -5,10 +5,31 @@ from __future__ import annotations
 import datetime
 from typing import List, Optional
 
+from sqlalchemy import Column, DateTime, Integer, String, Text
 from sqlalchemy.orm import Session
 
-from govservice.clock import stored
-from govservice.faq_models import AuditLog
+from govservice.clock import stored, utc_now
+from govservice.orm import Base
+
+
+def _now() -> datetime.datetime:
+    return utc_now()
+
+
+class AuditLog(Base):
+    """Who did what to which record, for the console's audit view; never edited or deleted."""
+
+    __tablename__ = "audit_log"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    at = Column(DateTime, nullable=False, default=_now, index=True)
+    actor = Column(String(60), nullable=False, index=True)
+    action = Column(String(40), nullable=False)
+    target_type = Column(String(40), nullable=False)  # faq_entry / unanswered / ...
+    target_id = Column(String(80), nullable=False)
+    detail = Column(Text, nullable=False, default="")  # a Chinese one-line summary
+
+
 
 
 def record_audit(

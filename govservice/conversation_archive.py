@@ -3,7 +3,7 @@
 The redacting tracker store keeps a bounded tracker per conversation (:mod:`bot.tracker_compaction`)
 and writes the events it takes out here, already redacted, in the order they happened. The
 history stays available where the law allows: to the citizen's data export
-(:mod:`govservice.personal_data`) and to staff (the handoff transcript), and it is deleted with the
+(:mod:`govservice.privacy.personal_data`) and to staff (the handoff transcript), and it is deleted with the
 conversation (retention and "删除我的数据", :mod:`bot.conversation_retention`). Functions flush,
 never commit.
 """
@@ -18,7 +18,7 @@ from sqlalchemy import Column, Float, Integer, String, Text
 from sqlalchemy.orm import Session
 
 from govservice.clock import office_text
-from govservice.models import Base
+from govservice.orm import Base
 
 AGENT_KEY = "handoff_agent"
 """Marks an agent's words in a bot event's metadata (set by the staff console)."""

@@ -18,8 +18,8 @@ from sqlalchemy import Column, DateTime, Integer, String
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from govservice.models import Base
-from govservice.secrets import keyed_hash
+from govservice.orm import Base
+from govservice.settings.secrets import keyed_hash
 
 NAME_CHARS = 100
 CHANNEL_CHARS = 32

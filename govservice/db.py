@@ -23,8 +23,8 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
-from govservice.config import database_url
-from govservice.secrets import make_private, write_private
+from govservice.settings import database_url
+from govservice.settings.secrets import make_private, write_private
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # Any constant will do, as long as nothing else in the database takes this advisory lock.

@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import datetime
 import itertools
-import os
 import random
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from sqlalchemy.orm import Session
 from stdnum.cn import ric, uscc
 
-from govservice.certificates import licence_identifier
+from govservice import settings
+from govservice.catalog.models import CertificateType, Department
+from govservice.certificates.library import licence_identifier
+from govservice.certificates.models import Certificate
 from govservice.clock import office_date
-from govservice.identity import gender
-from govservice.models import Certificate, CertificateType, Company, Department, Person
+from govservice.identity.id_numbers import gender
+from govservice.identity.models import Company, Person
 
 DEMO_SEED = 20240612
 RANDOM_CITIZENS = 52
@@ -310,7 +312,7 @@ def maybe_seed_demo_data(session: Session, today: Optional[datetime.date] = None
     Returns:
         True when demo data was added.
     """
-    if os.environ.get("DEMO_DATA", "1").strip() == "0" or session.query(Person).first() is not None:
+    if not settings.current().demo_data or session.query(Person).first() is not None:
         return False
     seed_demo_data(session, today or office_date())
     return True

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import signal
 from typing import Optional, Sequence
 from urllib.parse import urlsplit
@@ -21,7 +20,7 @@ import aio_pika
 from aio_pika.abc import AbstractIncomingMessage
 from rasa.utils.endpoints import EndpointConfig, read_endpoint_config
 
-from govservice import conversation_events
+from govservice import conversation_events, settings
 from govservice.db import session_scope
 
 logger = logging.getLogger(__name__)
@@ -115,18 +114,18 @@ async def _run(settings: dict) -> None:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the consumer until SIGTERM or Ctrl-C; a bad configuration is one Chinese line and status 2."""
     parser = argparse.ArgumentParser(prog="python -m govservice.events", description="把对话事件写入统计表")
-    parser.add_argument("--endpoints", default=os.environ.get("ENDPOINTS", "endpoints.yml"))
+    parser.add_argument("--endpoints", default=settings.current().endpoints)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     from overrides import install  # the log-record factory, as in every server process
 
     install(rasa_server=False)
     try:
-        settings = connection_settings(read_endpoint_config(args.endpoints, "event_broker"))
+        broker = connection_settings(read_endpoint_config(args.endpoints, "event_broker"))
     except BrokerConfigError as error:
         print(f"配置错误：{error}")
         return 2
-    asyncio.run(_run(settings))
+    asyncio.run(_run(broker))
     return 0
 
 

@@ -20,7 +20,7 @@ from sqlalchemy import Column, DateTime, Integer, String, case, or_, select, upd
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from govservice.models import Base
+from govservice.orm import Base
 
 KEY_CHARS = 100
 

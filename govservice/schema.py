@@ -11,22 +11,25 @@ import importlib
 
 from sqlalchemy import MetaData
 
-from govservice.models import Base
+from govservice.orm import Base
 
 # Every module that declares tables. A new model module goes here, or its tables are missing from
 # the comparison and a migration for them would never be written.
 MODEL_MODULES = (
-    "govservice.models",
-    "govservice.application_models",
-    "govservice.channel_sessions",
+    "govservice.orm",
+    "govservice.audit",
+    "govservice.catalog.models",
+    "govservice.identity.models",
+    "govservice.certificates.models",
+    "govservice.applications.models",
     "govservice.conversation_archive",
     "govservice.conversation_events",
-    "govservice.faq_models",
-    "govservice.handoff",
+    "govservice.faq.models",
+    "govservice.handoff.models",
     "govservice.limits",
-    "govservice.notifications",
-    "govservice.officers",
-    "govservice.privacy_models",
+    "govservice.notifications.outbox",
+    "govservice.accounts.officers",
+    "govservice.privacy.models",
     "staff.console.sessions",
 )
 

@@ -10,7 +10,10 @@ from typing import Any, Callable, Dict, List, Sequence
 
 from sqlalchemy.orm import Session
 
-from govservice.catalog_import import (
+from govservice.accounts.demo_officers import demo_accounts_text, seed_officers
+from govservice.accounts.officers import OfficerError
+from govservice.catalog.import_fields import CertificateLinker
+from govservice.catalog.importer import (
     ImportResult,
     ImportSource,
     Problem,
@@ -19,15 +22,13 @@ from govservice.catalog_import import (
     load_sources,
     mark_duplicates,
 )
-from govservice.catalog_import_fields import CertificateLinker
+from govservice.catalog.knowledge import KnowledgeBase, KnowledgeBaseError, load_knowledge_base
+from govservice.catalog.models import CertificateType, Department, Material, ServiceItem, Topic
 from govservice.clock import office_date
 from govservice.db import migrate, session_scope
 from govservice.demo_data import maybe_seed_demo_data
-from govservice.demo_officers import demo_accounts_text, seed_officers
-from govservice.faq_io import seed_faq
-from govservice.knowledge import KnowledgeBase, KnowledgeBaseError, load_knowledge_base
-from govservice.models import CertificateType, Department, Material, Meta, ServiceItem, Topic
-from govservice.officers import OfficerError
+from govservice.faq.io import seed_faq
+from govservice.orm import Meta
 
 logger = logging.getLogger(__name__)
 

@@ -11,11 +11,12 @@ Command line (``scripts/run_prod.sh`` evaluates its output)::
 
 from __future__ import annotations
 
-import os
 import shlex
 import sys
 from typing import Dict, Mapping, Optional, Sequence
 from urllib.parse import unquote, urlsplit, urlunsplit
+
+from govservice import settings
 
 DEFAULT_REDIS_URL = "redis://localhost:6379"
 DEFAULT_RABBITMQ_URL = "amqp://guest:guest@localhost:5672/"
@@ -118,7 +119,7 @@ def main(argv: Sequence[str] = ()) -> int:
     """Print ``export NAME=value`` lines for the shell; a bad URL is one Chinese line and status 2."""
     del argv
     try:
-        values = store_environment(os.environ)
+        values = store_environment(settings.current().environ)
     except StoreUrlError as error:
         print(f"配置错误：{error}", file=sys.stderr)
         return 2

@@ -22,11 +22,12 @@ so they stay; they are here because they touch library internals.
 from __future__ import annotations
 
 import logging
-import os
 import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Tuple
+
+from govservice import settings
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ def enabled() -> bool:
     Raises:
         OverridesRefused: when the variable holds anything but ``on`` or ``off``.
     """
-    value = os.environ.get(SWITCH, "on").strip().lower() or "on"
+    value = settings.current().rasa_overrides.strip().lower() or "on"
     if value not in ("on", "off"):
         raise OverridesRefused(f"环境变量 {SWITCH} 只能是 on 或 off，当前为 {value!r}")
     return value == "on"

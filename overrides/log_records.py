@@ -11,13 +11,13 @@ from __future__ import annotations
 import logging
 from typing import Any, Callable, Optional
 
-from govservice.log_redaction import RedactingFilter, redact_record
+from govservice.privacy.log_redaction import RedactingFilter, redact_record
 
 _MARK = "_govservice_redacting"
 
 
 def redacting_factory(factory: Callable[..., logging.LogRecord]) -> Callable[..., logging.LogRecord]:
-    """``factory`` followed by :func:`govservice.log_redaction.redact_record`.
+    """``factory`` followed by :func:`govservice.privacy.log_redaction.redact_record`.
 
     Args:
         factory: the record factory in place (the standard library's, or one another library set).
@@ -40,7 +40,7 @@ def install_log_redaction(logger: Optional[logging.Logger] = None) -> None:
     """Redact every log record of the process, whatever logger or handler writes it.
 
     Two layers: the log-record factory is wrapped, so every record is redacted when it is created;
-    and a :class:`~govservice.log_redaction.RedactingFilter` is added to the existing handlers of
+    and a :class:`~govservice.privacy.log_redaction.RedactingFilter` is added to the existing handlers of
     the root logger (or of ``logger``), which also catches records built by hand with
     ``logging.makeLogRecord``. Calling it again is harmless.
 

@@ -7,17 +7,16 @@ Environment: ``PORTAL_HOST`` (default 127.0.0.1), ``PORTAL_PORT`` (default 8080)
 from __future__ import annotations
 
 import logging
-import os
 
-from portal.server import DEFAULT_PORT, DEFAULT_RASA_PUBLIC_URL, create_app
+from govservice import settings
+from portal.server import create_app
 
 
 def main() -> None:
     """Run the server until interrupted."""
     logging.basicConfig(level=logging.INFO)
-    host = os.environ.get("PORTAL_HOST", "127.0.0.1")
-    port = int(os.environ.get("PORTAL_PORT", str(DEFAULT_PORT)))
-    rasa_url = os.environ.get("RASA_PUBLIC_URL", DEFAULT_RASA_PUBLIC_URL)
+    configured = settings.current()
+    host, port, rasa_url = configured.portal_host, configured.portal_port, configured.rasa_public_url
     app = create_app(rasa_url)
     print(f"示范市政务服务网（演示）: http://{host}:{port}/  ->  智能助手 {rasa_url}", flush=True)
     app.run(host=host, port=port, access_log=False, motd=False)

@@ -20,13 +20,13 @@ from sanic.exceptions import NotFound
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from govservice import facts
+from govservice.catalog import facts
+from govservice.settings import DEFAULT_RASA_URL
 
 PORTAL_DIR = Path(__file__).resolve().parent
 STATIC_DIR = PORTAL_DIR / "static"
 INDEX_FILE = PORTAL_DIR / "index.html"
-DEFAULT_RASA_PUBLIC_URL = "http://localhost:5005"
-DEFAULT_PORT = 8080
+DEFAULT_RASA_PUBLIC_URL = DEFAULT_RASA_URL
 
 # Content types set explicitly: mimetypes depends on the host's /etc/mime.types.
 CONTENT_TYPES: Dict[str, str] = {

@@ -24,7 +24,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from govservice.demo_officers import demo_token  # noqa: E402
+from govservice.accounts.demo_officers import demo_token  # noqa: E402
 from tests.rest_client import (  # noqa: E402
     BASE,
     SESSIONS,

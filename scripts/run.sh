@@ -27,7 +27,7 @@ chmod -R go-rwx "$VAR"  # files an older version wrote readable by all
 # Rasa's HTTP API token (trigger_intent for notifications, trackers for human handoff) and the
 # secret the Rasa server shows the action server: RASA_TOKEN and ACTION_SERVER_TOKEN, else random
 # ones kept under var/ (mode 0600), never in git.
-secret_exports=$($PY -m govservice.secrets rasa_token action_token)
+secret_exports=$($PY -m govservice.settings.secrets rasa_token action_token)
 eval "$secret_exports"
 
 # The database schema to the newest Alembic revision (SQLite by default, DATABASE_URL otherwise);
@@ -35,8 +35,8 @@ eval "$secret_exports"
 $PY -m govservice.db migrate
 # Prints the demo staff accounts' passwords the first time (make demo-accounts shows them again).
 $PY -m govservice.seed
-# Retention (docs: govservice/retention.py): once now; then hourly inside the Rasa server.
-$PY -m govservice.retention --endpoints "$ENDPOINTS"
+# Retention (docs: govservice/privacy/retention.py): once now; then hourly inside the Rasa server.
+$PY -m govservice.privacy.retention --endpoints "$ENDPOINTS"
 
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }

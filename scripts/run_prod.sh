@@ -92,13 +92,13 @@ if [ -z "${REDIS_URL:-}" ]; then
 fi
 store_exports=$($PY -m govservice.store_urls)
 eval "$store_exports"
-secret_exports=$($PY -m govservice.secrets rasa_token action_token)
+secret_exports=$($PY -m govservice.settings.secrets rasa_token action_token)
 eval "$secret_exports"
 
 $PY -c "from govservice.db import ensure_database; ensure_database()"
 # Prints the demo staff accounts' passwords the first time (make demo-accounts shows them again).
 $PY -m govservice.seed
-$PY -m govservice.retention --endpoints "$ENDPOINTS"
+$PY -m govservice.privacy.retention --endpoints "$ENDPOINTS"
 
 export RASA_URL=http://127.0.0.1:$PORT RASA_PUBLIC_URL=${RASA_PUBLIC_URL:-http://localhost:$PORT}
 export ACTION_SERVER_URL=http://127.0.0.1:$((BASE + 61))/webhook

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-import os
 
+from govservice import settings
 from overrides import install
 from staff.app import create_app
 
@@ -13,9 +13,8 @@ def main() -> None:
     """Run the server until interrupted."""
     logging.basicConfig(level=logging.INFO)
     install(rasa_server=False)  # the log-record factory: no raw ID or phone number in a log line
-    host = os.environ.get("STAFF_HOST", "127.0.0.1")
-    port = int(os.environ.get("STAFF_PORT", "5080"))
-    create_app().run(host=host, port=port, access_log=True)
+    configured = settings.current()
+    create_app().run(host=configured.staff_host, port=configured.staff_port, access_log=True)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 Every route needs a ``dept_officer`` token and acts only on the officer's department: another
 department's application answers 404, exactly like a missing one. Status changes go through
-:mod:`govservice.applications`, which records the step and queues the citizen's notification in
+:mod:`govservice.applications.workflow`, which records the step and queues the citizen's notification in
 the same transaction; delivery then starts in the background.
 """
 
@@ -17,11 +17,12 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.orm import Session
 
-from govservice.application_models import TRANSITIONS, Application, ApplicationNotFound, StatusEvent
-from govservice.application_queries import applications_for_department, get_for_department
-from govservice.applications import accept, approve, reject, request_correction, start_review
+from govservice.accounts.officers import DEPT_OFFICER
+from govservice.applications.models import Application
+from govservice.applications.queries import applications_for_department, get_for_department
+from govservice.applications.states import TRANSITIONS, ApplicationNotFound, StatusEvent
+from govservice.applications.workflow import accept, approve, reject, request_correction, start_review
 from govservice.clock import office_date
-from govservice.officers import DEPT_OFFICER
 from staff.auth import current_user, requires
 from staff.serializers import applicant_names, application_detail, application_summary, event_json
 from staff.web import ApiError, date_arg, in_transaction, int_arg, json_body, optional_text, reply, required_text

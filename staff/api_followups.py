@@ -9,10 +9,10 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.orm import Session
 
-from govservice.application_models import ScopeError
+from govservice.accounts.officers import DEPT_OFFICER
+from govservice.applications.ratings import close_followup, followups_for_department
+from govservice.applications.states import ScopeError
 from govservice.clock import office_date
-from govservice.officers import DEPT_OFFICER
-from govservice.ratings import close_followup, followups_for_department
 from staff.auth import current_user, requires
 from staff.serializers import followup_json
 from staff.web import ApiError, in_transaction, json_body, reply, required_text

@@ -4,26 +4,24 @@ API routes (documented in ``docs/openapi.yml``): ``/health``, ``/api/v1/me``, ``
 and ``/api/v1/followups…``; the console's pages and its JSON API live under ``/console``
 (``docs/console.md``). Settings come from the environment: ``DATABASE_URL`` (the back-office
 database), ``NOTIFY_RETRY_SECONDS`` (default 30; 0 disables the periodic retry of notifications),
-``RASA_URL`` and ``RASA_TOKEN`` (where notifications go, see :mod:`govservice.notifications`).
+``RASA_URL`` and ``RASA_TOKEN`` (where notifications go, see :mod:`govservice.notifications.outbox`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 from typing import Any, Optional
 
 from sanic import Sanic
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from govservice.config import database_url as configured_database_url
+from govservice import settings
 from govservice.db import ensure_schema
+from govservice.settings import database_url as configured_database_url
 from staff import api_applications, api_followups, auth, console, wechat_notify
 from staff.delivery import DeliveryWorker
 from staff.web import register_error_handlers, reply
-
-DEFAULT_RETRY_SECONDS = 30.0
 
 
 async def health(_: Request) -> HTTPResponse:
@@ -51,7 +49,7 @@ def create_app(
     # worker's single thread ends with the process.
     app.ctx.delivery = DeliveryWorker(app.ctx.database_url)
     if retry_seconds is None:
-        retry_seconds = float(os.environ.get("NOTIFY_RETRY_SECONDS", DEFAULT_RETRY_SECONDS))
+        retry_seconds = settings.current().notify_retry_seconds
     app.ctx.retry_seconds = retry_seconds
     app.add_route(health, "/health", methods=["GET"])
     for blueprint in (auth.blueprint(), api_applications.blueprint(), api_followups.blueprint()):

@@ -1,6 +1,6 @@
 """Bearer-token authentication of staff requests, with role and department scope.
 
-``Authorization: Bearer <token>`` identifies an officer (:mod:`govservice.officers`). A missing,
+``Authorization: Bearer <token>`` identifies an officer (:mod:`govservice.accounts.officers`). A missing,
 unknown or revoked token gets a 401 and a role the endpoint does not allow a 403. A
 department-scoped endpoint acts only for the officer's own department, which comes from the
 account and never from the request.
@@ -17,7 +17,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.orm import Session
 
-from govservice.officers import ROLE_LABELS, ROLES, authenticate_token
+from govservice.accounts.officers import ROLE_LABELS, ROLES, authenticate_token
 from staff.web import ApiError, in_transaction, reply
 
 UNAUTHENTICATED = "未登录或访问令牌无效，请在请求头中提供 Authorization: Bearer <访问令牌>"

@@ -2,7 +2,7 @@
 
 Delivery runs on one worker thread owned by the app. An API call only asks for a run and
 answers at once, so a slow or failing Rasa neither slows nor fails it; a periodic run retries
-what failed (:func:`govservice.notifications.deliver_pending` applies the backoff).
+what failed (:func:`govservice.notifications.outbox.deliver_pending` applies the backoff).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Optional
 
-from govservice.notifications import DeliveryReport, deliver_pending
+from govservice.notifications.outbox import DeliveryReport, deliver_pending
 
 logger = logging.getLogger(__name__)
 

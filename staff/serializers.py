@@ -12,12 +12,14 @@ from typing import Any, Dict, Iterable, Optional
 
 from sqlalchemy.orm import Session
 
-from govservice.application_models import Application, ApplicationMaterial, FollowUp, StatusChange, StatusEvent
-from govservice.application_queries import next_step_text
+from govservice.applications.models import Application, ApplicationMaterial, FollowUp, StatusChange
+from govservice.applications.queries import next_step_text
+from govservice.applications.states import StatusEvent
+from govservice.certificates.models import Certificate
 from govservice.clock import office_iso
-from govservice.masking import mask_id_number, mask_phone
-from govservice.models import Certificate, Person
-from govservice.notifications import notifications_for_application
+from govservice.identity.masking import mask_id_number, mask_phone
+from govservice.identity.models import Person
+from govservice.notifications.outbox import notifications_for_application
 
 FOLLOW_UP_LABELS = {"open": "待处理", "closed": "已办结"}
 

@@ -20,7 +20,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.orm import Session
 
-from govservice.application_models import (
+from govservice.applications.states import (
     ApplicationError,
     ApplicationNotFound,
     RatingError,

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import logging
 
-from govservice.application_models import Application
+from govservice.applications.models import Application
 from govservice.db import session_scope
-from govservice.notifications import OutgoingNotification, rasa_trigger_intent, register_sender
+from govservice.notifications.outbox import OutgoingNotification, rasa_trigger_intent, register_sender
 
 logger = logging.getLogger(__name__)
 

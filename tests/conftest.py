@@ -37,6 +37,20 @@ for _name, _count in _PROFILE_EXAMPLES.items():
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
+@pytest.fixture(autouse=True)
+def _settings_follow_the_environment() -> Iterator[None]:
+    """Each test starts and ends with the settings read from the environment as it then is.
+
+    Autouse fixtures are set up first, so this one is torn down after ``monkeypatch`` has undone a
+    test's variables. A test that changes a variable itself calls ``govservice.settings.reload()``.
+    """
+    from govservice import settings as govservice_settings  # after the variables above are set
+
+    govservice_settings.reload()
+    yield
+    govservice_settings.reload()
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Drop the databases of the run (PostgreSQL schemas) that no fixture dropped."""
     _RUN_DATABASES.drop_all()
@@ -59,7 +73,7 @@ def new_database(tmp_path: Path) -> Iterator[Callable[[str], str]]:
 @pytest.fixture(scope="session")
 def catalog():  # type: ignore[no-untyped-def]
     """The catalog seeded from knowledge_base/ into the test database."""
-    from govservice.catalog import Catalog
+    from govservice.catalog.lookup import Catalog
     from govservice.seed import init_db
 
     init_db()

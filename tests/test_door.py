@@ -9,6 +9,9 @@ The AST of every module of govservice, bot, connectors, staff and portal is walk
   its underscored attributes through ``self`` or ``super()``;
 * a patch: assigning, deleting or ``setattr`` on an attribute of a library's module or class, or
   replacing logging's machinery (``setLogRecordFactory``, ``setLoggerClass``).
+
+The same parsed modules show that ``bot/actions`` and ``connectors`` call the back office's service
+functions only: they import no ``sqlalchemy``, no ``govservice.db`` and no module that defines models.
 """
 
 from __future__ import annotations
@@ -267,3 +270,65 @@ def test_the_check_sees_each_kind_of_reach(source: str) -> None:
 @pytest.mark.parametrize("source", GOOD.values(), ids=GOOD.keys())
 def test_the_check_leaves_our_own_and_public_names_alone(source: str) -> None:
     assert _check(source) == []
+
+
+# --- bot/actions and connectors call service functions: no session, no model (issue 14, item 5) ---
+CALLERS = ("bot/actions", "connectors")
+SESSION_MODULES = frozenset({"govservice.db", "govservice.orm"})
+
+
+def dotted(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def model_modules(modules: List[Module]) -> Set[str]:
+    """Our modules that define SQLAlchemy models: a class on the declarative ``Base``."""
+    return {
+        dotted(module.path)
+        for module in modules
+        for node in ast.walk(module.tree)
+        if isinstance(node, ast.ClassDef) and any(ast.unparse(base) == "Base" for base in node.bases)
+    }
+
+
+def session_findings(module: Module, models: Set[str]) -> Iterator[str]:
+    """Each import that reaches a session or a model (an ``if TYPE_CHECKING:`` import never runs)."""
+    type_only = {
+        id(inner)
+        for node in ast.walk(module.tree)
+        if isinstance(node, ast.If) and ast.unparse(node.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING")
+        for inner in ast.walk(node)
+    }
+    for node in ast.walk(module.tree):
+        if id(node) in type_only:
+            continue
+        names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:  # "from pkg import module" too
+            names = [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
+        for name in names:
+            if name.split(".")[0] == "sqlalchemy" or name in SESSION_MODULES or name in models:
+                yield f"{module.path.name}:{node.lineno}: imports {name}"
+
+
+def test_actions_and_channels_open_no_session_and_import_no_model(ours: List[Module]) -> None:
+    models = model_modules(ours)
+    assert {"govservice.orm", "govservice.identity.models", "govservice.handoff.models"} <= models
+    found = [problem for module in _modules(*CALLERS) for problem in session_findings(module, models)]
+    assert not found, "call the area's service functions (govservice/<area>/service.py):\n" + "\n".join(found)
+
+
+PLANTED = {  # source -> whether the rule must refuse it
+    "from govservice.db import session_scope": True,
+    "from govservice.identity.models import Person": True,
+    "from govservice.identity import models": True,
+    "import sqlalchemy.orm": True,
+    "from govservice.identity import service as identity": False,
+    "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from govservice.catalog.models import X": False,
+}
+
+
+@pytest.mark.parametrize("source", PLANTED)
+def test_the_session_rule_sees_a_planted_violation(source: str, ours: List[Module]) -> None:
+    planted = Module.parse(ROOT / "bot" / "actions" / "planted.py", source)
+    assert bool(list(session_findings(planted, model_modules(ours)))) is PLANTED[source]

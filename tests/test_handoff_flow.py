@@ -27,7 +27,7 @@ import requests
 import socketio
 import sqlalchemy
 
-from govservice.demo_officers import demo_token
+from govservice.accounts.demo_officers import demo_token
 from tests.rest_client import say
 
 pytestmark = pytest.mark.server

@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from govservice.db import session_scope
-from govservice.models import Binding, Company, Person
+from govservice.identity.models import Binding, Company, Person
 from tests.rest_client import LI, ZHANG, login, say
 
 pytestmark = pytest.mark.server

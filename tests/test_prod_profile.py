@@ -32,9 +32,10 @@ import socketio
 import sqlalchemy
 
 import tests.rest_client as rest
-from govservice import secrets as gov_secrets
+from govservice.accounts.demo_officers import demo_password
 from govservice.conversation_events import sender_hash
-from govservice.demo_officers import demo_password
+from govservice.settings import reload as reload_settings
+from govservice.settings import secrets as gov_secrets
 from tests.staff.console_helpers import csrf_of
 
 pytestmark = pytest.mark.prod
@@ -209,11 +210,13 @@ def test_conversation_events_arrive_in_the_database(door: Stack, monkeypatch: py
     sender = f"events-{uuid.uuid4().hex[:8]}"
     rest.say(sender, "公积金提取能网上办吗")
     monkeypatch.setenv("GOV_SECRET_KEY", door.env["GOV_SECRET_KEY"])
+    reload_settings()
     gov_secrets.secret_key.cache_clear()
     try:
         hashed = sender_hash(sender)
     finally:
         monkeypatch.undo()
+        reload_settings()
         gov_secrets.secret_key.cache_clear()
     engine = sqlalchemy.create_engine(DATABASE_URL)
     query = sqlalchemy.text("SELECT event_type, name, channel FROM conversation_events WHERE sender_hash = :h")

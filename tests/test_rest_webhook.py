@@ -11,7 +11,7 @@ from typing import Any, List, Tuple
 import pytest
 import requests
 
-from govservice.catalog import Catalog
+from govservice.catalog.lookup import Catalog
 
 URL = os.environ.get("RASA_URL", "http://localhost:5005") + "/webhooks/rest/webhook"
 pytestmark = pytest.mark.server

@@ -15,7 +15,7 @@ from typing import Dict, List, Set
 import pytest
 import requests
 
-from govservice.secrets import ACTION_TOKEN, stored_secret
+from govservice.settings.secrets import ACTION_TOKEN, stored_secret
 from tests.bot.test_action_server import action_call
 
 pytestmark = pytest.mark.server

@@ -74,7 +74,7 @@ def test_the_vector_tests_pass_in_a_copy_placed_elsewhere(tmp_path: Path) -> Non
         shutil.copyfile(path, target)
     env = {key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "VAR_DIR"}}
     env["PYTHONPATH"] = str(copy)
-    tests = ["tests/govservice/test_identity.py", "tests/connectors/test_wechat_protocol.py"]
+    tests = ["tests/govservice/identity/test_id_numbers.py", "tests/connectors/test_wechat_protocol.py"]
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests],
         cwd=copy, env=env, capture_output=True, text=True, timeout=300,

@@ -1,7 +1,7 @@
 """Nothing lost, nothing doubled: the action server dies in the middle of a submission (marker: crash).
 
 Runs last, against the servers of `make test`: scripts/run.sh restarts a crashed action server.
-The test holds the submission's transaction open (govservice.application_store's fault file),
+The test holds the submission's transaction open (govservice.applications.store's fault file),
 kills the action server with SIGKILL inside it, checks that nothing was written, and retries.
 """
 

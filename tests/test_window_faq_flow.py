@@ -13,10 +13,10 @@ import uuid
 import pytest
 import requests
 
+from govservice.accounts.demo_officers import demo_password
 from govservice.db import session_scope
-from govservice.demo_officers import demo_password
-from govservice.faq import retire_entry
-from govservice.faq_models import RETIRED, FaqEntry
+from govservice.faq.models import RETIRED, FaqEntry
+from govservice.faq.workflow import retire_entry
 from tests.rest_client import say
 from tests.staff.console_helpers import csrf_of
 

@@ -15,9 +15,9 @@ from typing import Optional, Tuple
 
 import pytest
 
-from govservice import facts
-from govservice.catalog import Catalog
-from govservice.themes import themes
+from govservice.catalog import facts
+from govservice.catalog.lookup import Catalog
+from govservice.window.themes import themes
 from tests.rest_client import say
 
 pytestmark = pytest.mark.server

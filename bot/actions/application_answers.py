@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Mapping, Optional, Tuple
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.backoffice import catalog
 from bot.actions.service_guide import INTENT_ASPECT, resolve_service, service_mentions
-from govservice import faq_search, guide, lexicon
-from govservice.application_models import Attachment
-from govservice.db import session_scope
-from govservice.models import ServiceItem
+from govservice.applications import service as applications
+from govservice.catalog import guide, lexicon
+from govservice.faq import search as faq_search
+from govservice.faq import service as faq
+
+if TYPE_CHECKING:  # annotations only: items come from the in-memory catalog, never from a session here
+    from govservice.catalog.models import ServiceItem
 
 MIN_CONFIDENCE = 0.5
 
@@ -82,8 +85,7 @@ def _answer_unplaced(dispatcher: CollectingDispatcher, tracker: Tracker, item: O
     if name == "out_of_scope" and confidence >= MIN_CONFIDENCE:
         dispatcher.utter_message(response="utter_out_of_scope")
         return
-    with session_scope() as session:
-        found = faq_search.answer_question(session, text, intent_is_faq=name == "ask_faq")
+    found = faq.answer_question(text, intent_is_faq=name == "ask_faq")
     if found.kind == faq_search.ANSWER:
         dispatcher.utter_message(text=found.text)
     elif item is not None:
@@ -162,10 +164,8 @@ async def read_material(
     """
     attachment_id = _entity(tracker, "attachment_id")
     if attachment_id:
-        with session_scope() as session:
-            found = session.get(Attachment, attachment_id)
-            if found is None or found.uploaded_by != person_id:
-                return None, "没有找到这个上传文件，请重新上传。"
+        if not applications.owns_attachment(attachment_id, person_id):
+            return None, "没有找到这个上传文件，请重新上传。"
         return ("upload", attachment_id), None
     if lexicon.has_any(_text(tracker), "commitment"):
         if material.get("commitment"):

@@ -10,12 +10,12 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions.application_answers import interrupting_question, read_material, said_no, said_yes, wants_to_stop
 from bot.actions.session import channel_and_sender, current_subject, library_of
-from govservice.application_forms import FormField, material_specs, next_field, next_material, submission_form_data
-from govservice.application_models import ApplicationError
-from govservice.applications import submission_key, submit_application
-from govservice.auth import Subject
-from govservice.db import session_scope
-from govservice.delivery import LIBRARY_ADDRESS, looks_like_address
+from govservice.applications import service as applications
+from govservice.applications.delivery import LIBRARY_ADDRESS, looks_like_address
+from govservice.applications.forms import FormField, material_specs, next_field, next_material
+from govservice.applications.states import ApplicationError
+from govservice.applications.workflow import submission_key
+from govservice.identity.auth import Subject
 
 DONE = "done"
 STOPPED = "好的，本次申请已取消，没有提交任何内容。需要时可以随时重新申请。"
@@ -189,10 +189,8 @@ class ValidateApplicationForm(FormValidationAction):
         channel, sender = channel_and_sender(tracker)
         holder, kind = library_of(subject)
         try:
-            with session_scope() as session:
-                form_data = submission_form_data(session, plan, dict_slot(tracker, "app_answers"), holder, kind)
-            app = submit_application(
-                None,
+            form_data = applications.submission_form_data(plan, dict_slot(tracker, "app_answers"), holder, kind)
+            return applications.submit(
                 idempotency_key=submission_key(channel, sender, str(tracker.get_slot("app_key"))),
                 item_key=plan["item_key"],
                 person_id=subject.person_id,
@@ -205,4 +203,3 @@ class ValidateApplicationForm(FormValidationAction):
         except ApplicationError as error:
             dispatcher.utter_message(text=f"提交未成功：{error}")
             return None
-        return str(app.number)

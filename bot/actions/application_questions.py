@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions.application_form import MATERIAL_HINT, dict_slot, plan_of
-from govservice.application_forms import next_field, next_material, summary_text
+from govservice.applications.forms import next_field, next_material, summary_text
 
 CANCEL_BUTTON = {"title": "不办了", "payload": "/cancel"}
 

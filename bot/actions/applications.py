@@ -17,14 +17,10 @@ from rasa_sdk.types import DomainDict
 from bot.actions.login import login_first
 from bot.actions.service_guide import resolve_service, service_button
 from bot.actions.session import current_subject
-from govservice import guide
-from govservice.application_forms import plan_application
-from govservice.application_models import ApplicationError
-from govservice.db import session_scope
-from govservice.ids import opaque_id
-from govservice.materials_check import render_check
-from govservice.models import ServiceItem
-from govservice.newborn_materials import BUNDLE_ONLY_ITEM
+from govservice.applications import service as applications
+from govservice.applications.materials_check import render_check
+from govservice.applications.newborn_materials import BUNDLE_ONLY_ITEM
+from govservice.identity.ids import opaque_id
 
 FORM_SLOTS = ("app_eligible", "app_prefill_ok", "app_field", "app_material", "app_confirm")
 START_NOTE = "现在开始在线申请，大约需要1～3分钟。中途有问题可以直接问我，说“不办了”可随时取消。"
@@ -61,19 +57,14 @@ class ActionStartApplication(Action):
         if subject is None:
             dispatcher.utter_message(text=f"在线申请{item_view.name}需要先登录，以便调取您的电子证照、免交材料。")
             return [SlotSet("service_item", key), *login_first(f"apply_service|{key}")]
-        with session_scope() as session:
-            item = session.get(ServiceItem, key)
-            if item is None:
-                dispatcher.utter_message(text="该事项暂时无法在线申请，请咨询12345政务服务便民热线。")
-                return []
-            location = guide.answer(item, "location")
-            try:
-                plan = plan_application(session, item, subject.person_id, company_code=subject.company_code)
-            except ApplicationError as error:
-                plan, refusal = None, str(error)
+        started = applications.start_application(key, subject.person_id, subject.company_code)
+        if started is None:
+            dispatcher.utter_message(text="该事项暂时无法在线申请，请咨询12345政务服务便民热线。")
+            return []
+        plan, location = started.plan, started.location
         events: List[Dict[str, Any]] = [SlotSet("service_item", key), SlotSet("service_topic", item_view.topic)]
         if plan is None:
-            dispatcher.utter_message(text=refusal)
+            dispatcher.utter_message(text=started.refusal)
             return events
         check_text = render_check(plan.check)
         if not plan.online:

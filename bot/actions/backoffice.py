@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 
-from govservice import faq_search
-from govservice.catalog import Catalog
-from govservice.db import session_scope
+from govservice import settings
+from govservice.catalog.lookup import Catalog
+from govservice.faq import service as faq
 from govservice.seed import init_db
 
 logger = logging.getLogger(__name__)
@@ -54,8 +53,7 @@ def warm_up(attempts: int = WARM_UP_ATTEMPTS, pause: float = WARM_UP_PAUSE_SECON
     for attempt in range(1, attempts + 1):
         try:
             catalog().index  # noqa: B018  (builds the item retrieval index)
-            with session_scope() as session:
-                faq_search.current_index(session)
+            faq.warm_index()
             logger.info("action server warmed up: catalog, item index and FAQ index loaded")
             return True
         except Exception:
@@ -71,5 +69,5 @@ def start_warm_up() -> None:
 
     Off by default, so importing the actions in tests touches no database.
     """
-    if os.environ.get(WARM_UP_ENV) == "1":
+    if settings.current().actions_warm_up:
         threading.Thread(target=warm_up, name="actions-warm-up", daemon=True).start()

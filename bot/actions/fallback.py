@@ -17,7 +17,7 @@ from rasa_sdk.types import DomainDict
 from bot.actions import window as window_action
 from bot.actions.faq import NOT_FOUND, answer_from_store, queue_question, say_answer
 from bot.actions.service_guide import ASPECT_QUESTION, INTENT_ASPECT, resolve_service, service_button
-from govservice import window as decision
+from govservice.window import decision
 
 MAX_SUGGESTIONS = 3
 # Intents worth suggesting back; chit-chat ones would be an odd "did you mean".

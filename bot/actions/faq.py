@@ -12,9 +12,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.my_applications import entity
 from bot.actions.session import current_subject
-from govservice import faq_search, unanswered
-from govservice.db import session_scope
-from govservice.models import Person
+from govservice.faq import search as faq_search
+from govservice.faq import service as faq
+from govservice.identity import service as identity
 
 NOT_FOUND = (
     "抱歉，问答库里暂时没有这个问题的答案，我已记录下来，工作人员会尽快补充。"
@@ -27,9 +27,8 @@ def _names(tracker: Tracker) -> Sequence[str]:
     subject = current_subject(tracker)
     if subject is None:
         return ()
-    with session_scope() as session:
-        person = session.get(Person, subject.person_id)
-        return (str(person.name),) if person is not None else ()
+    name = identity.person_name(subject.person_id)
+    return (name,) if name is not None else ()
 
 
 def say_answer(dispatcher: CollectingDispatcher, answer: faq_search.FaqAnswer) -> bool:
@@ -51,15 +50,12 @@ def queue_question(tracker: Tracker, source: str) -> None:
     """Put the latest message on the unanswered queue (PII redacted there)."""
     text = str(tracker.latest_message.get("text") or "")
     if text and not text.startswith("/"):
-        with session_scope() as session:
-            unanswered.enqueue(session, text, names=_names(tracker), source=source)
+        faq.queue_unanswered(text, names=_names(tracker), source=source)
 
 
 def answer_from_store(tracker: Tracker, intent_is_faq: bool) -> faq_search.FaqAnswer:
     """The picked entry's answer, or the store's answer to the latest message."""
     picked: Optional[str] = entity(tracker, "faq_entry")
-    with session_scope() as session:
-        if picked and picked.isdigit():
-            return faq_search.answer_entry(session, int(picked))
-        return faq_search.answer_question(session, str(tracker.latest_message.get("text") or ""),
-                                          intent_is_faq=intent_is_faq)
+    if picked and picked.isdigit():
+        return faq.answer_entry(int(picked))
+    return faq.answer_question(str(tracker.latest_message.get("text") or ""), intent_is_faq=intent_is_faq)

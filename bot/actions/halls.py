@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from govservice.halls import area_names, for_area, halls, nearest
+from govservice.catalog.halls import area_names, for_area, halls, nearest
 
 
 def shared_location(tracker: Tracker) -> Optional[Tuple[float, float]]:

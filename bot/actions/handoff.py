@@ -1,6 +1,6 @@
 """Human handoff (转人工): queue the conversation for an agent and pause the bot, or take a message.
 
-With an agent on duty within office hours (:mod:`govservice.handoff_hours`), the conversation is
+With an agent on duty within office hours (:mod:`govservice.handoff.hours`), the conversation is
 queued in the back office and the action returns Rasa's own ``ConversationPaused``: Rasa then
 logs the citizen's messages without answering, the agent replies from the staff console through
 the conversations API, and hands back with a ``resume`` event. Otherwise the citizen may leave a
@@ -20,9 +20,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions.session import channel_and_sender
-from govservice import handoff
-from govservice.db import ensure_schema, session_scope
-from govservice.handoff_hours import office_hours
+from govservice.handoff import queue as handoff
+from govservice.handoff import service as handoff_service
 
 AVAILABLE_SLOT = "handoff_available"
 MESSAGE_SLOT, CONTACT_SLOT = "handoff_message", "handoff_contact"
@@ -45,16 +44,6 @@ def unavailable_text(in_hours: bool, hours: str) -> str:
     return f"抱歉，{reason}。您可以留言并留下联系方式，工作人员会尽快与您联系。{HOTLINE}"
 
 
-def _request(channel: str, sender: str) -> Dict[str, Any]:
-    """Queue the conversation when a person can take it; say what happened."""
-    hours = office_hours()
-    with session_scope() as session:
-        if not hours.is_open() or not handoff.agents_on_duty(session):
-            return {"queued": False, "in_hours": hours.is_open(), "hours": hours.describe()}
-        ticket, ahead = handoff.request_live(session, channel, sender)
-        return {"queued": True, "ahead": ahead, "ticket": ticket.id}
-
-
 class ActionRequestHuman(Action):
     """The citizen asked for a person (intent ``request_human``)."""
 
@@ -64,13 +53,11 @@ class ActionRequestHuman(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
         """Queue and pause the bot, or start collecting a message (the rules branch on ``handoff_available``)."""
-        ensure_schema()
-        channel, sender = channel_and_sender(tracker)
-        outcome = _request(channel, sender)
-        if outcome["queued"]:
-            dispatcher.utter_message(text=queued_text(outcome["ahead"]))
+        outcome = handoff_service.request_human(*channel_and_sender(tracker))
+        if outcome.queued:
+            dispatcher.utter_message(text=queued_text(outcome.ahead))
             return [SlotSet(AVAILABLE_SLOT, True), ConversationPaused()]
-        dispatcher.utter_message(text=unavailable_text(outcome["in_hours"], outcome["hours"]))
+        dispatcher.utter_message(text=unavailable_text(outcome.in_hours, outcome.hours))
         # Cleared, or an earlier, abandoned message would be taken as already answered by the form.
         return [SlotSet(AVAILABLE_SLOT, False), SlotSet(MESSAGE_SLOT, None), SlotSet(CONTACT_SLOT, None)]
 
@@ -121,13 +108,10 @@ class ActionSubmitHandoffMessage(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
         """Save the message; the contact is read in the turn it was typed, before the tracker store masks it."""
-        ensure_schema()
         channel, sender = channel_and_sender(tracker)
         message, contact = tracker.get_slot(MESSAGE_SLOT) or "", tracker.get_slot(CONTACT_SLOT) or ""
         try:
-            with session_scope() as session:
-                ticket = handoff.leave_message(session, channel, sender, message, contact)
-                number, masked = ticket.id, ticket.masked_contact
+            number, masked = handoff_service.leave_message(channel, sender, message, contact)
         except handoff.HandoffError:
             dispatcher.utter_message(text=f"抱歉，留言未能保存，请重新说“转人工”留言。{HOTLINE}")
         else:

@@ -14,13 +14,11 @@ from rasa_sdk.types import DomainDict
 from bot.actions.login_answers import RESUME_ACTIONS, no_answer
 from bot.actions.personal import PERSONAL_INTENTS, answer_personal_request, certificate_words
 from bot.actions.session import channel_and_sender, current_subject
-from govservice import auth, lexicon
-from govservice.clock import utc_now
-from govservice.db import session_scope
-from govservice.identity import IdentifierError, normalize_citizen_id, normalize_credit_code
-from govservice.masking import mask_credit_code, mask_id_number
-from govservice.models import Person
-from govservice.sms import get_gateway
+from govservice.catalog import lexicon
+from govservice.identity import auth
+from govservice.identity import service as identity
+from govservice.identity.id_numbers import IdentifierError, normalize_citizen_id, normalize_credit_code
+from govservice.identity.masking import mask_credit_code, mask_id_number
 
 CODE_MASK = "******"
 # Fills the remaining slots so the form ends; action_login_complete then reports failure.
@@ -44,8 +42,7 @@ class LoginValidation(FormValidationAction, ABC):
         """Name registered with Rasa."""
 
     def _request_code(self, dispatcher: CollectingDispatcher, ref: Optional[str], proof: Optional[str]) -> str:
-        with session_scope() as session:
-            result = auth.request_code(session, ref or "", proof, get_gateway(), utc_now())
+        result = identity.request_code(ref or "", proof)
         dispatcher.utter_message(text=result.message)
         return result.status
 
@@ -66,8 +63,7 @@ class LoginValidation(FormValidationAction, ABC):
             dispatcher.utter_message(text="验证码是短信中的6位数字，请直接输入这6位数字；说“取消”可停止登录。")
             return {"login_code": None}
         channel, sender = channel_and_sender(tracker)
-        with session_scope() as session:
-            result = auth.verify_code(session, ref or "", match.group(0), channel, sender, utc_now())
+        result = identity.verify_code(ref or "", match.group(0), channel, sender)
         if result.status == "ok":
             return {"login_code": CODE_MASK, "logged_in": True}
         dispatcher.utter_message(text=result.message)
@@ -95,10 +91,7 @@ def client_source(tracker: Tracker) -> Optional[str]:
 
 def _begin_login(tracker: Tracker, kind: str, subject_id: str) -> str:
     channel, sender = channel_and_sender(tracker)
-    with session_scope() as session:
-        return auth.begin_login(
-            session, kind, subject_id, channel, sender, utc_now(), source=client_source(tracker)
-        )
+    return identity.begin_login(kind, subject_id, channel, sender, source=client_source(tracker))
 
 
 def _after_send(status: str, proof_slot: str, value: str) -> Dict[str, Any]:
@@ -226,9 +219,7 @@ class ActionLoginComplete(Action):
         if subject is None:
             dispatcher.utter_message(text="登录未完成。办事指南咨询无需登录；如需查询个人证照，可稍后说“登录”重试。")
             return [*events, SlotSet("logged_in", False), SlotSet("pending_request", None)]
-        with session_scope() as session:
-            person = session.get(Person, subject.person_id)
-            name = person.name if person else ""
+        name = identity.person_name(subject.person_id) or ""
         masked = name[:1] + "*" * (len(name) - 1)
         dispatcher.utter_message(text=f"登录成功，欢迎您，{masked}（{mask_id_number(subject.person_id)}）。")
         pending = tracker.get_slot("pending_request")

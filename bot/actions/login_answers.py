@@ -17,7 +17,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.actions.application_answers import MIN_CONFIDENCE, interrupting_question, latest_intent
 from bot.actions.personal import PERSONAL_INTENTS, certificate_words
 from bot.actions.service_guide import resolve_service
-from govservice import auth, lexicon
+from govservice.catalog import lexicon
+from govservice.identity import auth
 
 MIN_IDENTIFIER_DIGITS = 6
 """Fewer digits than this is no attempt at an ID number or credit code, but a message to read."""

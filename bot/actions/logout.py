@@ -10,8 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions.session import channel_and_sender
-from govservice import auth
-from govservice.db import session_scope
+from govservice.identity import service as identity
 
 LOGIN_FORMS = ("login_form", "company_login_form")
 
@@ -42,8 +41,7 @@ class ActionLogout(Action):
         application, rating, message or login in progress ends with the login.
         """
         channel, sender = channel_and_sender(tracker)
-        with session_scope() as session:
-            was_bound = auth.logout(session, channel, sender)
+        was_bound = identity.logout(channel, sender)
         stopped = _form_stopped(tracker)
         if stopped and stopped not in LOGIN_FORMS:
             dispatcher.utter_message(text="已停止当前的办理，未提交的内容不会保存。")

@@ -16,9 +16,10 @@ from rasa_sdk.types import DomainDict
 from bot.actions.login import login_first
 from bot.actions.newborn_form import NB_SLOTS
 from bot.actions.session import current_subject
-from govservice import lexicon, life_events, newborn_materials
-from govservice.db import session_scope
-from govservice.ids import opaque_id
+from govservice.applications import life_events
+from govservice.applications import service as applications
+from govservice.catalog import lexicon
+from govservice.identity.ids import opaque_id
 
 LOGIN_NOTE = "办理需要父母一方先登录，以便调取出生医学证明等电子证照、免交材料。"
 START_BUTTON = {"title": "登录办理", "payload": "/newborn_event"}
@@ -48,9 +49,7 @@ class ActionStartNewborn(Action):
             return []
         if subject is None:
             return self._explain(dispatcher, tracker)
-        with session_scope() as session:
-            start = life_events.start_newborn(session, subject.person_id)
-            plan = newborn_materials.render_plan(session, start.needs, start.birth_masked)
+        start, plan = applications.start_newborn(subject.person_id)
         dispatcher.utter_message(text=plan)
         if start.birth_certificate_id is None:
             dispatcher.utter_message(
@@ -85,8 +84,7 @@ class ActionStartNewborn(Action):
     def _explain(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
         events: List[Dict[str, Any]] = []
         if not tracker.get_slot("nb_explained"):
-            with session_scope() as session:
-                dispatcher.utter_message(text=newborn_materials.explain_newborn(session))
+            dispatcher.utter_message(text=applications.explain_newborn())
             events.append(SlotSet("nb_explained", True))
             if is_question(tracker):
                 dispatcher.utter_message(text=LOGIN_NOTE + "现在办理请点“登录办理”。", buttons=[START_BUTTON])

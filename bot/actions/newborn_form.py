@@ -17,10 +17,8 @@ from rasa_sdk.types import DomainDict
 from bot.actions.application_answers import interrupting_question, read_material, said_no, said_yes, wants_to_stop
 from bot.actions.application_form import MATERIAL_HINT, not_asked
 from bot.actions.session import channel_and_sender, current_subject
-from govservice import lexicon, life_events
-from govservice.application_models import ApplicationError
-from govservice.applications import submission_key
-from govservice.newborn_materials import (
+from govservice.applications import life_events
+from govservice.applications.newborn_materials import (
     BUNDLE_ONLY_ITEM,
     FATHER,
     HELD,
@@ -35,6 +33,9 @@ from govservice.newborn_materials import (
     other_parent,
     statement_text,
 )
+from govservice.applications.states import ApplicationError
+from govservice.applications.workflow import submission_key
+from govservice.catalog import lexicon
 
 QUESTIONS = {
     "child_name": ("请输入新生儿的姓名（与出生医学证明一致）。", ()),

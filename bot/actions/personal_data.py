@@ -1,8 +1,7 @@
-"""“导出我的数据” and “删除我的数据”: thin adapters over govservice.personal_data and data_deletion."""
+"""“导出我的数据” and “删除我的数据”: thin adapters over govservice.privacy.service."""
 
 from __future__ import annotations
 
-import os
 import time
 from typing import Any, Dict, List, Optional
 
@@ -13,19 +12,19 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions.login import login_first
 from bot.actions.session import current_subject
-from govservice import auth, data_deletion, personal_data
-from govservice.clock import utc_now
-from govservice.db import session_scope
+from govservice import settings
+from govservice.identity import auth
+from govservice.privacy import data_deletion, personal_data
+from govservice.privacy import service as privacy
 
 CONFIRM_WINDOW_SECONDS = 600
-DEFAULT_PUBLIC_URL = "http://localhost:5005"
 CONFIRM_PROMPT = "删除后无法恢复。确认删除请回复“确认删除”（10分钟内有效）；不删除请说“取消”。"
 COMPANY_SESSION = "您当前以企业身份登录。个人数据的导出和删除请先说“退出登录”，再用本人身份证号码登录。"
 
 
 def public_url() -> str:
     """Where citizens reach the Rasa server (``RASA_PUBLIC_URL``), for the download link."""
-    return (os.environ.get("RASA_PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/")
+    return settings.current().rasa_public_url
 
 
 def _personal_subject(
@@ -54,8 +53,7 @@ class ActionExportMyData(Action):
         subject, events = _personal_subject(dispatcher, tracker, "export_my_data", "导出个人数据")
         if subject is None:
             return events
-        with session_scope() as session:
-            token = personal_data.create_export_link(session, subject.person_id, utc_now())
+        token = privacy.create_export_link(subject.person_id)
         minutes = int(personal_data.EXPORT_LINK_TTL.total_seconds() // 60)
         dispatcher.utter_message(
             text=(
@@ -107,7 +105,6 @@ class ActionDeleteMyData(Action):
         if subject is None or subject.company_code:
             dispatcher.utter_message(text="登录已超时，数据未删除。请重新登录后再说“删除我的数据”。")
             return [*done, SlotSet("logged_in", False)]
-        with session_scope() as session:
-            report = data_deletion.delete_person_data(session, subject.person_id, tracker.sender_id, utc_now())
+        report = privacy.delete_person_data(subject.person_id, tracker.sender_id)
         dispatcher.utter_message(text=report.text)
         return [*done, SlotSet("logged_in", False), SlotSet("pending_request", None)]

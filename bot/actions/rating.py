@@ -13,9 +13,10 @@ from bot.actions.application_answers import interrupting_question
 from bot.actions.login import login_first
 from bot.actions.my_applications import entity
 from bot.actions.session import current_subject
-from govservice import application_queries, lexicon, ratings
-from govservice.application_models import RATABLE_STATUSES, RATING_LEVELS, RatingError, ScopeError
-from govservice.db import session_scope
+from govservice.applications import ratings
+from govservice.applications import service as applications
+from govservice.applications.states import RATING_LEVELS, RatingError, ScopeError
+from govservice.catalog import lexicon
 
 RATING_SLOTS = ("rating_number", "rating_level", "rating_comment")
 
@@ -40,17 +41,13 @@ class ActionStartRating(Action):
             dispatcher.utter_message(text="评价办件需要先登录。")
             return login_first("rate_service")
         number = entity(tracker, "application_no")
-        with session_scope() as session:
-            apps = application_queries.applications_for_person(
-                session, subject.person_id, company_code=subject.company_code
-            )
-            open_apps = [a for a in apps if a.status in RATABLE_STATUSES and a.rating is None]
-            target = next((a for a in open_apps if a.number == number), None) or next(iter(open_apps), None)
-            if target is None:
-                dispatcher.utter_message(text="您暂时没有待评价的办件。办件办结后即可评价。")
-                return []
-            dispatcher.utter_message(text=f"请评价办件{target.number}（{target.item_name}）。")
-            return [SlotSet("rating_number", target.number), FollowupAction("rating_form")]
+        target = applications.rating_target(subject.person_id, subject.company_code, number)
+        if target is None:
+            dispatcher.utter_message(text="您暂时没有待评价的办件。办件办结后即可评价。")
+            return []
+        target_number, item_name = target
+        dispatcher.utter_message(text=f"请评价办件{target_number}（{item_name}）。")
+        return [SlotSet("rating_number", target_number), FollowupAction("rating_form")]
 
 
 class ValidateRatingForm(FormValidationAction):
@@ -99,10 +96,10 @@ class ActionRatingDone(Action):
         if subject is None:
             dispatcher.utter_message(text="登录已超时，评价未保存。请说“我要评价”，登录后再评价。")
             return events
-        with session_scope() as session:
-            try:
-                rating = ratings.rate(session, number, subject.person_id, level, tracker.get_slot("rating_comment"))
-                dispatcher.utter_message(text=ratings.rating_reply(rating))
-            except (RatingError, ScopeError) as error:
-                dispatcher.utter_message(text=str(error))
+        try:
+            dispatcher.utter_message(
+                text=applications.rate(number, subject.person_id, level, tracker.get_slot("rating_comment"))
+            )
+        except (RatingError, ScopeError) as error:
+            dispatcher.utter_message(text=str(error))
         return events

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -11,13 +11,15 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.backoffice import catalog
 from bot.actions.session import current_subject, library_of
-from govservice import guide, window_text
-from govservice.catalog import Resolution
-from govservice.db import session_scope
-from govservice.materials_check import check_materials, render_check
-from govservice.models import ServiceItem
-from govservice.themes import themes
-from govservice.window import anchor, focus, is_long, is_policy
+from govservice.applications import service as applications
+from govservice.catalog import guide
+from govservice.catalog.lookup import Resolution
+from govservice.window import text as window_text
+from govservice.window.decision import anchor, focus, is_long, is_policy
+from govservice.window.themes import themes
+
+if TYPE_CHECKING:  # annotations only: items come from the in-memory catalog, never from a session here
+    from govservice.catalog.models import ServiceItem
 
 # Which part of the guide each intent asks for; others keep the aspect under discussion.
 INTENT_ASPECT = {
@@ -85,12 +87,8 @@ def personal_check(tracker: Tracker, item_key: str) -> Optional[str]:
     subject = current_subject(tracker)
     if subject is None:
         return None
-    with session_scope() as session:
-        item = session.get(ServiceItem, item_key)
-        if item is None:
-            return None
-        holder, kind = library_of(subject)
-        return render_check(check_materials(session, item, holder, holder_kind=kind))
+    holder, kind = library_of(subject)
+    return applications.materials_check_text(item_key, holder, kind)
 
 
 def service_button(intent: str, key: str, title: str) -> Dict[str, str]:

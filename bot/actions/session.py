@@ -6,9 +6,7 @@ from typing import Optional, Tuple
 
 from rasa_sdk import Tracker
 
-from govservice import auth
-from govservice.clock import utc_now
-from govservice.db import session_scope
+from govservice.identity import auth, service
 
 
 def channel_and_sender(tracker: Tracker) -> Tuple[str, str]:
@@ -18,9 +16,7 @@ def channel_and_sender(tracker: Tracker) -> Tuple[str, str]:
 
 def current_subject(tracker: Tracker) -> Optional[auth.Subject]:
     """The logged-in person for this conversation, refreshing the idle timer."""
-    channel, sender = channel_and_sender(tracker)
-    with session_scope() as session:
-        return auth.current_subject(session, channel, sender, utc_now())
+    return service.current_subject(*channel_and_sender(tracker))
 
 
 def library_of(subject: auth.Subject) -> Tuple[str, str]:

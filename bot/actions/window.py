@@ -2,7 +2,7 @@
 
 Every path that used to end in "out of scope", a bare "which item?" or a fallback goes through
 :func:`answer`, so a government question always gets its theme, department and related items,
-and every miss is queued for staff (redacted in :func:`govservice.unanswered.redact`).
+and every miss is queued for staff (redacted in :func:`govservice.faq.unanswered.redact`).
 """
 
 from __future__ import annotations
@@ -18,9 +18,11 @@ from bot.actions.faq import queue_question, say_answer
 
 __all__ = ["queue_question", "decide", "say", "answer", "unplaced"]
 from bot.actions.service_guide import INTENT_ASPECT, service_button
-from govservice import faq_search, window, window_text
-from govservice.db import session_scope
-from govservice.faq_text import normalize, topic_cues
+from govservice.catalog.text import normalize, topic_cues
+from govservice.faq import search as faq_search
+from govservice.faq import service as faq
+from govservice.window import decision as window
+from govservice.window import text as window_text
 
 SOFT_INTENTS = frozenset({"greet", "goodbye", "thanks", "bot_challenge", "help", "ask_faq"})
 """Intents that say little about a message's subject: the runner-up may be the NLU's real opinion."""
@@ -39,8 +41,7 @@ def identify(text: str) -> window.Identified:
 
 def faq_answer(text: str, intent_is_faq: bool = False) -> faq_search.FaqAnswer:
     """The FAQ store's answer to ``text``: the function the console preview calls too."""
-    with session_scope() as session:
-        return faq_search.answer_question(session, text, intent_is_faq=intent_is_faq)
+    return faq.answer_question(text, intent_is_faq=intent_is_faq)
 
 
 def nlu_out_of_scope(tracker: Tracker) -> bool:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sanic import Blueprint, Sanic
 
-import govservice.handoff  # noqa: F401  (registers the handoff tables the app creates if missing)
+import govservice.handoff.queue  # noqa: F401  (registers the handoff tables the app creates if missing)
 from staff.console import (
     sessions,  # noqa: F401  (registers the console_sessions table)
     views_auth,

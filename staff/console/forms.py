@@ -8,8 +8,8 @@ from typing import Any, Dict, List, Optional
 
 from sanic.request import Request
 
-from govservice.faq import EntryFields, FaqError
-from govservice.faq_models import FaqEntry
+from govservice.faq.models import FaqEntry
+from govservice.faq.workflow import EntryFields, FaqError
 
 MAX_FIELD_CHARS = 6000  # above the longest answer the FAQ accepts, so its own message is shown
 _LIST_SEPARATORS = re.compile(r"[,，;；\s]+")

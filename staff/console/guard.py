@@ -19,7 +19,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.orm import Session
 
-from govservice.officers import Officer
+from govservice.accounts.officers import Officer
 from staff.auth import StaffUser, bearer_token
 from staff.auth import authenticate as authenticate_bearer
 from staff.console.render import render

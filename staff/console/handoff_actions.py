@@ -14,11 +14,12 @@ from typing import Any, Dict, Optional
 from sanic.request import Request
 from sqlalchemy.orm import Session
 
-from govservice import handoff
+from govservice.accounts.officers import ADMIN
 from govservice.clock import office_iso
-from govservice.handoff import ACTIVE, LEFT_MESSAGE, LIVE, MESSAGE, WAITING, HandoffError, HandoffTicket
-from govservice.handoff_hours import office_hours
-from govservice.officers import ADMIN
+from govservice.handoff import queue as handoff
+from govservice.handoff.hours import office_hours
+from govservice.handoff.models import ACTIVE, LEFT_MESSAGE, LIVE, MESSAGE, WAITING, HandoffTicket
+from govservice.handoff.queue import HandoffError
 from staff.auth import StaffUser
 from staff.console import rasa_client
 from staff.web import in_transaction

@@ -1,7 +1,8 @@
 """The console's calls to Rasa's conversations API, for the human handoff.
 
-``RASA_URL`` (default http://localhost:5005) and ``RASA_TOKEN`` (Rasa's ``--auth-token``, sent
-as ``?token=``) are read on every call, like the notification sender does.
+Through the one Rasa client (:mod:`govservice.settings.rasa`: ``RASA_URL``, default
+http://localhost:5005, and ``RASA_TOKEN``, Rasa's ``--auth-token`` sent as ``?token=``), as the
+notification sender does.
 
 - transcript: ``GET /conversations/{id}/tracker`` (the tracker store already redacted it, and adds
   the archived history of a long conversation: bot/tracker_store.py);
@@ -16,15 +17,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import urllib.error
 import urllib.request
 from functools import partial
 from typing import Any, Dict, List, Optional
-from urllib.parse import quote, urlencode
 
 from govservice.conversation_archive import AGENT_KEY, message_line
-from govservice.notifications import DEFAULT_RASA_URL
+from govservice.settings import rasa
 
 TIMEOUT_SECONDS = 10.0
 MAX_TRANSCRIPT = 200
@@ -40,24 +39,9 @@ class RasaUnavailable(Exception):
     """Rasa could not be reached or refused the call; ``str(error)`` is a Chinese message for staff."""
 
 
-def _url(sender: str, path: str, query: Optional[Dict[str, str]] = None) -> str:
-    base = os.environ.get("RASA_URL", DEFAULT_RASA_URL).rstrip("/")
-    params = dict(query or {})
-    token = os.environ.get("RASA_TOKEN")
-    if token:
-        params["token"] = token
-    suffix = f"?{urlencode(params)}" if params else ""
-    return f"{base}/conversations/{quote(sender, safe='')}/{path}{suffix}"
-
-
 def _call(url: str, body: Optional[Any]) -> Any:
-    data = json.dumps(body, ensure_ascii=False).encode("utf-8") if body is not None else None
-    request = urllib.request.Request(
-        url, data=data, method="POST" if data is not None else "GET", headers={"Content-Type": "application/json"}
-    )
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
-            return json.loads(response.read() or b"null")
+        return json.loads(rasa.call(url, body, timeout=TIMEOUT_SECONDS) or b"null")
     except urllib.error.HTTPError as error:
         message = f"智能助手服务拒绝了请求（HTTP {error.code}），请检查 RASA_URL 与 RASA_TOKEN 配置"
         raise RasaUnavailable(message) from None
@@ -78,7 +62,7 @@ async def transcript(sender: str) -> List[Dict[str, str]]:
     Raises:
         RasaUnavailable: Rasa is unreachable or refused.
     """
-    tracker = await _request(_url(sender, "tracker"))
+    tracker = await _request(rasa.conversation_url(sender, "tracker"))
     events = tracker.get("events") if isinstance(tracker, dict) else None
     lines = [line for line in map(message_line, events or []) if line is not None]
     return lines[-MAX_TRANSCRIPT:]
@@ -96,7 +80,7 @@ async def append(sender: str, channel: str, events: List[Dict[str, Any]]) -> Non
         RasaUnavailable: Rasa is unreachable or refused.
     """
     query = {"output_channel": channel or "latest", "execute_side_effects": "true"}
-    await _request(_url(sender, "tracker/events", query), events)
+    await _request(rasa.conversation_url(sender, "tracker/events", query), events)
 
 
 async def take_over(sender: str, channel: str, agent: str) -> None:

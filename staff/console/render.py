@@ -18,8 +18,8 @@ from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from govservice.accounts.officers import ADMIN, DEPT_OFFICER, FAQ_EDITOR, ROLE_LABELS
 from govservice.clock import office_text
-from govservice.officers import ADMIN, DEPT_OFFICER, FAQ_EDITOR, ROLE_LABELS
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 EDITORS = (FAQ_EDITOR, ADMIN)

@@ -22,10 +22,10 @@ from typing import Optional, Tuple
 from sqlalchemy import Column, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Session
 
+from govservice.accounts.officers import Officer
 from govservice.clock import stored
-from govservice.models import Base
-from govservice.officers import Officer
-from govservice.secrets import STAFF_SECRET, stored_secret
+from govservice.orm import Base
+from govservice.settings.secrets import STAFF_SECRET, stored_secret
 
 COOKIE_NAME = "staff_session"
 SESSION_HOURS = 8

@@ -2,7 +2,7 @@
 
 The login form is protected against CSRF before any session exists with a double-submit token:
 a random value in a short-lived cookie that the form must repeat. Wrong passwords count per
-username in the database (:mod:`govservice.officer_lockout`), shared by every instance: a login
+username in the database (:mod:`govservice.accounts.lockout`), shared by every instance: a login
 takes a slot in its own transaction before the password is checked, so even parallel guesses get
 five checks; then the username's logins are refused for fifteen minutes.
 """
@@ -18,10 +18,10 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.orm import Session
 
-from govservice import officer_lockout
+from govservice.accounts import lockout as officer_lockout
+from govservice.accounts.officers import DEPT_OFFICER, authenticate_password
+from govservice.audit import record_audit
 from govservice.clock import utc_now
-from govservice.faq import record_audit
-from govservice.officers import DEPT_OFFICER, authenticate_password
 from staff.console.guard import LOGIN_PATH, session_user, staff_user
 from staff.console.render import render
 from staff.console.sessions import COOKIE_NAME, SESSION_HOURS, csrf_matches, end_session, sign, start_session

@@ -1,7 +1,7 @@
 """FAQ pages: list and search, create, edit, publish, retire and version history.
 
 Every role may read the FAQ (an agent answering a citizen looks answers up); only ``faq_editor``
-and ``admin`` change it. Changes go through :mod:`govservice.faq`, which keeps every version and
+and ``admin`` change it. Changes go through :mod:`govservice.faq.workflow`, which keeps every version and
 the audit trail; the assistant's retrieval notices a change on its next question.
 """
 
@@ -15,7 +15,10 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.orm import Session
 
-from govservice.faq import (
+from govservice.accounts.officers import ROLES
+from govservice.catalog.models import Department
+from govservice.faq.models import DRAFT, ENTRY_STATUSES, PUBLISHED, STATUS_LABELS, FaqEntry
+from govservice.faq.workflow import (
     ACTION_LABELS,
     FIELD_LABELS,
     FaqError,
@@ -28,9 +31,6 @@ from govservice.faq import (
     retire_entry,
     update_entry,
 )
-from govservice.faq_models import DRAFT, ENTRY_STATUSES, PUBLISHED, STATUS_LABELS, FaqEntry
-from govservice.models import Department
-from govservice.officers import ROLES
 from staff.auth import current_user
 from staff.console.forms import empty_form, entry_fields, entry_form, field, int_field, raw_form
 from staff.console.guard import error_page, page

@@ -15,7 +15,7 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from govservice.handoff import HandoffError
+from govservice.handoff.queue import HandoffError
 from staff.auth import current_user
 from staff.console import handoff_actions as actions
 from staff.console.forms import field

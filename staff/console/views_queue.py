@@ -3,7 +3,7 @@
 "新建问答" opens the entry form prefilled from the cluster (click one); "保存并发布" creates and
 publishes the entry (click two). "加为相似问法" opens the cluster's top retrieval hits (click
 one); choosing one adds the cluster's wordings to that entry (click two). Either way the cluster
-leaves the queue. Questions were redacted before they were queued (:mod:`govservice.unanswered`).
+leaves the queue. Questions were redacted before they were queued (:mod:`govservice.faq.unanswered`).
 """
 
 from __future__ import annotations
@@ -15,9 +15,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.orm import Session
 
-from govservice.faq import FaqError
-from govservice.faq_search import search
-from govservice.unanswered import (
+from govservice.faq.search import search
+from govservice.faq.unanswered import (
     QueueNotFound,
     dismiss,
     get_queued,
@@ -25,6 +24,7 @@ from govservice.unanswered import (
     resolve_as_new_entry,
     resolve_as_similar,
 )
+from govservice.faq.workflow import FaqError
 from staff.auth import current_user
 from staff.console.forms import empty_form, field, int_field, keys, raw_form
 from staff.console.guard import error_page, page

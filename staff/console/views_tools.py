@@ -15,14 +15,15 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.orm import Session
 
-from govservice import window, window_text
-from govservice.application_queries import applications_for_department
-from govservice.catalog import Catalog
+from govservice.accounts.officers import DEPT_OFFICER, ROLES
+from govservice.applications.queries import applications_for_department
+from govservice.catalog.lookup import Catalog
 from govservice.clock import office_date
-from govservice.faq import FaqError, list_audit
-from govservice.faq_io import ImportReport, export_csv, export_excel, import_csv, import_excel
-from govservice.faq_search import ANSWER, NONE, SUGGEST, answer_question, search
-from govservice.officers import DEPT_OFFICER, ROLES
+from govservice.faq.io import ImportReport, export_csv, export_excel, import_csv, import_excel
+from govservice.faq.search import ANSWER, NONE, SUGGEST, answer_question, search
+from govservice.faq.workflow import FaqError, list_audit
+from govservice.window import decision as window
+from govservice.window import text as window_text
 from staff.auth import current_user
 from staff.console.guard import api, page
 from staff.console.render import EDITORS, render

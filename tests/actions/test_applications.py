@@ -13,14 +13,14 @@ from bot.actions.application_questions import ActionAskAppConfirm, ActionAskAppF
 from bot.actions.applications import ActionApplicationDone, ActionStartApplication, reset_application
 from bot.actions.login import LOGIN_SLOTS
 from bot.actions.my_applications import ActionMyApplications
-from govservice.application_forms import summary_text
-from govservice.application_models import Application, Attachment
+from govservice.applications.delivery import LIBRARY_ADDRESS
+from govservice.applications.forms import summary_text
+from govservice.applications.materials_check import store_attachment
+from govservice.applications.models import Application, Attachment
 from govservice.clock import utc_now
 from govservice.db import session_scope
-from govservice.delivery import LIBRARY_ADDRESS
 from govservice.demo_data import FIXED_COMPANY_CODE
-from govservice.materials_check import store_attachment
-from govservice.models import Binding
+from govservice.identity.models import Binding
 from tests.actions.conftest import make_tracker, service
 
 ZHANG = "11010519491231002X"

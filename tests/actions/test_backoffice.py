@@ -7,7 +7,8 @@ import threading
 import pytest
 
 from bot.actions import backoffice
-from govservice import faq_search
+from govservice.faq import search as faq_search
+from govservice.settings import reload as reload_settings
 
 
 def test_warm_up_builds_the_faq_index_and_the_catalog(catalog) -> None:
@@ -24,8 +25,10 @@ def test_the_warm_up_thread_starts_only_when_asked(monkeypatch, value: str | Non
     monkeypatch.setattr(threading.Thread, "start", lambda self: started.append(self.name))
     if value is None:
         monkeypatch.delenv(backoffice.WARM_UP_ENV, raising=False)
+        reload_settings()
     else:
         monkeypatch.setenv(backoffice.WARM_UP_ENV, value)
+        reload_settings()
     backoffice.start_warm_up()
     assert started == (["actions-warm-up"] if starts else [])
 

@@ -8,7 +8,7 @@ from rasa_sdk.events import FollowupAction
 
 from bot.actions.fallback import ActionAnswerFaq, ActionFaqFallback, ActionOutOfScope
 from govservice.db import session_scope
-from govservice.faq_models import UnansweredQuestion
+from govservice.faq.models import UnansweredQuestion
 from tests.actions.conftest import make_tracker
 
 

@@ -14,10 +14,11 @@ from bot.actions.handoff import (
     ActionSubmitHandoffMessage,
     ValidateHandoffMessageForm,
 )
-from govservice import handoff
+from govservice.accounts.demo_officers import seed_officers
 from govservice.db import session_scope
-from govservice.demo_officers import seed_officers
-from govservice.handoff_hours import office_hours
+from govservice.handoff import queue as handoff
+from govservice.handoff.hours import office_hours
+from govservice.settings import reload as reload_settings
 from tests.actions.conftest import make_tracker
 
 FORM_SLOTS = ["handoff_message", "handoff_contact"]
@@ -38,6 +39,7 @@ def back_office(catalog: Any) -> None:  # the catalog fixture migrated the datab
 def always_open(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HANDOFF_DAYS", "1-7")
     monkeypatch.setenv("HANDOFF_HOURS", "00:00-24:00")
+    reload_settings()
 
 
 @pytest.fixture()
@@ -85,6 +87,7 @@ async def test_outside_office_hours_the_citizen_may_leave_a_message(
     # Tomorrow in the office's zone (Asia/Shanghai), not the machine's: from 16:00 UTC they differ.
     tomorrow = (office_hours().local().date() + datetime.timedelta(days=1)).isoweekday()
     monkeypatch.setenv("HANDOFF_DAYS", str(tomorrow))  # today is never in office hours
+    reload_settings()
     events, texts = await _ask("citizen-d")
     assert events == [SlotSet("handoff_available", False), *CLEARED]
     assert texts[0].startswith("抱歉，现在是非工作时间（人工客服服务时间：")

@@ -22,12 +22,12 @@ from bot.actions.login import (
     ValidateLoginForm,
 )
 from bot.actions.logout import ActionLogout
-from govservice import auth
 from govservice.clock import utc_now
 from govservice.db import session_scope
-from govservice.faq_models import UnansweredQuestion
-from govservice.models import Person
-from govservice.sms import get_gateway
+from govservice.faq.models import UnansweredQuestion
+from govservice.identity import auth
+from govservice.identity.models import Person
+from govservice.identity.sms import get_gateway
 from tests.actions.conftest import make_tracker, service
 
 ZHANG = "11010519491231002X"

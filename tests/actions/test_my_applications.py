@@ -8,7 +8,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 
 from bot.actions.login import LOGIN_SLOTS
 from bot.actions.my_applications import ActionMyApplications, ActionWithdrawApplication
-from govservice.applications import submit_application
+from govservice.applications.workflow import submit_application
 from tests.actions.conftest import make_tracker
 from tests.actions.test_applications import ZHANG, bind
 

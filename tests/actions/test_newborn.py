@@ -19,7 +19,8 @@ from bot.actions.newborn_form import (
     ValidateNewbornForm,
     parse_field,
 )
-from govservice.application_models import Application, ApplicationError
+from govservice.applications.models import Application
+from govservice.applications.states import ApplicationError
 from govservice.db import session_scope
 from govservice.demo_data import FIXED_COMPANY_CODE
 from tests.actions.conftest import make_tracker, service

@@ -8,13 +8,15 @@ from typing import Any, Dict, List, Optional
 
 from stdnum.cn import ric
 
-from bot.actions.personal import COMPANY_SESSION_NOTE, PERSON_SESSION_NOTE, ActionPersonalRequest
-from govservice import applications
-from govservice.certificates import issue_certificate
+from bot.actions.personal import ActionPersonalRequest
+from govservice.applications import workflow as applications
+from govservice.certificates.library import issue_certificate
+from govservice.certificates.models import Certificate
+from govservice.certificates.service import COMPANY_SESSION_NOTE, PERSON_SESSION_NOTE
 from govservice.clock import office_date
 from govservice.db import session_scope
 from govservice.demo_data import FIXED_COMPANY_CODE
-from govservice.models import Certificate, Person
+from govservice.identity.models import Person
 from tests.actions.conftest import make_tracker
 from tests.actions.test_applications import bind
 

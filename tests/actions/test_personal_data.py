@@ -16,11 +16,12 @@ from bot.actions.personal_data import (
     public_url,
 )
 from govservice.clock import utc_now
-from govservice.data_deletion import KEPT_TEXT
 from govservice.db import session_scope
-from govservice.models import Binding, Company, Person
-from govservice.personal_data import EXPORT_PATH, redeem_export_link
-from govservice.privacy_models import ConversationErasure
+from govservice.identity.models import Binding, Company, Person
+from govservice.privacy.data_deletion import KEPT_TEXT
+from govservice.privacy.models import ConversationErasure
+from govservice.privacy.personal_data import EXPORT_PATH, redeem_export_link
+from govservice.settings import reload as reload_settings
 from tests.actions.conftest import make_tracker
 from tests.actions.test_applications import ZHANG, bind
 
@@ -58,6 +59,7 @@ async def test_export_without_login_starts_the_login_and_resumes_with_the_export
 
 async def test_export_replies_with_a_one_time_link_to_the_citizens_own_data(dispatcher, catalog, monkeypatch) -> None:
     monkeypatch.setenv("RASA_PUBLIC_URL", "https://zw.example.cn/")
+    reload_settings()
     sender = f"exp-{uuid.uuid4().hex}"
     bind(sender)
     events = await ActionExportMyData().run(dispatcher, _export(sender), {})

@@ -8,7 +8,7 @@ import pytest
 from rasa_sdk.events import SlotSet
 
 from bot.actions.rating import RATING_SLOTS, ActionRatingDone, parse_level
-from govservice.applications import accept, approve, start_review, submit_application
+from govservice.applications.workflow import accept, approve, start_review, submit_application
 from govservice.db import session_scope
 from tests.actions.conftest import make_tracker
 from tests.actions.test_applications import ZHANG, bind

@@ -9,8 +9,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.service_guide import ActionAnswerService
-from govservice import guide
-from govservice.catalog import Catalog
+from govservice.catalog import guide
+from govservice.catalog.lookup import Catalog
 from tests.actions.conftest import make_tracker, service
 
 

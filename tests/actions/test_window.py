@@ -8,9 +8,9 @@ import pytest
 
 from bot.actions.fallback import ActionFaqFallback, ActionGreet, ActionOutOfScope
 from bot.actions.service_guide import ActionAnswerService
-from govservice import facts
+from govservice.catalog import facts
 from govservice.db import session_scope
-from govservice.faq_models import UnansweredQuestion
+from govservice.faq.models import UnansweredQuestion
 from tests.actions.conftest import make_tracker, service
 
 

@@ -8,6 +8,7 @@ import pytest
 from sanic import Sanic
 
 from bot.action_server import UNAUTHORIZED, _parser, authorized, create_app
+from govservice.settings import reload as reload_settings
 
 SECRET = "a-shared-secret-for-tests"
 
@@ -74,6 +75,8 @@ def test_authorized_compares_the_whole_bearer_secret() -> None:
 
 def test_it_listens_on_localhost_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ACTION_HOST", raising=False)
+    reload_settings()
     assert _parser().parse_args([]).host == "127.0.0.1"
     monkeypatch.setenv("ACTION_HOST", "0.0.0.0")
+    reload_settings()
     assert _parser().parse_args([]).host == "0.0.0.0"

@@ -16,9 +16,10 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.conversation_retention import erase_requested, run_configured, sweep
 from bot.tracker_store import RedactingTrackerStore
-from govservice import conversation_archive, retention
-from govservice.data_deletion import request_erasure
+from govservice import conversation_archive
 from govservice.db import ensure_schema, session_scope
+from govservice.privacy import retention
+from govservice.privacy.data_deletion import request_erasure
 
 NOW = datetime.datetime(2026, 3, 2, 10, 0)
 DOMAIN = Domain.from_yaml(

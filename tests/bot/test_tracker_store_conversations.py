@@ -30,7 +30,7 @@ from rasa.utils.log_utils import configure_structlog
 from bot.tracker_store import HIDDEN, SENSITIVE_SLOTS
 from connectors.common import BUSY_REPLY
 from govservice.demo_data import DEMO_CITIZENS, DEMO_COMPANY
-from govservice.masking import fold_text, redact_text
+from govservice.identity.masking import fold_text, redact_text
 from tests.bot.inprocess_agent import MODEL, Assistant
 from tests.bot.test_tracker_store_properties import DOMAIN, NAMES
 from tests.fuzzing import fuzz_examples

@@ -25,7 +25,7 @@ from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, Even
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.tracker_store import HIDDEN, SENSITIVE_SLOTS, RedactingTrackerStore
-from govservice.masking import fold_text, mask_credit_code, mask_id_number, redact_text
+from govservice.identity.masking import fold_text, mask_credit_code, mask_id_number, redact_text
 from tests.fuzzing import fuzz_examples
 from tests.pii_strategies import CONTEXT, codes, identifiers, typed
 

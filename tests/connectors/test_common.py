@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from connectors.common import MAX_MESSAGE_CHARS, clean_sender, clean_text
-from govservice.retrieval import simplified
+from govservice.catalog.retrieval import simplified
 
 
 def test_lone_surrogates_are_no_text() -> None:

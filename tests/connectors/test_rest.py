@@ -26,10 +26,11 @@ from sanic import Sanic
 from bot.actions.application_answers import read_material
 from connectors.common import BUSY_REPLY, NESTED_REPLY, PAUSED_REPLY, allowed_origins
 from connectors.rest import RestInput
-from govservice import auth, channel_sessions, login_limits
 from govservice.clock import utc_now
 from govservice.db import session_scope
-from govservice.models import Binding
+from govservice.identity import auth, channel_sessions, login_limits
+from govservice.identity.models import Binding
+from govservice.settings import reload as reload_settings
 from tests.actions.test_applications import ZHANG, bind
 from tests.connectors.channel_stub import QUEUED_TEXT, HitCounter, StubBot
 from tests.rest_client import BASE, LI, login, post, say, session_of
@@ -208,7 +209,9 @@ def test_a_database_outage_at_the_session_check_is_the_busy_reply_not_a_5xx(
     catalog: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A real connection failure: nothing listens on port 1 (the PostgreSQL-dropped fault, tests/faults).
-    monkeypatch.setattr("govservice.channel_sessions.session_scope", partial(session_scope, "postgresql://postgres@127.0.0.1:1/x"))
+    monkeypatch.setattr(
+        "govservice.identity.channel_sessions.session_scope", partial(session_scope, "postgresql://postgres@127.0.0.1:1/x")
+    )
     client = Client()
     sender = f"pgdown-{uuid.uuid4().hex}"
     status, replies = client.post({"sender": sender, "message": "你好"})
@@ -222,8 +225,10 @@ def test_a_database_outage_at_the_session_check_is_the_busy_reply_not_a_5xx(
 def test_cors_allows_only_the_listed_origins(catalog: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ALLOWED_ORIGINS", "https://portal.example.gov.cn, *")
     monkeypatch.setenv("PORTAL_PORT", "8080")
+    reload_settings()
     assert allowed_origins() == ["https://portal.example.gov.cn"]  # "*" is never taken
     monkeypatch.delenv("ALLOWED_ORIGINS")
+    reload_settings()
     assert allowed_origins() == ["http://localhost:8080", "http://127.0.0.1:8080"]
     app = make_app(StubBot(), cors=["https://portal.example.gov.cn"])
     body = json.dumps({"sender": f"cors-{uuid.uuid4().hex}", "message": "你好"})

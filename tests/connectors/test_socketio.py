@@ -2,7 +2,7 @@
 
 No model: ``on_new_message`` is :class:`tests.connectors.channel_stub.StubBot`, which answers
 through the channel's output and keeps a real tracker store, as Rasa does. Session tokens live in
-the test database (:mod:`govservice.channel_sessions`).
+the test database (:mod:`govservice.identity.channel_sessions`).
 """
 
 from __future__ import annotations

@@ -9,11 +9,11 @@ from typing import Any, Dict
 from sanic import Sanic
 
 from connectors.uploads import UploadInput, upload_message
-from govservice.application_models import Attachment
-from govservice.channel_sessions import admit
+from govservice.applications.models import Attachment
 from govservice.clock import utc_now
 from govservice.db import session_scope
-from govservice.personal_data import create_export_link
+from govservice.identity.channel_sessions import admit
+from govservice.privacy.personal_data import create_export_link
 from tests.actions.test_applications import ZHANG, bind
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16

@@ -19,10 +19,10 @@ from connectors.wechat import WeChatInput
 from connectors.wechat_delivery import WeChatSender
 from connectors.wechat_settings import WeChatSettings
 from connectors.wechat_store import MemoryStore
-from govservice.application_models import Attachment
+from govservice.applications.models import Attachment
 from govservice.clock import utc_now
 from govservice.db import session_scope
-from govservice.models import Binding
+from govservice.identity.models import Binding
 from scripts.wechat_sim import event_xml, reply_text, seal, signed_query, text_xml
 from tests.actions.test_applications import PNG, ZHANG
 from tests.connectors.channel_stub import HitCounter

@@ -18,6 +18,7 @@ from connectors.wechat_delivery import (
     cut_field,
 )
 from connectors.wechat_store import MemoryStore, RedisStore, session_storage
+from govservice.settings import reload as reload_settings
 from tests.connectors.conftest import CONFIG, FakeWeChatAPI
 
 OPENID = "o_citizen_1"
@@ -161,6 +162,7 @@ def test_send_status_notification_reads_the_environment(
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("WECHAT_REDIS_URL", raising=False)
     monkeypatch.delenv("REDIS_URL", raising=False)
+    reload_settings()
     wechat_store.get_store.cache_clear()
     wechat_delivery.get_sender.cache_clear()
     try:

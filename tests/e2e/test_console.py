@@ -23,12 +23,12 @@ from typing import Iterator, Optional
 
 import pytest
 
-from govservice.config import ROOT, database_url
+from govservice.accounts.demo_officers import demo_password, seed_officers
 from govservice.db import session_scope
-from govservice.demo_officers import demo_password, seed_officers
-from govservice.faq import EntryFields, create_entry, retire_entry
-from govservice.faq_models import RETIRED, FaqEntry
+from govservice.faq.models import RETIRED, FaqEntry
+from govservice.faq.workflow import EntryFields, create_entry, retire_entry
 from govservice.seed import init_db
+from govservice.settings import ROOT, database_url
 
 pytestmark = pytest.mark.e2e
 CHROMIUM = "/usr/bin/chromium"

@@ -12,7 +12,7 @@ import os
 import signal
 import time
 
-from govservice.application_store import COMMITTED_PAUSE_FILE
+from govservice.applications.store import COMMITTED_PAUSE_FILE
 from tests.faults import applications
 from tests.faults.citizens import Citizens
 from tests.faults.scenario import run_fault

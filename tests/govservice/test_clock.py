@@ -11,13 +11,13 @@ import re
 from pathlib import Path
 
 from govservice import clock
-from govservice.application_models import Application
-from govservice.application_queries import render_applications
-from govservice.certificate_text import render_uses
-from govservice.certificate_uses import UseHistory
+from govservice.applications.models import Application
+from govservice.applications.queries import render_applications
+from govservice.certificates.models import Certificate, CertificateUse
+from govservice.certificates.text import render_uses
+from govservice.certificates.uses import UseHistory
 from govservice.clock import office_date, office_iso, office_text, stored, to_office, utc_now
-from govservice.handoff_hours import OfficeHours
-from govservice.models import Certificate, CertificateUse
+from govservice.handoff.hours import OfficeHours
 
 NEAR_MIDNIGHT = datetime.datetime(2026, 3, 1, 16, 30)  # stored (UTC)
 SHANGHAI = "2026-03-02 00:30"

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from govservice.conversation_events import ConversationEvent, event_row, record, sender_hash
 from govservice.db import get_engine, session_scope
-from govservice.models import Base
+from govservice.orm import Base
 
 ID = "11010519491231002X"
 

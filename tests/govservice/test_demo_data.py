@@ -11,13 +11,15 @@ import pytest
 from sqlalchemy.orm import Session
 from stdnum.cn import ric
 
-from govservice.certificates import effective_status
+from govservice.catalog.knowledge import load_knowledge_base
+from govservice.certificates.library import effective_status
+from govservice.certificates.models import Certificate
 from govservice.db import session_scope
 from govservice.demo_data import DEMO_CITIZENS, demo_summary, maybe_seed_demo_data, seed_demo_data
-from govservice.identity import birth_date, gender, normalize_citizen_id, normalize_credit_code
-from govservice.knowledge import load_knowledge_base
-from govservice.models import Certificate, Company, Person
+from govservice.identity.id_numbers import birth_date, gender, normalize_citizen_id, normalize_credit_code
+from govservice.identity.models import Company, Person
 from govservice.seed import init_db
+from govservice.settings import reload as reload_settings
 from tests.databases import Databases
 
 TODAY = datetime.date(2025, 12, 20)
@@ -29,6 +31,7 @@ COMPANY = "91350100M000100Y43"
 def _fresh(url: str) -> None:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("DEMO_DATA", "0")
+        reload_settings()
         init_db(url)
 
 
@@ -166,10 +169,12 @@ def test_maybe_seed_respects_env_and_existing_rows(new_database: Callable[[str],
     url = new_database("env")
     _fresh(url)
     monkeypatch.setenv("DEMO_DATA", "0")
+    reload_settings()
     with session_scope(url) as session:
         assert maybe_seed_demo_data(session, TODAY) is False
         assert session.query(Person).count() == 0
     monkeypatch.delenv("DEMO_DATA")
+    reload_settings()
     init_db(url)  # persons empty and demo data allowed: seeded now
     with session_scope(url) as session:
         assert session.query(Person).count() >= 50

@@ -23,7 +23,7 @@ from govservice.schema import load_models
 ROOT = Path(__file__).resolve().parents[2]
 OLD_LOCK_TABLES = {"login_locks", "officer_login_failures"}
 # The two unused tables as the code before Alembic created them (2026-11, govservice/models.py and
-# govservice/officer_lockout.py); create_all never dropped them.
+# govservice/accounts/lockout.py); create_all never dropped them.
 OLD_LOCK_DDL = [
     "CREATE TABLE login_locks (subject_id VARCHAR(18) NOT NULL PRIMARY KEY, failures INTEGER NOT NULL, "
     "locked_until TIMESTAMP)",

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Callable
 
-from govservice.catalog import Catalog
+from govservice.catalog.knowledge import load_knowledge_base
+from govservice.catalog.lookup import Catalog
+from govservice.catalog.models import Department, Material, ServiceItem
 from govservice.db import session_scope
-from govservice.knowledge import load_knowledge_base
-from govservice.models import Department, Material, ServiceItem
 from govservice.seed import init_db
 
 
@@ -51,7 +51,7 @@ def test_same_models_work_on_postgresql(postgres_url: str) -> None:
 def test_reseeding_a_changed_catalog_keeps_certificates(new_database: Callable[[str], str]) -> None:
     from dataclasses import replace
 
-    from govservice.models import Certificate
+    from govservice.certificates.models import Certificate
 
     url = new_database("reseed")
     kb = load_knowledge_base()

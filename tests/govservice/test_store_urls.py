@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from govservice.settings import reload as reload_settings
 from govservice.store_urls import (
     StoreUrlError,
     main,
@@ -69,6 +70,7 @@ def test_bad_database_numbers_and_prefixes_are_refused(variables: dict) -> None:
 
 def test_main_prints_shell_exports(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("REDIS_URL", "redis://:a b@localhost:6380")
+    reload_settings()
     assert main() == 0
     out = capsys.readouterr().out
     assert "export REDIS_PASSWORD='a b'\n" in out and "export REDIS_PORT=6380\n" in out
@@ -78,5 +80,6 @@ def test_main_reports_a_bad_url_in_one_chinese_line(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("RABBITMQ_URL", "localhost")
+    reload_settings()
     assert main() == 2
     assert capsys.readouterr().err.startswith("配置错误：RABBITMQ_URL")

@@ -11,6 +11,7 @@ from rasa.engine.graph import GraphSchema
 from rasa.shared.core.events import Event
 
 import overrides
+from govservice.settings import reload as reload_settings
 
 PATCHED: List[Tuple[type, str]] = [
     (Event, "resolve_by_type"),
@@ -35,6 +36,7 @@ def pristine(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     installed = set(overrides._installed)
     filters = {handler: list(handler.filters) for handler in logging.getLogger().handlers}
     monkeypatch.delenv(overrides.SWITCH, raising=False)
+    reload_settings()
     for cls, name, raw in saved:
         setattr(cls, name, _unwrapped(raw))
     logging.setLogRecordFactory(_unwrapped(factory))

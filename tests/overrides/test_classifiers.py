@@ -10,6 +10,7 @@ from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from scipy.sparse import coo_matrix
 
+from govservice.settings import reload as reload_settings
 from overrides import SWITCH
 from overrides.classifiers import SentenceLogisticRegressionClassifier, sentence_row
 
@@ -30,6 +31,7 @@ def _message(seed: int, dense: bool) -> Message:
 @pytest.mark.parametrize("dense", [False, True])
 def test_the_matrix_equals_rasas(monkeypatch: pytest.MonkeyPatch, dense: bool, switch: str) -> None:
     monkeypatch.setenv(SWITCH, switch)
+    reload_settings()
     messages = [_message(seed, dense) for seed in range(3)]
     ours = SentenceLogisticRegressionClassifier._create_X(None, messages)  # type: ignore[arg-type]
     rasa = LogisticRegressionClassifier._create_X(None, messages)  # type: ignore[arg-type]

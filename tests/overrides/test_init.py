@@ -10,6 +10,7 @@ import pytest
 from rasa import version
 
 import overrides
+from govservice.settings import reload as reload_settings
 from tests.overrides.conftest import PATCHED, is_patched
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,6 +67,7 @@ def test_switched_off_nothing_is_patched_on_any_version(
     pristine: None, monkeypatch: pytest.MonkeyPatch, value: str
 ) -> None:
     monkeypatch.setenv(overrides.SWITCH, value)
+    reload_settings()
     monkeypatch.setattr(version, "__version__", "3.7.0")
     assert overrides.install() == ()
     assert not overrides.enabled()
@@ -76,12 +78,14 @@ def test_switched_off_nothing_is_patched_on_any_version(
 @pytest.mark.parametrize("value", ["on", "ON", ""])
 def test_on_is_the_default(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
     monkeypatch.setenv(overrides.SWITCH, value)
+    reload_settings()
     assert overrides.enabled()
 
 
 @pytest.mark.parametrize("value", ["no", "0", "false", "disabled"])
 def test_an_unknown_switch_value_is_refused_with_a_message(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
     monkeypatch.setenv(overrides.SWITCH, value)
+    reload_settings()
     with pytest.raises(overrides.OverridesRefused) as refused:
         overrides.install()
     assert "RASA_OVERRIDES" in str(refused.value.code) and "on 或 off" in str(refused.value.code)

@@ -15,6 +15,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from govservice.settings import reload as reload_settings
 from overrides import SWITCH
 from overrides.policies import WindowedRulePolicy, rule_window, trailing_states
 
@@ -77,6 +78,7 @@ GREET_LOOKUP = {RULES: {json.dumps(GREET_RULE): "utter_greet"}, RULES_FOR_LOOP_U
 @pytest.mark.parametrize("turns", [0, 5, 30])
 def test_predictions_equal_rulepolicys_on_and_off(monkeypatch: pytest.MonkeyPatch, switch: str, turns: int) -> None:
     monkeypatch.setenv(SWITCH, switch)
+    reload_settings()
     tracker = _long_conversation(turns)
     tracker.update(UserUttered("你好", {"name": "greet", "confidence": 0.9}), DOMAIN)
     ours, rasas = _policies(GREET_LOOKUP)
@@ -98,6 +100,8 @@ def test_states_are_the_window_when_on_and_rasas_whole_history_when_off(
     ours, rasas = _policies(GREET_LOOKUP)
     full = rasas._prediction_states(tracker, DOMAIN)
     monkeypatch.setenv(SWITCH, "on")
+    reload_settings()
     assert ours._prediction_states(tracker, DOMAIN) == full[-2:]  # the rule has 1 state, the window 2
     monkeypatch.setenv(SWITCH, "off")
+    reload_settings()
     assert ours._prediction_states(tracker, DOMAIN) == full

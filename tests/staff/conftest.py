@@ -10,14 +10,16 @@ from typing import Callable, Dict, Iterator, List, Optional
 import pytest
 from sanic import Sanic
 
-from govservice import notifications
-from govservice.applications import submit_application
+from govservice.accounts.demo_officers import demo_token, seed_officers
+from govservice.applications.workflow import submit_application
+from govservice.catalog.models import ServiceItem
+from govservice.certificates.models import Certificate
 from govservice.clock import utc_now
 from govservice.db import session_scope
-from govservice.demo_officers import demo_token, seed_officers
-from govservice.models import Certificate, ServiceItem
-from govservice.notifications import OutgoingNotification
+from govservice.notifications import outbox as notifications
+from govservice.notifications.outbox import OutgoingNotification
 from govservice.seed import init_db
+from govservice.settings import reload as reload_settings
 from staff.app import create_app
 from tests.databases import Databases
 
@@ -50,6 +52,7 @@ def sent() -> Iterator[List[OutgoingNotification]]:
     delivered: List[OutgoingNotification] = []
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("RASA_URL", "http://127.0.0.1:9")  # the discard port, should the default sender ever run
+        reload_settings()
         notifications.register_sender("rest", delivered.append)
         yield delivered
         notifications.register_sender("rest", None)

@@ -8,7 +8,7 @@ from typing import Any, Dict, Optional
 
 from sanic import Sanic
 
-from govservice.demo_officers import demo_password
+from govservice.accounts.demo_officers import demo_password
 
 # httpx's default 5 s limit is about the test client, not the console: a file import on a
 # loaded CI machine can take longer, and nothing here measures speed.

@@ -8,13 +8,13 @@ from typing import Any, List
 import pytest
 from sanic import Sanic
 
-from govservice.application_models import Application
-from govservice.applications import accept, approve, start_review
+from govservice.applications.models import Application
+from govservice.applications.ratings import rate
+from govservice.applications.workflow import accept, approve, start_review
+from govservice.certificates.models import Certificate
 from govservice.clock import office_date
 from govservice.db import session_scope
-from govservice.models import Certificate
-from govservice.notifications import DELIVERED, Notification, OutgoingNotification, register_sender
-from govservice.ratings import rate
+from govservice.notifications.outbox import DELIVERED, Notification, OutgoingNotification, register_sender
 from tests.staff.conftest import ZHANG, bearer, make_app, residence_permit, seed, wait_for
 
 GA, YB = bearer("ga_officer"), bearer("yb_officer")

@@ -16,9 +16,9 @@ import pytest
 import requests
 from sanic import Sanic
 
-from govservice import officer_lockout
+from govservice.accounts import lockout as officer_lockout
+from govservice.accounts.demo_officers import demo_password
 from govservice.db import session_scope
-from govservice.demo_officers import demo_password
 from govservice.limits import AttemptLimit
 from staff.console.views_auth import LOGIN_CSRF_COOKIE
 from tests.staff.conftest import bearer, make_app, seed

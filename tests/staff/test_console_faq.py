@@ -11,8 +11,8 @@ from openpyxl import load_workbook
 from sanic import Sanic
 
 from govservice.db import session_scope
-from govservice.faq_models import FaqEntry
-from govservice.faq_search import ANSWER, answer_question
+from govservice.faq.models import FaqEntry
+from govservice.faq.search import ANSWER, answer_question
 from tests.staff.console_helpers import ESCAPED, SCRIPT, Console
 
 QUESTION = "示范市萤火虫观测许可证怎么申请"

@@ -11,8 +11,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sanic import Sanic
 
-from govservice import handoff
 from govservice.db import session_scope
+from govservice.handoff import queue as handoff
+from govservice.settings import reload as reload_settings
 from staff.console.rasa_client import HANDED_BACK_TEXT, TAKEN_TEXT
 from tests.staff.conftest import bearer
 from tests.staff.console_helpers import ESCAPED, SCRIPT, Console
@@ -70,6 +71,7 @@ def rasa(monkeypatch: pytest.MonkeyPatch) -> Iterator[StubRasa]:
     thread.start()
     monkeypatch.setenv("RASA_URL", server.url)
     monkeypatch.setenv("RASA_TOKEN", "secret-token")
+    reload_settings()
     yield server
     server.shutdown()
     server.server_close()
@@ -172,9 +174,11 @@ def test_when_rasa_is_down_nothing_is_left_half_done(agent: Console, rasa: StubR
     assert response.status == 502 and "HTTP 500" in response.text
     assert _status(db_url, ticket_id) == handoff.ACTIVE  # claimed: taking again retries the greeting
     monkeypatch.setenv("RASA_URL", "http://127.0.0.1:9")
+    reload_settings()
     assert agent.post(f"/console/handoff/{ticket_id}/close").status == 502
     assert _status(db_url, ticket_id) == handoff.ACTIVE  # the bot was not resumed, so the ticket stays open
     monkeypatch.setenv("RASA_URL", rasa.url)
+    reload_settings()
     rasa.status = 200
     assert agent.post(f"/console/handoff/{ticket_id}/take").status == 303
     assert agent.post(f"/console/handoff/{ticket_id}/close").status == 303

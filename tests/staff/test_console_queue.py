@@ -8,9 +8,9 @@ import pytest
 from sanic import Sanic
 
 from govservice.db import session_scope
-from govservice.faq_models import OPEN, RESOLVED, FaqEntry, UnansweredQuestion
-from govservice.faq_search import ANSWER, answer_question
-from govservice.unanswered import enqueue
+from govservice.faq.models import OPEN, RESOLVED, FaqEntry, UnansweredQuestion
+from govservice.faq.search import ANSWER, answer_question
+from govservice.faq.unanswered import enqueue
 from tests.staff.console_helpers import ESCAPED, SCRIPT, Console
 
 

@@ -12,9 +12,9 @@ import pytest
 import yaml
 from sanic import Sanic
 
-from govservice.application_models import RATING_LEVELS, TRANSITIONS
+from govservice.applications.ratings import rate
+from govservice.applications.states import RATING_LEVELS, TRANSITIONS
 from govservice.db import session_scope
-from govservice.ratings import rate
 from tests.staff.conftest import ZHANG, bearer, residence_permit
 
 SPEC_PATH = Path(__file__).resolve().parents[2] / "docs" / "openapi.yml"

@@ -10,9 +10,9 @@ import datetime
 
 from sanic import Sanic
 
-from govservice import handoff
 from govservice.conversation_archive import message_line
 from govservice.db import session_scope
+from govservice.handoff import queue as handoff
 from staff.console.handoff_actions import ticket_json
 from staff.serializers import iso
 from tests.staff.conftest import bearer, residence_permit

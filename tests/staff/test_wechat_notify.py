@@ -8,8 +8,9 @@ from typing import Iterator, List
 
 import pytest
 
-from govservice import notifications
-from govservice.notifications import OutgoingNotification
+from govservice.notifications import outbox as notifications
+from govservice.notifications.outbox import OutgoingNotification
+from govservice.settings import reload as reload_settings
 from staff import wechat_notify
 
 MESSAGE = OutgoingNotification(1, "20261128GA000001", "已办结", "wechat", "o_openid_1", "【办件通知】…")
@@ -34,6 +35,7 @@ def rasa_stub(monkeypatch: pytest.MonkeyPatch) -> Iterator[List[str]]:
     server = HTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     monkeypatch.setenv("RASA_URL", f"http://127.0.0.1:{server.server_port}")
+    reload_settings()
     yield paths
     server.shutdown()
 
@@ -48,6 +50,7 @@ def test_conversation_update_counts_when_the_template_cannot_be_sent(
     catalog, rasa_stub: List[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("WECHAT_APPID", raising=False)  # no official account configured here
+    reload_settings()
     wechat_notify.send_wechat_notification(MESSAGE)
     assert rasa_stub and rasa_stub[0].startswith("/conversations/o_openid_1/trigger_intent")
 
@@ -55,5 +58,6 @@ def test_conversation_update_counts_when_the_template_cannot_be_sent(
 def test_nothing_delivered_raises_for_a_retry(catalog, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("WECHAT_APPID", raising=False)
     monkeypatch.setenv("RASA_URL", "http://127.0.0.1:9")  # nothing listens on the discard port
+    reload_settings()
     with pytest.raises(wechat_notify.NotDelivered):
         wechat_notify.send_wechat_notification(MESSAGE)

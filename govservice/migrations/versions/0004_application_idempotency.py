@@ -5,7 +5,7 @@ Revises: 0003_conversation_archive
 Create Date: 2026-12-02 19:00:00
 
 The key of a chat submission is ``chat:<channel>:<sender>:<form instance>``
-(:func:`govservice.applications.submission_key`), plus ``#<item>`` for each application of a life
+(:func:`govservice.applications.workflow.submission_key`), plus ``#<item>`` for each application of a life
 event. A sender may be 128 characters long (connectors/common.py), so the key reached 171 and
 more: the 160 characters of 0001_initial refused those submissions as incomplete. The unique
 constraint, which makes a retried “确认提交” return the same application, is unchanged.

@@ -1,0 +1,1 @@
+"""The staff-maintained FAQ (常见问题): entries, search, import and export, and unanswered questions."""

@@ -1,0 +1,1 @@
+"""Notifications of application status changes, sent on the channel the citizen used."""

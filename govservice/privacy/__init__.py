@@ -1,0 +1,1 @@
+"""Personal data: export, deletion, retention, and redaction of log lines."""
