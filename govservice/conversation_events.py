@@ -12,10 +12,10 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Dict, Iterable, Mapping, Optional
 
 from sqlalchemy import Column, DateTime, Integer, String
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from govservice.orm import Base
@@ -90,17 +90,22 @@ def event_row(body: bytes) -> Optional[Dict[str, Any]]:
     }
 
 
-def record(session: Session, body: bytes) -> bool:
-    """Store one published message; False when it is no event or was stored before.
+def record_many(session: Session, bodies: Iterable[bytes]) -> None:
+    """Store many published messages in one statement; one delivered again is kept once.
 
-    Runs in a savepoint, so a duplicate leaves the caller's transaction usable.
+    One ``INSERT ... ON CONFLICT (digest) DO NOTHING`` instead of a savepoint and an insert per
+    event: the consumer spent 21 ms of CPU per conversation turn storing events one by one (bench
+    section 13), a third of the whole stack's.
+
+    Raises:
+        ValueError: the database is neither PostgreSQL nor SQLite (the two this project runs on).
     """
-    row = event_row(body)
-    if row is None:
-        return False
-    try:
-        with session.begin_nested():
-            session.add(ConversationEvent(**row))
-    except IntegrityError:  # delivered again after a lost acknowledgement
-        return False
-    return True
+    rows = {row["digest"]: row for row in map(event_row, bodies) if row is not None}
+    if not rows:
+        return
+    name = session.get_bind().dialect.name
+    dialect = {"postgresql": postgresql, "sqlite": sqlite}.get(name)
+    if dialect is None:
+        raise ValueError(f"conversation events need PostgreSQL or SQLite, not {name}")
+    statement = dialect.insert(ConversationEvent.__table__).on_conflict_do_nothing(index_elements=["digest"])
+    session.execute(statement, list(rows.values()))

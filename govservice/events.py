@@ -1,10 +1,11 @@
 """``python -m govservice.events``: consume Rasa's event queue into ``conversation_events``.
 
 Reads the ``event_broker`` section of the endpoints file (``--endpoints``, default ``ENDPOINTS``):
-the same RabbitMQ, exchange and queue Rasa's Pika broker publishes to. Each message is stored
-(:func:`govservice.conversation_events.record`) and acknowledged only after its transaction
-commits, so a crash or a database outage loses nothing: RabbitMQ delivers the message again, and
-a message stored twice is kept once. ``scripts/run_prod.sh`` runs and supervises it.
+the same RabbitMQ, exchange and queue Rasa's Pika broker publishes to. Messages are stored in
+batches (:func:`govservice.conversation_events.record_many`: up to :data:`BATCH_SIZE` messages or
+what arrived within :data:`BATCH_SECONDS`, one transaction) and acknowledged only after it commits,
+so a crash or a database outage loses nothing: RabbitMQ delivers the messages again, and a message
+stored twice is kept once. ``scripts/run_prod.sh`` runs and supervises it.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import argparse
 import asyncio
 import logging
 import signal
-from typing import Optional, Sequence
+from typing import List, Optional, Sequence
 from urllib.parse import urlsplit
 
 import aio_pika
@@ -24,7 +25,9 @@ from govservice import conversation_events, settings
 from govservice.db import session_scope
 
 logger = logging.getLogger(__name__)
-PREFETCH = 64
+BATCH_SIZE = 200
+BATCH_SECONDS = 0.5
+PREFETCH = 2 * BATCH_SIZE  # unacknowledged messages RabbitMQ hands over: a batch and the next
 RETRY_SECONDS = 2.0
 
 
@@ -62,22 +65,52 @@ def connection_settings(config: Optional[EndpointConfig]) -> dict:
     }
 
 
-def store(body: bytes) -> bool:
-    """Record one message in its own transaction (blocking: run off the event loop)."""
+def store(bodies: List[bytes]) -> None:
+    """Record messages in one transaction (blocking: run off the event loop)."""
     with session_scope() as session:
-        return conversation_events.record(session, body)
+        conversation_events.record_many(session, bodies)
 
 
-async def handle(message: AbstractIncomingMessage) -> None:
-    """Store, then acknowledge; on a database error, hand the message back after a pause."""
-    try:
-        await asyncio.to_thread(store, message.body)
-    except Exception:  # the database is down: keep the message for later, never drop it
-        logger.exception("storing a conversation event failed; it will be delivered again")
-        await asyncio.sleep(RETRY_SECONDS)
-        await message.nack(requeue=True)
-        return
-    await message.ack()
+class Batcher:
+    """Collects delivered messages and stores them a batch at a time, then acknowledges them."""
+
+    def __init__(self) -> None:
+        """An empty batch."""
+        self.pending: List[AbstractIncomingMessage] = []
+        self.full = asyncio.Event()
+
+    async def handle(self, message: AbstractIncomingMessage) -> None:
+        """aio-pika's consumer callback: add the message to the batch."""
+        self.pending.append(message)
+        if len(self.pending) >= BATCH_SIZE:
+            self.full.set()
+
+    async def flush(self) -> None:
+        """Store the batch, then acknowledge it; on a database error, hand it back after a pause."""
+        batch, self.pending = self.pending, []
+        self.full.clear()
+        if not batch:
+            return
+        try:
+            await asyncio.to_thread(store, [message.body for message in batch])
+        except Exception:  # the database is down: keep the messages for later, never drop them
+            logger.exception("storing %d conversation events failed; they will be delivered again", len(batch))
+            await asyncio.sleep(RETRY_SECONDS)
+            for message in batch:
+                await message.nack(requeue=True)
+            return
+        for message in batch:
+            await message.ack()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Flush whenever a batch is full or :data:`BATCH_SECONDS` have passed, until ``stop``."""
+        while not stop.is_set():
+            try:
+                await asyncio.wait_for(self.full.wait(), BATCH_SECONDS)
+            except asyncio.TimeoutError:
+                pass
+            await self.flush()
+        await self.flush()
 
 
 async def consume(settings: dict, stop: asyncio.Event) -> None:
@@ -98,9 +131,10 @@ async def consume(settings: dict, stop: asyncio.Event) -> None:
                                                   durable=True)
         queue = await channel.declare_queue(settings["queue"], durable=True)
         await queue.bind(exchange, "")
-        await queue.consume(handle)
+        batcher = Batcher()
+        await queue.consume(batcher.handle)
         logger.info("consuming conversation events from queue %s", settings["queue"])
-        await stop.wait()
+        await batcher.run(stop)
 
 
 async def _run(settings: dict) -> None:

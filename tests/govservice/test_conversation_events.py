@@ -8,9 +8,8 @@ from typing import Any, Dict
 
 from sqlalchemy import select
 
-from govservice.conversation_events import ConversationEvent, event_row, record, sender_hash
-from govservice.db import get_engine, session_scope
-from govservice.orm import Base
+from govservice.conversation_events import ConversationEvent, event_row, record_many, sender_hash
+from govservice.db import ensure_schema, session_scope
 
 ID = "11010519491231002X"
 
@@ -55,14 +54,16 @@ def test_a_bad_timestamp_becomes_the_time_of_arrival() -> None:
 
 
 def test_a_message_delivered_twice_is_stored_once() -> None:
-    Base.metadata.create_all(get_engine(), tables=[ConversationEvent.__table__])
+    ensure_schema()
     sender = f"twice-{uuid.uuid4().hex}"
     body = _published(event="action", name="action_listen", sender_id=sender)
+    other = _published(event="user", text="你好", sender_id=sender, timestamp=1764670001.0)
     with session_scope() as session:
-        assert record(session, body) is True
-        assert record(session, body) is False
-        assert record(session, b"{}") is False
+        record_many(session, [body, body, b"{}"])  # twice in one batch
+    with session_scope() as session:
+        record_many(session, [body, other])  # again in a later batch (a lost acknowledgement)
+        record_many(session, [])
     with session_scope() as session:
         query = select(ConversationEvent).where(ConversationEvent.sender_hash == sender_hash(sender))
-        rows = session.execute(query).scalars().all()
-        assert [(r.event_type, r.name) for r in rows] == [("action", "action_listen")]
+        rows = session.execute(query.order_by(ConversationEvent.occurred_at)).scalars().all()
+        assert sorted((r.event_type, r.name or "") for r in rows) == [("action", "action_listen"), ("user", "")]

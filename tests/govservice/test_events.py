@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from typing import Any, Dict
+from typing import Any, Dict, List
 
 import aio_pika
 import pytest
@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from govservice.conversation_events import ConversationEvent, sender_hash
 from govservice.db import ensure_schema, session_scope
-from govservice.events import BrokerConfigError, connection_settings, consume, main
+from govservice.events import Batcher, BrokerConfigError, connection_settings, consume, main
 from govservice.store_urls import rabbitmq_parts
 from overrides.event_broker import RetryingPikaEventBroker
 from tests.store_backends import TEST_RABBITMQ_URL, require_prod_stores
@@ -107,3 +107,49 @@ async def _delete_queue(name: str) -> None:
         channel = await connection.channel()
         await channel.queue_delete(name)
         await channel.exchange_delete(name)
+
+
+class _Delivered:
+    """What the batcher uses of aio-pika's incoming message: its body, ack and nack."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body, self.outcome = body, ""
+
+    async def ack(self) -> None:
+        self.outcome = "ack"
+
+    async def nack(self, requeue: bool = True) -> None:
+        self.outcome = f"nack requeue={requeue}"
+
+
+def _batch_outcomes(monkeypatch: pytest.MonkeyPatch, fail: bool) -> List[str]:
+    stored: List[List[bytes]] = []
+
+    def store(bodies: List[bytes]) -> None:
+        if fail:
+            raise OSError("database down")
+        stored.append(bodies)
+
+    monkeypatch.setattr("govservice.events.store", store)
+    monkeypatch.setattr("govservice.events.RETRY_SECONDS", 0.0)
+    messages = [_Delivered(f"m{i}".encode()) for i in range(3)]
+
+    async def go() -> None:
+        batcher = Batcher()
+        for message in messages:
+            await batcher.handle(message)  # type: ignore[arg-type]
+        stop = asyncio.Event()
+        stop.set()
+        await batcher.run(stop)
+
+    asyncio.run(go())
+    assert stored == ([] if fail else [[b"m0", b"m1", b"m2"]])  # one transaction for the batch
+    return [m.outcome for m in messages]
+
+
+def test_a_batch_is_acknowledged_only_after_it_is_stored(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _batch_outcomes(monkeypatch, fail=False) == ["ack"] * 3
+
+
+def test_a_batch_the_database_refused_goes_back_to_the_queue(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _batch_outcomes(monkeypatch, fail=True) == ["nack requeue=True"] * 3
