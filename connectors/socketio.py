@@ -32,7 +32,7 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOOutput
 
 from connectors.common import BUSY_REPLY, EMPTY_REPLY, clean_text, client_metadata, paused_after_turn
-from govservice.identity.channel_sessions import SessionCheck, admit, hand_over
+from govservice.identity.channel_sessions import SessionCheck, admit
 from overrides.socketio import OnNewMessage, SocketIOFork, SocketMessage
 
 logger = logging.getLogger(__name__)
@@ -60,7 +60,8 @@ def valid_session_id(raw: object) -> Optional[str]:
 
 
 async def _admit(session_id: str, token: object) -> SessionCheck:
-    return await asyncio.to_thread(admit, NAME, session_id, token)
+    # Handed over at once: a socket whose token is refused simply gets a fresh session.
+    return await asyncio.to_thread(admit, NAME, session_id, token, True, True)
 
 
 class SocketIOInput(SocketIOFork):
@@ -105,15 +106,6 @@ class SocketIOInput(SocketIOFork):
             return
         if paused is not None and paused.notice:  # agents' words reach the socket on their own
             await output.send_text_message(sender_id, paused.notice)
-
-    async def session_confirmed(self, session_id: str, token: Optional[str]) -> None:
-        """Mark the token handed over (:mod:`govservice.identity.channel_sessions`); a failure only logs."""
-        if token is None:
-            return
-        try:
-            await asyncio.to_thread(hand_over, NAME, session_id, token)
-        except Exception:  # noqa: BLE001 - the socket has its session; a reconnect with the token confirms it
-            logger.exception("socket.io token hand-over not recorded")
 
     async def _claim(self, data: Dict[str, Any]) -> tuple[str, Optional[str]]:
         """The session a ``session_request`` asks for and its token, if the token fits; else a fresh one."""

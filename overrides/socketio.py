@@ -71,9 +71,6 @@ class SocketIOFork(RasaSocketIOInput):
         """
         return str(data.get("session_id") or uuid.uuid4().hex), None
 
-    async def session_confirmed(self, session_id: str, token: Optional[str]) -> None:
-        """Called once ``session_confirm`` with ``token`` has been sent; channels override it."""
-
     async def handle_message(self, message: SocketMessage, on_new_message: OnNewMessage) -> None:
         """Run a turn for ``message``; channels override it to check and answer bad input."""
         raise NotImplementedError
@@ -136,7 +133,6 @@ class SocketIOFork(RasaSocketIOInput):
             confirmed[sid] = session_id
             reply = {"session_id": session_id, "session": token}
             await sio.emit("session_confirm", reply, room=sid, namespace=self.namespace)
-            await self.session_confirmed(session_id, token)
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def user_message(sid: str, data: Any = None, *_: Any) -> None:

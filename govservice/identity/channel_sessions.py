@@ -7,7 +7,8 @@ token is kept. A token lapses after :data:`SESSION_IDLE` without a message; whoe
 the conversation again gets a new token, and any login still bound to it is ended first, so a new
 holder never inherits someone else's login.
 
-A token is *handed over* when the reply that carries it has been written. A conversation whose
+A REST token is *handed over* when the reply that carries it has been written (a socket.io token
+at once: a socket refused its session simply gets a fresh one). A conversation whose
 token never was (its server died during the first turn, so the citizen got nginx's busy reply and
 no token) may be issued a new one by a message without a token: it holds one unanswered turn and no
 login, and refusing it left the citizen locked out of their own conversation (the fault test saw
@@ -69,7 +70,13 @@ def _clean(token: object) -> Optional[str]:
 
 
 def check(
-    session: Session, channel: str, sender: str, token: object, now: datetime, issue: bool = True
+    session: Session,
+    channel: str,
+    sender: str,
+    token: object,
+    now: datetime,
+    issue: bool = True,
+    handed_over: bool = False,
 ) -> SessionCheck:
     """Admit a message of ``sender`` on ``channel`` that carries ``token``.
 
@@ -81,6 +88,7 @@ def check(
         now: current time.
         issue: whether a conversation without a live token may be started (the upload endpoint
             only checks).
+        handed_over: a token issued now counts as handed over at once (never issued again).
 
     Returns:
         ``confirmed`` for the right token of a live conversation; ``issued`` with a fresh token for
@@ -102,7 +110,8 @@ def check(
         row = ChannelSession(channel=channel, sender=sender, created_at=now)
         session.add(row)
     # last_seen == created_at marks the token as not yet handed over.
-    row.token_hash, row.created_at, row.last_seen = token_hash(fresh), now, now
+    row.token_hash, row.created_at = token_hash(fresh), now
+    row.last_seen = now + timedelta(microseconds=1) if handed_over else now
     # A login left on this conversation belonged to the previous token's holder.
     session.query(Binding).filter_by(channel=channel, sender=sender).delete(synchronize_session=False)
     session.flush()
@@ -127,7 +136,7 @@ _confirmed: TTLCache[Tuple[str, str], str] = TTLCache(maxsize=50_000, ttl=CONFIR
 _confirmed_lock = threading.Lock()  # TTLCache is not thread-safe; admit runs in worker threads
 
 
-def admit(channel: str, sender: str, token: object, issue: bool = True) -> SessionCheck:
+def admit(channel: str, sender: str, token: object, issue: bool = True, handed_over: bool = False) -> SessionCheck:
     """Check (or issue) a conversation's token: :func:`check` in its own transaction.
 
     Args:
@@ -135,6 +144,7 @@ def admit(channel: str, sender: str, token: object, issue: bool = True) -> Sessi
         sender: the conversation id the client sent.
         token: the token the client sent, if any.
         issue: whether a conversation without a live token may be started.
+        handed_over: as for :func:`check`.
 
     Returns:
         As :func:`check`; a token confirmed in the last :data:`CONFIRMED_CACHE_SECONDS` is
@@ -148,7 +158,7 @@ def admit(channel: str, sender: str, token: object, issue: bool = True) -> Sessi
             return SessionCheck(CONFIRMED, given)
     ensure_schema()
     with session_scope() as session:
-        result = check(session, channel, sender, token, utc_now(), issue=issue)
+        result = check(session, channel, sender, token, utc_now(), issue=issue, handed_over=handed_over)
     if result.status == CONFIRMED and given is not None:
         with _confirmed_lock:
             _confirmed[(channel, sender)] = token_hash(given)

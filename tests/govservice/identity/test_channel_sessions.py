@@ -95,3 +95,11 @@ def test_a_confirmed_token_is_admitted_again_without_the_database(catalog: Any) 
     finally:
         event.remove(Engine, "before_cursor_execute", record)
     assert any("channel_sessions" in statement for statement in seen)
+
+
+def test_a_token_issued_as_handed_over_is_never_issued_again(catalog: Any) -> None:
+    sender = _sender()
+    issued = admit("socketio", sender, None, handed_over=True)  # the socket.io channel's way
+    assert issued.status == ISSUED
+    assert admit("socketio", sender, None).status == REFUSED
+    assert admit("socketio", sender, issued.token).status == CONFIRMED
