@@ -179,3 +179,28 @@ async def probe(url: str, message: str, timeout: float = 30.0) -> Turn:
     """Send one message on a fresh conversation; used to check the bot answers as expected."""
     async with aiohttp.ClientSession() as session:
         return await post_turn(session, url, f"probe-{uuid.uuid4().hex[:6]}", message, 0, timeout)
+
+
+SETTLE_SECONDS = 180.0
+SETTLED_MS = 1000.0
+
+
+async def _probe(url: str) -> float:
+    """Milliseconds for one new conversation's greeting (a long time when no answer came)."""
+    async with aiohttp.ClientSession() as session:
+        turn = await post_turn(session, url, f"settle-{time.time_ns()}", "你好", 0, 30.0)
+    return turn.latency * 1000 if turn.outcome == "ok" else 30_000.0
+
+
+def settle(url: str) -> float:
+    """Wait until the configuration answers a greeting within :data:`SETTLED_MS`; the seconds waited.
+
+    A level that overloads the servers leaves requests queued after its clients gave up (nginx
+    passes them on, Rasa answers them); the next level would otherwise measure that backlog.
+    """
+    started = time.monotonic()
+    while time.monotonic() - started < SETTLE_SECONDS:
+        if asyncio.run(_probe(url)) < SETTLED_MS and asyncio.run(_probe(url)) < SETTLED_MS:
+            break
+        time.sleep(2)
+    return round(time.monotonic() - started, 1)

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from bench import load_checks, load_mix, load_run, proc_cpu, profile_summary, scale_model
+from bench import load, load_checks, load_mix, load_run, proc_cpu, profile_summary, scale_model
 from bench.applications_bench import bind_senders
 from bench.identity_bench import demo_citizens
 from bench.sections import Bot, Context
@@ -206,8 +206,11 @@ def measure_config(running: Running, levels: List[int], seconds: float, paced_le
         prefix = f"apply{key.replace(' ', '')}"
         senders = bind_senders(running.database_url, concurrency * 2 + 10, prefix)
         target = load_run.Target(running.url, BENCH_WECHAT_TOKEN, running.var_dir / "sms_outbox.jsonl", pool, senders)
-        print(f"[bench-prod] {running.name}: {key} conversations for {window:.0f} s", flush=True)
-        out["levels"][key] = measure_level(running, messages, target, concurrency, window, think)
+        waited = load.settle(running.url)
+        print(f"[bench-prod] {running.name}: {key} conversations for {window:.0f} s (settled in {waited} s)",
+              flush=True)
+        out["levels"][key] = {**measure_level(running, messages, target, concurrency, window, think),
+                              "settled_s": waited}
     return out
 
 
