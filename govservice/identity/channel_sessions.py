@@ -98,9 +98,9 @@ def check(
     given = _clean(token)
     if row is not None and now - row.last_seen <= SESSION_IDLE:
         if given is not None and hmac.compare_digest(row.token_hash, token_hash(given)):
-            row.last_seen = now
+            row.last_seen, row.handed_over = now, True  # the client had it, whatever hand_over recorded
             return SessionCheck(CONFIRMED, given)
-        if given is not None or not issue or row.last_seen != row.created_at:
+        if given is not None or not issue or row.handed_over:
             return SessionCheck(REFUSED)
         # Never handed over (see the module's docstring): issue a new token below.
     elif not issue:
@@ -109,9 +109,7 @@ def check(
     if row is None:
         row = ChannelSession(channel=channel, sender=sender, created_at=now)
         session.add(row)
-    # last_seen == created_at marks the token as not yet handed over.
-    row.token_hash, row.created_at = token_hash(fresh), now
-    row.last_seen = now + timedelta(microseconds=1) if handed_over else now
+    row.token_hash, row.created_at, row.last_seen, row.handed_over = token_hash(fresh), now, now, handed_over
     # A login left on this conversation belonged to the previous token's holder.
     session.query(Binding).filter_by(channel=channel, sender=sender).delete(synchronize_session=False)
     session.flush()
@@ -169,10 +167,8 @@ def hand_over(channel: str, sender: str, token: str) -> None:
     """Record that the reply carrying a newly issued ``token`` was written to its client."""
     with session_scope() as session:
         row = session.get(ChannelSession, (channel, sender))
-        if row is not None and row.last_seen == row.created_at and hmac.compare_digest(
-            row.token_hash, token_hash(token)
-        ):
-            row.last_seen = utc_now()
+        if row is not None and hmac.compare_digest(row.token_hash, token_hash(token)):
+            row.handed_over = True
 
 
 def forget_confirmed() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Integer, String, Text, true
 from sqlalchemy.orm import relationship
 
 from govservice.orm import Base
@@ -101,3 +101,5 @@ class ChannelSession(Base):
     token_hash = Column(String(64), nullable=False)
     created_at = Column(DateTime, nullable=False)
     last_seen = Column(DateTime, nullable=False)
+    # Whether the reply carrying the token reached its client (see govservice.identity.channel_sessions).
+    handed_over = Column(Boolean, nullable=False, default=True, server_default=true())
