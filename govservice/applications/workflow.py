@@ -164,6 +164,22 @@ def _step(
     return event
 
 
+def _reasoned_step(
+    session: Session,
+    number: str,
+    officer: str,
+    department_code: str,
+    to_status: str,
+    reason: Optional[str],
+    missing_reason: str,
+    now: Optional[datetime.datetime],
+) -> StatusEvent:
+    """An officer's step that needs a reason (``missing_reason`` says so when there is none)."""
+    app = load_application(session, number, department_code=department_code)
+    check_transition(app, to_status)
+    return _step(session, app, to_status, ("officer", officer), _required(reason, missing_reason), now)
+
+
 def accept(
     session: Session, number: str, officer: str, department_code: str, now: Optional[datetime.datetime] = None
 ) -> StatusEvent:
@@ -189,10 +205,8 @@ def request_correction(
     now: Optional[datetime.datetime] = None,
 ) -> StatusEvent:
     """审核中 → 需补正; ``reason`` (what to correct) is required."""
-    app = load_application(session, number, department_code=department_code)
-    check_transition(app, CORRECTION)
-    text = _required(reason, "请注明需补正的材料及原因")
-    return _step(session, app, CORRECTION, ("officer", officer), text, now)
+    missing = "请注明需补正的材料及原因"
+    return _reasoned_step(session, number, officer, department_code, CORRECTION, reason, missing, now)
 
 
 def resubmit(
@@ -274,10 +288,7 @@ def reject(
     now: Optional[datetime.datetime] = None,
 ) -> StatusEvent:
     """→ 不予受理 (from 已提交, 已受理, 审核中 or 需补正); ``reason`` is required."""
-    app = load_application(session, number, department_code=department_code)
-    check_transition(app, REJECTED)
-    text = _required(reason, "请注明不予受理的理由")
-    return _step(session, app, REJECTED, ("officer", officer), text, now)
+    return _reasoned_step(session, number, officer, department_code, REJECTED, reason, "请注明不予受理的理由", now)
 
 
 def withdraw(
