@@ -14,11 +14,12 @@ import tempfile
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
-from typing import Iterator, Optional, Sequence
+from typing import Any, Dict, Iterator, List, Optional, Sequence
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import Table, create_engine, event, insert, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
@@ -82,6 +83,21 @@ def session_scope(url: str | None = None) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def insert_new(session: Session, table: Table, rows: List[Dict[str, Any]], key: Sequence[str]) -> None:
+    """Insert the rows whose ``key`` is not stored yet: ``INSERT ... ON CONFLICT DO NOTHING``.
+
+    On PostgreSQL and SQLite (the databases this project runs on) a row whose key exists, or that
+    a concurrent transaction just inserted, is skipped; on any other database it is a plain insert.
+    """
+    if not rows:
+        return
+    dialect = {"postgresql": postgresql, "sqlite": sqlite}.get(session.get_bind().dialect.name)
+    if dialect is None:
+        session.execute(insert(table), rows)
+        return
+    session.execute(dialect.insert(table).on_conflict_do_nothing(index_elements=list(key)), rows)
 
 
 def alembic_config() -> Config:

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from typing import Optional
 
 from sqlalchemy import Column, DateTime, Integer, String, case, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from govservice.db import insert_new
 from govservice.orm import Base
 
 KEY_CHARS = 100
@@ -44,10 +44,8 @@ class Limit:
 
 
 def _ensure_row(session: Session, key: str, now: datetime.datetime) -> None:
-    # INSERT ... ON CONFLICT DO NOTHING: two first guesses at once must not fail on the key.
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(AttemptLimit).values(key=key, failures=0, expires_at=now)
-    session.execute(statement.on_conflict_do_nothing(index_elements=["key"]))
+    # Two first guesses at once must not fail on the key.
+    insert_new(session, AttemptLimit.__table__, [{"key": key, "failures": 0, "expires_at": now}], ["key"])
 
 
 def reserve(session: Session, key: str, limit: Limit, now: datetime.datetime) -> Optional[int]:

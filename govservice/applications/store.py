@@ -13,8 +13,7 @@ import time
 from contextlib import contextmanager
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Union
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -31,7 +30,7 @@ from govservice.applications.states import (
 )
 from govservice.catalog.models import ServiceItem
 from govservice.clock import office_date
-from govservice.db import get_engine
+from govservice.db import get_engine, insert_new
 from govservice.identity.models import Company, Person
 from govservice.orm import Base
 
@@ -63,13 +62,7 @@ def next_number(session: Session, department_code: str, today: datetime.date) ->
             if value > 999999:
                 raise ApplicationError("今日办件量已达上限，请明日再试")
             return f"{key}{int(value):06d}"
-        new_row = {"key": key, "value": 0}
-        if dialect == "postgresql":
-            session.execute(postgresql.insert(_COUNTERS).values(**new_row).on_conflict_do_nothing())
-        elif dialect == "sqlite":
-            session.execute(sqlite.insert(_COUNTERS).values(**new_row).on_conflict_do_nothing())
-        else:
-            session.execute(insert(_COUNTERS).values(**new_row))
+        insert_new(session, _COUNTERS, [{"key": key, "value": 0}], ["key"])
     raise ApplicationError("办件编号生成失败，请稍后重试")
 
 
