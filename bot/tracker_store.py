@@ -31,6 +31,7 @@ answers with the archived history followed by the stored events.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
@@ -46,7 +47,6 @@ from rasa.utils.endpoints import EndpointConfig
 from bot import tracker_compaction
 from bot.stored_conversations import REWRITABLE, backing_store, replace_conversation
 from govservice import conversation_archive
-from govservice.db import session_scope
 from govservice.identity.masking import redact_text
 
 logger = logging.getLogger(__name__)
@@ -266,10 +266,8 @@ class RedactingTrackerStore(TrackerStore):
             already: how many of ``compaction.archived`` an earlier save of this tracker archived.
         """
         await self._inner.stream_events(tracker)  # the turn's new events, as a plain save would
-        with session_scope() as session:
-            conversation_archive.append(
-                session, tracker.sender_id, [event.as_dict() for event in compaction.archived[already:]]
-            )
+        events = [event.as_dict() for event in compaction.archived[already:]]
+        await asyncio.to_thread(conversation_archive.archive, tracker.sender_id, events)
         kept = tracker.init_copy()
         for event in compaction.kept:
             kept.update(event)
@@ -289,8 +287,7 @@ class RedactingTrackerStore(TrackerStore):
         archived and the stored events are the conversation as it happened, each event once.
         """
         stored = await self._inner.retrieve_full_tracker(conversation_id)
-        with session_scope() as session:
-            archived = conversation_archive.events_of(session, conversation_id)
+        archived = await asyncio.to_thread(conversation_archive.archived, conversation_id)
         if not archived:
             return stored
         events = [Event.from_parameters(event) for event in archived]

@@ -18,6 +18,7 @@ from sqlalchemy import Column, Float, Integer, String, Text
 from sqlalchemy.orm import Session
 
 from govservice.clock import office_text
+from govservice.db import session_scope
 from govservice.orm import Base
 
 AGENT_KEY = "handoff_agent"
@@ -58,6 +59,18 @@ def events_of(session: Session, sender: str) -> List[Dict[str, Any]]:
     """Every archived event of ``sender``, oldest first."""
     rows = session.query(ArchivedEvent.data).filter(ArchivedEvent.sender == sender).order_by(ArchivedEvent.id)
     return [json.loads(data) for (data,) in rows]
+
+
+def archive(sender: str, events: Iterable[Mapping[str, Any]]) -> int:
+    """:func:`append` in its own transaction (blocking: the tracker store runs it off the event loop)."""
+    with session_scope() as session:
+        return append(session, sender, events)
+
+
+def archived(sender: str) -> List[Dict[str, Any]]:
+    """:func:`events_of` in its own transaction (blocking, as :func:`archive`)."""
+    with session_scope() as session:
+        return events_of(session, sender)
 
 
 def delete(session: Session, sender: str) -> int:
