@@ -1,7 +1,7 @@
 """channel_sessions.handed_over: whether the reply carrying a session token reached its client.
 
-Revision ID: 0009_session_handover
-Revises: 0008_workbench
+Revision ID: 0006_session_handover
+Revises: 0005_conversation_events
 Create Date: 2026-12-03 02:00:00
 
 A REST token is issued before the turn runs and handed over with its reply; when the server dies in
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009_session_handover"
-down_revision = "0008_workbench"
+revision = "0006_session_handover"
+down_revision = "0005_conversation_events"
 branch_labels = None
 depends_on = None
 
