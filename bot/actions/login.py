@@ -12,7 +12,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions.login_answers import RESUME_ACTIONS, no_answer
-from bot.actions.personal import PERSONAL_INTENTS, answer_personal_request, certificate_words
+from bot.actions.personal import PERSONAL_INTENTS, answer_personal_request
+from bot.actions.service_guide import certificate_words
 from bot.actions.session import channel_and_sender, current_subject
 from govservice.catalog import lexicon
 from govservice.identity import auth

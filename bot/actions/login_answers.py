@@ -15,8 +15,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.application_answers import MIN_CONFIDENCE, interrupting_question, latest_intent
-from bot.actions.personal import PERSONAL_INTENTS, certificate_words
-from bot.actions.service_guide import resolve_service
+from bot.actions.personal import PERSONAL_INTENTS
+from bot.actions.service_guide import certificate_words, resolve_service
 from govservice.catalog import lexicon
 from govservice.identity import auth
 

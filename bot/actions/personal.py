@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions.backoffice import catalog
-from bot.actions.service_guide import service_button
+from bot.actions.service_guide import certificate_words, service_button
 from bot.actions.session import current_subject, library_of
 from govservice.catalog import lexicon
 from govservice.certificates import service as certificates
@@ -31,17 +31,6 @@ COMPANY_PHRASE = re.compile(
     f"|({lexicon.alternation('company_unit')})({lexicon.alternation('company_after')})"
 )
 """How a citizen names a company's certificates: 本单位, 我们公司的营业执照, 企业证照."""
-
-
-def certificate_words(tracker: Tracker) -> List[str]:
-    """The certificate words as typed (synonym mapping may have changed the value)."""
-    text = tracker.latest_message.get("text") or ""
-    words = []
-    for entity in tracker.latest_message.get("entities") or []:
-        if entity.get("entity") == "certificate":
-            start, end = entity.get("start"), entity.get("end")
-            words.append(text[start:end] if start is not None and end else str(entity["value"]))
-    return words
 
 
 def _renewal_hint(dispatcher: CollectingDispatcher, type_names: List[str]) -> None:

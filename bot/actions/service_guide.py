@@ -13,7 +13,7 @@ from bot.actions.backoffice import catalog
 from bot.actions.session import current_subject, library_of
 from govservice.applications import service as applications
 from govservice.catalog import guide
-from govservice.catalog.lookup import Resolution
+from govservice.catalog.lookup import Identification, Resolution
 from govservice.window import text as window_text
 from govservice.window.decision import anchor, focus, is_long, is_policy
 from govservice.window.themes import themes
@@ -53,9 +53,23 @@ def service_mentions(tracker: Tracker) -> List[str]:
     return [str(e["value"]) for e in entities if e.get("entity") == "service"]
 
 
+def certificate_words(tracker: Tracker) -> List[str]:
+    """The certificate words as typed (synonym mapping may have changed the value)."""
+    text = tracker.latest_message.get("text") or ""
+    words = []
+    for entity in tracker.latest_message.get("entities") or []:
+        if entity.get("entity") == "certificate":
+            start, end = entity.get("start"), entity.get("end")
+            words.append(text[start:end] if start is not None and end else str(entity["value"]))
+    return words
+
+
 def identified(text: str) -> Resolution:
     """The item retrieval finds in ``text`` when the NLU named none: one item, close candidates, or nothing."""
-    found = catalog().identify(text)
+    return _resolution(catalog().identify(text))
+
+
+def _resolution(found: Identification) -> Resolution:
     if found.item is not None:
         return Resolution(item=found.item, topic=found.item.topic)
     topics = {item.topic for item in found.candidates}
@@ -69,10 +83,15 @@ def resolve_service(tracker: Tracker) -> Resolution:
     if mentions:
         resolution = catalog().resolve(mentions, text)
         return resolution if resolution.item is not None or resolution.ambiguous else identified(text)
+    identification = catalog().identify(text)
+    found = _resolution(identification)
+    # An item the message names ("结昏登记要啥材料") is what it asks about, whatever was discussed
+    # before; a certificate it names is a material of that ("要带结婚证吗").
+    if identification.named and not certificate_words(tracker):
+        return found
     within_topic = catalog().resolve([], text, fallback_topic=tracker.get_slot("service_topic"))
     if within_topic.item is not None:
         return within_topic
-    found = identified(text)
     if found.item is not None:
         return found
     # Close candidates do not replace the item under discussion: "要带户口本吗" asks about it.

@@ -47,6 +47,11 @@ class Identification:
     candidates: List[ServiceItem] = field(default_factory=list)
     matches: List[Match] = field(default_factory=list)
 
+    @property
+    def named(self) -> bool:
+        """The one item found is named in the message (:attr:`Match.named`), not just suggested by it."""
+        return self.item is not None and bool(self.matches) and self.matches[0].named
+
 
 class Catalog:
     """An in-memory snapshot of the catalog; it is small and read on every turn."""

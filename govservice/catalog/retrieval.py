@@ -167,10 +167,15 @@ class Bm25:
 
 @dataclass(frozen=True)
 class Match:
-    """An item that fits the message: its key and a score in 0..1."""
+    """An item that fits the message: its key, a score in 0..1, and whether the message names it.
+
+    ``named``: one of the item's own or topic names appears in the message whole or by its sound
+    ("结昏登记" for 结婚登记), not only in part or through its materials.
+    """
 
     key: str
     score: float
+    named: bool = False
 
 
 @dataclass(frozen=True)
@@ -278,10 +283,17 @@ class ItemIndex:
         for number in numbers:
             entry, others = self.entries[number], everywhere - found[number]
             shadowed = frozenset(n for n in found[number] if any(n in longer and n != longer for longer in others))
-            score = self._score(entry, (normalized, grams, heard), float(relevance[number]) / top, shadowed)
-            scored.append((max(0.0, score - (0 if entry.curated else IMPORTED_HANDICAP)), entry))
-        scored.sort(key=lambda pair: (-pair[0], not pair[1].curated, pair[1].key))
-        return [Match(entry.key, round(score, 4)) for score, entry in scored[:limit] if score > 0]
+            query = (normalized, grams, heard)
+            score = self._score(entry, query, float(relevance[number]) / top, shadowed)
+            scored.append((max(0.0, score - (0 if entry.curated else IMPORTED_HANDICAP)), entry, query, shadowed))
+        scored.sort(key=lambda row: (-row[0], not row[1].curated, row[1].key))
+        return [Match(entry.key, round(score, 4), self._named(entry, query, shadowed))
+                for score, entry, query, shadowed in scored[:limit] if score > 0]
+
+    def _named(self, entry: _Entry, query: _Query, shadowed: frozenset) -> bool:
+        """Whether an own or topic name of ``entry`` is in the message whole or by its sound."""
+        return any(weight >= TOPIC_WEIGHT and n not in shadowed and self._match(n, query) >= PARTIAL
+                   for n, weight in entry.names)
 
     def _coverage(self, name: str, grams: frozenset) -> float:
         """The idf-weighted share of ``name``'s character pairs found in the message, 0 below the minimum."""

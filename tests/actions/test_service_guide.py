@@ -110,3 +110,30 @@ async def test_close_candidates_do_not_replace_the_item_under_discussion(dispatc
     events = await _run(dispatcher, make_tracker("要带户口本吗", "ask_materials", slots=slots))
     assert events[0] == SlotSet("service_item", "id_card_lost")
     assert dispatcher.messages[0]["text"] == guide.answer(catalog.get("id_card_lost"), "materials")
+
+
+RESIDENCE = {"service_item": "residence_permit", "service_topic": "居住证", "service_aspect": "materials"}
+
+
+@pytest.mark.asyncio
+async def test_an_item_named_with_a_typo_is_answered_not_the_one_discussed_before(dispatcher, catalog: Catalog) -> None:
+    # Found chatting: after a 居住证 question, "结昏登记" (婚 mistyped) got the 居住证's materials.
+    events = await _run(dispatcher, make_tracker("结昏登记要啥材料", "ask_materials", slots=RESIDENCE))
+    assert events == [
+        SlotSet("service_item", "marriage_registration"),
+        SlotSet("service_topic", catalog.get("marriage_registration").topic),
+        SlotSet("service_aspect", "materials"),
+    ]
+    assert dispatcher.messages[0]["text"] == guide.answer(catalog.get("marriage_registration"), "materials")
+
+
+@pytest.mark.asyncio
+async def test_a_certificate_named_is_a_material_of_the_item_discussed(dispatcher, catalog: Catalog) -> None:
+    certificate = {"entity": "certificate", "value": "结婚证", "start": 2, "end": 5,
+                   "extractor": "RegexEntityExtractor"}
+    events = await _run(dispatcher, make_tracker("要带结婚证吗", "ask_materials", [certificate], slots=RESIDENCE))
+    assert events == [
+        SlotSet("service_item", "residence_permit"),
+        SlotSet("service_topic", "居住证"),
+        SlotSet("service_aspect", "materials"),
+    ]

@@ -155,3 +155,11 @@ def test_identify_answers_any_text_within_its_contract(catalog: Catalog, text: s
 def test_characters_that_simplify_in_two_steps_normalise_once() -> None:
     # Found by the full property run: OpenCC maps 薴 to 苧 and 苧 to 苎.
     assert normalize("薴") == normalize(normalize("薴")) == "苎"
+
+
+def test_a_name_in_the_message_whole_or_by_its_sound_counts_as_named(catalog: Catalog) -> None:
+    assert catalog.identify("结昏登记要啥材料").named  # 婚 typed as 昏: same sound
+    assert catalog.identify("驾照换证要带啥").named
+    suggested = catalog.identify("孩子上学用的话要什么")  # a few shared words, no name
+    assert suggested.item is not None and not suggested.named
+    assert not catalog.identify("要多少钱").named
