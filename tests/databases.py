@@ -7,12 +7,15 @@ pass): the run's ``DATABASE_URL`` and every database a test asks for are fresh s
 
 from __future__ import annotations
 
+import datetime
 import os
 import re
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
-from typing import List
+from typing import Iterator, List, Optional
 
+import pytest
 import sqlalchemy
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@localhost:5432/test")
@@ -68,3 +71,31 @@ class Databases:
                 conn.execute(sqlalchemy.text(statement))
         finally:
             admin.dispose()
+
+
+@contextmanager
+def seeded_database(
+    databases: Databases, name: str, demo_day: Optional[datetime.date] = None, faq: bool = True
+) -> Iterator[str]:
+    """A fresh database with the catalog (and the FAQ unless ``faq`` is false), dropped after.
+
+    With ``demo_day``, the start-up demo data is left out (``DEMO_DATA=0``) and the demo people and
+    certificates are seeded dated from that day instead.
+    """
+    from govservice.db import session_scope
+    from govservice.demo_data import seed_demo_data
+    from govservice.seed import init_db
+    from govservice.settings import reload as reload_settings
+
+    url = databases.create(name)
+    if demo_day is None:
+        init_db(url, faq=faq)
+    else:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("DEMO_DATA", "0")
+            reload_settings()
+            init_db(url, faq=faq)
+        with session_scope(url) as session:
+            seed_demo_data(session, demo_day)
+    yield url
+    databases.drop(url)

@@ -24,15 +24,13 @@ from govservice.catalog.models import Department
 from govservice.db import session_scope
 from govservice.seed import init_db
 from govservice.settings import reload as reload_settings
-from tests.databases import Databases
+from tests.databases import Databases, seeded_database
 
 
 @pytest.fixture(scope="module")
 def db_url(databases: Databases) -> Iterator[str]:
-    url = databases.create("officers")
-    init_db(url)
-    yield url
-    databases.drop(url)
+    with seeded_database(databases, "officers") as url:
+        yield url
 
 
 @pytest.fixture()

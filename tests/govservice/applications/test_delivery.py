@@ -12,11 +12,8 @@ from govservice.applications.delivery import address_on_file, library_address, l
 from govservice.certificates.library import issue_certificate
 from govservice.certificates.models import CertificateUse
 from govservice.db import session_scope
-from govservice.demo_data import seed_demo_data
 from govservice.identity.models import Person
-from govservice.seed import init_db
-from govservice.settings import reload as reload_settings
-from tests.databases import Databases
+from tests.databases import Databases, seeded_database
 
 TODAY = datetime.date(2026, 11, 20)
 ZHANG = "11010519491231002X"
@@ -25,15 +22,8 @@ LI = "440308199901101512"
 
 @pytest.fixture(scope="module")
 def db_url(databases: Databases) -> Iterator[str]:
-    url = databases.create("delivery")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("DEMO_DATA", "0")
-        reload_settings()
-        init_db(url, faq=False)
-    with session_scope(url) as s:
-        seed_demo_data(s, TODAY)
-    yield url
-    databases.drop(url)
+    with seeded_database(databases, "delivery", TODAY, faq=False) as url:
+        yield url
 
 
 @pytest.fixture()

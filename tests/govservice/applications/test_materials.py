@@ -17,9 +17,8 @@ from govservice.applications.store import create_application
 from govservice.catalog.models import Material, ServiceItem
 from govservice.certificates.models import Certificate
 from govservice.db import session_scope
-from govservice.seed import init_db
 from govservice.settings import reload as reload_settings
-from tests.databases import Databases
+from tests.databases import Databases, seeded_database
 
 ZHANG = "11010519491231002X"
 LI = "440308199901101512"
@@ -28,10 +27,8 @@ NOW = datetime.datetime(2026, 11, 28, 10, 0, 0)
 
 @pytest.fixture(scope="module")
 def db_url(databases: Databases) -> Iterator[str]:
-    url = databases.create("materials")
-    init_db(url)
-    yield url
-    databases.drop(url)
+    with seeded_database(databases, "materials") as url:
+        yield url
 
 
 @pytest.fixture()

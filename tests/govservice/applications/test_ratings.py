@@ -21,8 +21,7 @@ from govservice.applications.ratings import (
 from govservice.applications.states import ApplicationNotFound, RatingError, ScopeError
 from govservice.applications.workflow import accept, approve, reject, start_review, submit_application
 from govservice.db import session_scope
-from govservice.seed import init_db
-from tests.databases import Databases
+from tests.databases import Databases, seeded_database
 
 ZHANG = "11010519491231002X"
 LI = "440308199901101512"
@@ -31,10 +30,8 @@ MONDAY = datetime.datetime(2025, 11, 3, 10, 0)
 
 @pytest.fixture(scope="module")
 def db_url(databases: Databases) -> Iterator[str]:
-    url = databases.create("ratings")
-    init_db(url)
-    yield url
-    databases.drop(url)
+    with seeded_database(databases, "ratings") as url:
+        yield url
 
 
 @pytest.fixture()

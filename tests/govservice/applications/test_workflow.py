@@ -45,7 +45,7 @@ from govservice.db import session_scope
 from govservice.identity.ids import opaque_id
 from govservice.seed import init_db
 from govservice.settings import reload as reload_settings
-from tests.databases import Databases
+from tests.databases import Databases, seeded_database
 
 ZHANG = "11010519491231002X"
 LI = "440308199901101512"
@@ -55,10 +55,8 @@ NUMBER = re.compile(rf"^{office_date(NOW):%Y%m%d}GA\d{{6}}$")  # the Shanghai da
 
 @pytest.fixture(scope="module")
 def db_url(databases: Databases) -> Iterator[str]:
-    url = databases.create("apps")
-    init_db(url)
-    yield url
-    databases.drop(url)
+    with seeded_database(databases, "apps") as url:
+        yield url
 
 
 @pytest.fixture(autouse=True)

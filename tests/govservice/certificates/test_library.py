@@ -28,11 +28,10 @@ from govservice.certificates.models import Certificate, CertificateUse
 from govservice.certificates.uses import use_history
 from govservice.clock import office_date, utc_now
 from govservice.db import session_scope
-from govservice.demo_data import seed_demo_data
 from govservice.identity.models import Person
 from govservice.seed import init_db
 from govservice.settings import reload as reload_settings
-from tests.databases import Databases
+from tests.databases import Databases, seeded_database
 
 TODAY = datetime.date(2025, 6, 15)
 ZHANG = "11010519491231002X"
@@ -43,15 +42,8 @@ LICENCE = re.compile(r"^1\.2\.156\.3005\.2\.[0-9A-Z]{18}\.[0-9A-Z]{18}\.[0-9]+\.
 
 @pytest.fixture(scope="module")
 def db_url(databases: Databases) -> Iterator[str]:
-    url = databases.create("certs")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("DEMO_DATA", "0")
-        reload_settings()
-        init_db(url)
-    with session_scope(url) as session:
-        seed_demo_data(session, TODAY)
-    yield url
-    databases.drop(url)
+    with seeded_database(databases, "certs", TODAY) as url:
+        yield url
 
 
 @pytest.fixture()

@@ -13,10 +13,8 @@ from govservice.certificates.library import find_certificates, list_certificates
 from govservice.certificates.models import CertificateUse
 from govservice.certificates.uses import use_history
 from govservice.db import session_scope
-from govservice.demo_data import FIXED_COMPANY_CODE, seed_demo_data
-from govservice.seed import init_db
-from govservice.settings import reload as reload_settings
-from tests.databases import Databases
+from govservice.demo_data import FIXED_COMPANY_CODE
+from tests.databases import Databases, seeded_database
 
 TODAY = datetime.date(2026, 11, 20)
 ZHANG = "11010519491231002X"
@@ -25,15 +23,8 @@ LI = "440308199901101512"
 
 @pytest.fixture(scope="module")
 def seeded(databases: Databases) -> Iterator[str]:
-    url = databases.create("uses")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("DEMO_DATA", "0")
-        reload_settings()
-        init_db(url)
-    with session_scope(url) as s:
-        seed_demo_data(s, TODAY)
-    yield url
-    databases.drop(url)
+    with seeded_database(databases, "uses", TODAY) as url:
+        yield url
 
 
 @pytest.fixture()
