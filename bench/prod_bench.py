@@ -162,7 +162,10 @@ def measure_level(running: Running, messages: load_mix.Messages, target: load_ru
     profile_out = running.var_dir / f"profile-rasa-0-{concurrency}.txt"
     before, commands_before = proc_cpu.snapshot(roles), _redis_commands(running.redis_url)
     recorder = profile_summary.start_record(roles["rasa"][0], int(seconds), profile_out) if profiled else None
+    # The load generator shares the cores: its own CPU (this process, not py-spy) bounds the ratio too.
+    loadgen_before = time.process_time()
     run = asyncio.run(load_run.run_level(target, messages, concurrency, seconds, think=think))
+    loadgen_s = time.process_time() - loadgen_before
     roles_after = {**running.roles(), **proc_cpu.service_roles(running.database)}
     cpu = proc_cpu.cpu_delta(before, proc_cpu.snapshot(roles_after))
     commands_after = _redis_commands(running.redis_url)
@@ -173,7 +176,7 @@ def measure_level(running: Running, messages: load_mix.Messages, target: load_ru
     if think is not None:
         result["think_s"] = list(think)
     result["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
-    result["cpu_s"] = cpu
+    result["cpu_s"] = {**cpu, "loadgen": loadgen_s}
     if profile is not None:
         result["profile_rasa_0"] = profile
     if commands_before is not None and commands_after is not None:

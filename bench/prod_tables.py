@@ -37,6 +37,30 @@ def target(configs: Dict[str, Any]) -> Dict[str, Any]:
             "speedup_held": parts[0], "p99_held": parts[1], "held": held}
 
 
+def _cpu_ms(level: Dict[str, Any], role: str) -> Optional[float]:
+    turns, cpu = level.get("ok") or 0, level.get("cpu_s") or {}
+    return cpu[role] / turns * 1000 if turns and role in cpu else None
+
+
+def scaling_bound(configs: Dict[str, Any], cores: Optional[int]) -> Optional[Dict[str, float]]:
+    """The turns/s the measured CPU per turn allows 1 and 2 instances on this machine, and their ratio.
+
+    Each Rasa server handles turns on one event loop, so ``n`` instances serve at most
+    ``n x 1000 / rasa ms`` turns/s; all processes and the load generator share the cores, so no
+    configuration exceeds ``cores x 1000 / (stack ms + load generator ms)``. Each configuration is
+    bounded with its own measured CPU per turn at the target level.
+    """
+    bounds = {}
+    for name, instances in (("prod1", 1), ("prod2", 2)):
+        level = _level(configs, name, TARGET_LEVEL)
+        rasa = _cpu_ms(level, "rasa")
+        stack = [_cpu_ms(level, r) or 0.0 for r in (*CPU_ROLES, "loadgen")]
+        if not cores or not rasa or _cpu_ms(level, "loadgen") is None:
+            return None
+        bounds[name] = min(instances * 1000 / rasa, cores * 1000 / sum(stack))
+    return {**bounds, "ratio": bounds["prod2"] / bounds["prod1"]}
+
+
 def _checks(level: Dict[str, Any]) -> List[str]:
     checks = level.get("checks") or {}
     trackers, apps = checks.get("trackers") or {}, checks.get("applications") or {}
@@ -79,8 +103,21 @@ def _cpu_rows(configs: Dict[str, Any], cores: Optional[int]) -> List[List[str]]:
         total = sum(cpu.get(r, 0.0) for r in CPU_ROLES) / turns * 1000
         commands = m.get("redis_commands")
         ceiling = DASH if not cores or not total else fmt(cores / total * 1000, 1)
-        rows.append([label, *cells, fmt(total, 2), DASH if commands is None else fmt(commands / turns, 1), ceiling])
+        loadgen = _cpu_ms(m, "loadgen")
+        rows.append([label, *cells, fmt(total, 2), DASH if loadgen is None else fmt(loadgen, 2),
+                     DASH if commands is None else fmt(commands / turns, 1), ceiling])
     return rows
+
+
+def _bound_lines(configs: Dict[str, Any], cores: Optional[int], speedup: Optional[float]) -> List[str]:
+    bound = scaling_bound(configs, cores)
+    if bound is None:
+        return []
+    return [f"Scaling bound from these figures: one Rasa server answers on one event loop, so 1 instance "
+            f"serves at most 1000 ÷ its Rasa ms ≈ {fmt(bound['prod1'], 1)} turns/s; 2 instances at most "
+            f"{fmt(bound['prod2'], 1)} turns/s (the lesser of twice that and {cores} cores ÷ (stack + load "
+            f"generator) ms). On this machine the CPU per turn allows at most **{fmt(bound['ratio'], 2)}×**; "
+            f"measured {fmt(speedup, 2)}×.", ""]
 
 
 def _scale_lines(model: Dict[str, Any]) -> List[str]:
@@ -170,9 +207,12 @@ def render(ctx: Context, bots: List[Bot]) -> List[str]:
               "children over the window; PostgreSQL: the backends of the configuration's database; RabbitMQ: "
               "the broker's Erlang VM, shared with anything else on this machine):", ""]
     cores = settings.get("cores")
-    headers = ["configuration", *CPU_ROLES, "total", "Redis commands/turn", f"CPU ceiling on {cores or '?'} cores"]
+    headers = ["configuration", *CPU_ROLES, "total", "load generator", "Redis commands/turn",
+               f"CPU ceiling on {cores or '?'} cores"]
     lines += table(headers, _cpu_rows(configs, cores))
     lines += ["CPU ceiling: the turns/s at which these processes alone would keep every core of this machine "
-              "busy (cores ÷ total CPU per turn); the load generator and everything else on the machine share "
-              "the same cores. Load avg: the 1-minute load average after the level (the machine is shared).", ""]
+              "busy (cores ÷ total CPU per turn); the load generator (the bench process itself, outside the "
+              "total) and everything else on the machine share the same cores. Load avg: the 1-minute load "
+              "average after the level (the machine is shared).", ""]
+    lines += _bound_lines(configs, cores, decided.get("speedup"))
     return lines + _profile_lines(configs) + _scale_lines(result.get("scale_model") or {})
