@@ -44,6 +44,9 @@ ASPECT_QUESTION = {
     "overview": "办事指南",
 }
 
+SUGGEST_MIN_CHARS = 8
+"""A question without an item this short ("在哪办", "那个怎么收费") has no subject of its own: FAQ
+entries it resembles are noise, so it only gets "which item?"."""
 POPULAR_TOPICS = ["居民身份证", "居住证", "机动车驾驶证", "住房公积金", "社会保障卡", "户口"]
 
 
@@ -221,6 +224,9 @@ def _through_window(dispatcher: CollectingDispatcher, tracker: Tracker, aspect: 
     from bot.actions import window  # imported here: the window adapter builds on this module
 
     chosen = window.decide(tracker, aspect)
+    if chosen.is_suggestion and len(focus(str(tracker.latest_message.get("text") or ""))) >= SUGGEST_MIN_CHARS:
+        # A near FAQ entry ("能不能先提交后面再补" ~ 容缺受理) helps more than a bare "which item?": offer both.
+        return window.say(dispatcher, tracker, chosen) + _ask_which_service(dispatcher, aspect)
     if window.unplaced(chosen) or chosen.is_suggestion:
         window.queue_question(tracker, "which_item")
         return _ask_which_service(dispatcher, aspect)

@@ -309,7 +309,10 @@ class ItemIndex:
             return 1.0
         if self.sounds[name] in heard:
             return PARTIAL
-        return PARTIAL * max(_name_match(name, text), self._coverage(name, grams))
+        coverage = self._coverage(name, grams)
+        # A fuzzy match needs a distinctive pair of the name too: "怎么报" is 0.75 like "年报怎么报"
+        # by edit distance, but shares only its question words.
+        return PARTIAL * max(_name_match(name, text) if coverage else 0.0, coverage)
 
     def _score(self, entry: _Entry, query: _Query, context: float, shadowed: frozenset) -> float:
         text = query[0]

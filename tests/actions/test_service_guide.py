@@ -137,3 +137,21 @@ async def test_a_certificate_named_is_a_material_of_the_item_discussed(dispatche
         SlotSet("service_topic", "居住证"),
         SlotSet("service_aspect", "materials"),
     ]
+
+
+@pytest.mark.asyncio
+async def test_no_item_but_a_near_faq_entry_offers_it_and_still_asks_which(dispatcher) -> None:
+    # Found chatting: a 容缺受理 question with no item named got only "which item?".
+    events = await _run(dispatcher, make_tracker("能不能先提交后面再补材料", "ask_materials"))
+    assert events == [SlotSet("service_aspect", "materials")]
+    suggestion, which = dispatcher.messages
+    assert suggestion["text"] == "您是不是想问："
+    assert any("容缺" in b["title"] for b in suggestion["buttons"])
+    assert "哪项业务的" in which["text"]
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("text", ["在哪办", "多久能办好", "那个怎么收费"])
+async def test_a_bare_question_gets_which_item_without_faq_noise(dispatcher, text: str) -> None:
+    await _run(dispatcher, make_tracker(text, "ask_location"))
+    assert len(dispatcher.messages) == 1 and "哪项业务的" in dispatcher.messages[0]["text"]

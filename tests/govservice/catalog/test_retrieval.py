@@ -80,6 +80,15 @@ def test_nothing_fits_a_message_about_no_item(catalog: Catalog) -> None:
         assert identification.item is None and identification.candidates == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["怎么办理", "在哪办", "要带什么", "多少钱", "怎么办", "怎么领", "怎么报", "多久能办好"],
+)
+def test_a_bare_question_names_no_item(catalog: Catalog, text: str) -> None:
+    # Found chatting: "怎么办理" answered 转学 through its alias "转学怎么办理" (fuzzy, 0.8).
+    assert catalog.identify(text).item is None
+
+
 def test_scores_lie_between_zero_and_one_best_first(catalog: Catalog) -> None:
     matches = catalog.index.search("我的驾照快到期了需要更换，在哪里换，要带什么", limit=10)
     assert matches and all(isinstance(m, Match) and 0 < m.score <= 1 for m in matches)
