@@ -29,6 +29,7 @@ BATCH_SIZE = 200
 BATCH_SECONDS = 0.5
 PREFETCH = 2 * BATCH_SIZE  # unacknowledged messages RabbitMQ hands over: a batch and the next
 RETRY_SECONDS = 2.0
+SETTLE_SECONDS = 5.0
 
 
 class BrokerConfigError(ValueError):
@@ -71,6 +72,23 @@ def store(bodies: List[bytes]) -> None:
         conversation_events.record_many(session, bodies)
 
 
+async def settle(message: AbstractIncomingMessage, ack: bool) -> bool:
+    """Acknowledge (or requeue) one message; False when its channel is gone.
+
+    aiormq waits for the frame to be written, forever once its connection died with a RabbitMQ
+    restart (a whole batch stuck there stopped the consumer: make faults). RabbitMQ requeues every
+    unacknowledged message of a closed channel, and a message stored twice is kept once.
+    """
+    if message.channel.is_closed:
+        return False
+    try:
+        await asyncio.wait_for(message.ack() if ack else message.nack(requeue=True), SETTLE_SECONDS)
+    except Exception:  # the connection went down while settling: RabbitMQ delivers the message again
+        logger.warning("conversation event not settled; RabbitMQ will deliver it again", exc_info=True)
+        return False
+    return True
+
+
 class Batcher:
     """Collects delivered messages and stores them a batch at a time, then acknowledges them."""
 
@@ -97,10 +115,10 @@ class Batcher:
             logger.exception("storing %d conversation events failed; they will be delivered again", len(batch))
             await asyncio.sleep(RETRY_SECONDS)
             for message in batch:
-                await message.nack(requeue=True)
+                await settle(message, ack=False)
             return
         for message in batch:
-            await message.ack()
+            await settle(message, ack=True)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Flush whenever a batch is full or :data:`BATCH_SECONDS` have passed, until ``stop``."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from types import SimpleNamespace
 from typing import Any, Dict, List
 
 import aio_pika
@@ -114,6 +115,7 @@ class _Delivered:
 
     def __init__(self, body: bytes) -> None:
         self.body, self.outcome = body, ""
+        self.channel = SimpleNamespace(is_closed=False)
 
     async def ack(self) -> None:
         self.outcome = "ack"
@@ -153,3 +155,39 @@ def test_a_batch_is_acknowledged_only_after_it_is_stored(monkeypatch: pytest.Mon
 
 def test_a_batch_the_database_refused_goes_back_to_the_queue(monkeypatch: pytest.MonkeyPatch) -> None:
     assert _batch_outcomes(monkeypatch, fail=True) == ["nack requeue=True"] * 3
+
+
+async def _flush_after_restart(name: str) -> tuple:
+    """Deliver a message, lose the connection as a RabbitMQ restart does, then flush and consume again."""
+    publisher = await aio_pika.connect_robust(TEST_RABBITMQ_URL)
+    async with publisher:
+        channel = await publisher.channel()
+        queue = await channel.declare_queue(name, durable=True)
+        await channel.default_exchange.publish(aio_pika.Message(b'{"event": "restart"}'), routing_key=name)
+    consumer = await aio_pika.connect(TEST_RABBITMQ_URL)
+    batcher = Batcher()
+    channel = await consumer.channel()
+    queue = await channel.declare_queue(name, durable=True)
+    await queue.consume(batcher.handle)
+    for _ in range(50):
+        if batcher.pending:
+            break
+        await asyncio.sleep(0.1)
+    delivered = batcher.pending[0]
+    await consumer.close()  # the channel the message came on is gone
+    await asyncio.wait_for(batcher.flush(), 3)  # before the fix: waited forever on the dead channel
+    again = await aio_pika.connect(TEST_RABBITMQ_URL)
+    async with again:
+        redelivered = await (await (await again.channel()).declare_queue(name, durable=True)).get(timeout=5)
+        await redelivered.ack()
+        await (await again.channel()).queue_delete(name)
+    return delivered.body, redelivered.body, redelivered.redelivered
+
+
+def test_a_batch_whose_channel_died_is_stored_and_left_for_redelivery(monkeypatch: pytest.MonkeyPatch) -> None:
+    require_prod_stores()
+    stored: List[List[bytes]] = []
+    monkeypatch.setattr("govservice.events.store", stored.append)
+    first, again, redelivered = asyncio.run(_flush_after_restart(f"govtest_{uuid.uuid4().hex[:12]}"))
+    # Stored once now; RabbitMQ delivers it again, and record_many keeps a message stored twice once.
+    assert stored == [[first]] and again == first and redelivered
