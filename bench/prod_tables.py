@@ -10,6 +10,8 @@ from bench.tables import DASH, fmt, get, ratio, table
 
 TARGET_LEVEL, TARGET_SPEEDUP, TARGET_P99_MS = "50", 1.4, 1000.0
 LABELS = {"run": "`make run`", "prod1": "prod, 1 instance", "prod2": "prod, 2 instances"}
+LOOP_ROOT, THREAD_ROOT = "sanic/server/runners.py:serve", "threading.py:_bootstrap"
+"""The outermost frames of a Rasa server's event loop and of its worker threads in py-spy's stacks."""
 CPU_ROLES = ("rasa", "actions", "nginx", "redis", "postgres", "rabbitmq", "consumer", "staff", "portal")
 
 
@@ -42,23 +44,22 @@ def _cpu_ms(level: Dict[str, Any], role: str) -> Optional[float]:
     return cpu[role] / turns * 1000 if turns and role in cpu else None
 
 
-def scaling_bound(configs: Dict[str, Any], cores: Optional[int]) -> Optional[Dict[str, float]]:
-    """The turns/s the measured CPU per turn allows 1 and 2 instances on this machine, and their ratio.
+def utilisation(configs: Dict[str, Any], cores: Optional[int]) -> Optional[Dict[str, Dict[str, float]]]:
+    """How busy the Rasa servers and the whole machine were at the target level, 0..1.
 
-    Each Rasa server handles turns on one event loop, so ``n`` instances serve at most
-    ``n x 1000 / rasa ms`` turns/s; all processes and the load generator share the cores, so no
-    configuration exceeds ``cores x 1000 / (stack ms + load generator ms)``. Each configuration is
-    bounded with its own measured CPU per turn at the target level.
+    ``rasa``: the CPU seconds per second of one Rasa server (its event loop and its worker threads
+    share one GIL, so about 1 is its limit); ``machine``: every process of the stack plus the load
+    generator, over all cores. A configuration far below both was waiting, not computing.
     """
-    bounds = {}
+    busy = {}
     for name, instances in (("prod1", 1), ("prod2", 2)):
         level = _level(configs, name, TARGET_LEVEL)
-        rasa = _cpu_ms(level, "rasa")
-        stack = [_cpu_ms(level, r) or 0.0 for r in (*CPU_ROLES, "loadgen")]
-        if not cores or not rasa or _cpu_ms(level, "loadgen") is None:
+        rate, rasa, loadgen = level.get("turns_per_s"), _cpu_ms(level, "rasa"), _cpu_ms(level, "loadgen")
+        if not cores or not rate or rasa is None or loadgen is None:
             return None
-        bounds[name] = min(instances * 1000 / rasa, cores * 1000 / sum(stack))
-    return {**bounds, "ratio": bounds["prod2"] / bounds["prod1"]}
+        stack = sum(_cpu_ms(level, r) or 0.0 for r in CPU_ROLES) + loadgen
+        busy[name] = {"rasa": rasa * rate / 1000 / instances, "machine": stack * rate / 1000 / cores}
+    return busy
 
 
 def _checks(level: Dict[str, Any]) -> List[str]:
@@ -109,15 +110,14 @@ def _cpu_rows(configs: Dict[str, Any], cores: Optional[int]) -> List[List[str]]:
     return rows
 
 
-def _bound_lines(configs: Dict[str, Any], cores: Optional[int], speedup: Optional[float]) -> List[str]:
-    bound = scaling_bound(configs, cores)
-    if bound is None:
+def _busy_lines(configs: Dict[str, Any], cores: Optional[int]) -> List[str]:
+    busy = utilisation(configs, cores)
+    if busy is None:
         return []
-    return [f"Scaling bound from these figures: one Rasa server answers on one event loop, so 1 instance "
-            f"serves at most 1000 ÷ its Rasa ms ≈ {fmt(bound['prod1'], 1)} turns/s; 2 instances at most "
-            f"{fmt(bound['prod2'], 1)} turns/s (the lesser of twice that and {cores} cores ÷ (stack + load "
-            f"generator) ms). On this machine the CPU per turn allows at most **{fmt(bound['ratio'], 2)}×**; "
-            f"measured {fmt(speedup, 2)}×.", ""]
+    one, two = busy["prod1"], busy["prod2"]
+    return [f"How busy the CPUs were at {TARGET_LEVEL} conversations (CPU per turn × turns/s): 1 instance — its "
+            f"Rasa server {one['rasa']:.0%} of a core, the machine {one['machine']:.0%} of its {cores} cores; "
+            f"2 instances — each Rasa server {two['rasa']:.0%}, the machine {two['machine']:.0%}.", ""]
 
 
 def _scale_lines(model: Dict[str, Any]) -> List[str]:
@@ -157,14 +157,20 @@ def _profile_lines(configs: Dict[str, Any]) -> List[str]:
     if "error" in profile:
         return [f"Profile of Rasa instance 0 (prod, 2 instances, {TARGET_LEVEL} conversations): "
                 f"{profile['error']}.", ""]
-    # The start-up chain (rasa's main, sanic's serve ...) is on every event-loop stack: left out.
-    top = max((row[1] for row in profile["inclusive"]), default=0.0)
-    inclusive = [row for row in profile["inclusive"] if row[1] < 0.99 * top][: len(profile["own"])]
+    # The start-up chain (rasa's main, sanic's serve ...) is on every event-loop stack and
+    # threading's bootstrap on every worker thread's: left out, their shares said in words.
+    shares = dict((name, share) for name, share in profile["inclusive"])
+    loop, threads = shares.get(LOOP_ROOT), shares.get(THREAD_ROOT)
+    roots = [r for r in (loop, threads) if r]
+    inclusive = [row for row in profile["inclusive"]
+                 if not any(abs(row[1] - r) <= 0.01 * r for r in roots)][: len(profile["own"])]
     rows = [[f"`{a[0]}`" if a else DASH, fmt(a[1]) if a else DASH, f"`{b[0]}`" if b else DASH, fmt(b[1]) if b else DASH]
             for a, b in zip_longest(inclusive, profile["own"])]
+    split = (f" {fmt(loop)}% of them on the event loop, {fmt(threads)}% in worker threads (the blocking calls "
+             "the channels hand to `asyncio.to_thread` and `run_in_executor`);") if loop and threads else ""
     return [f"Where Rasa instance 0's CPU time goes (prod, 2 instances, {TARGET_LEVEL} conversations; py-spy, "
-            f"{profile['samples']} samples while busy, % of them; {fmt(profile.get('waiting'))} samples of threads "
-            "waiting for work left out, and the start-up chain on every event-loop stack):", ""
+            f"{profile['samples']} samples while busy, % of them;{split} {fmt(profile.get('waiting'))} samples of "
+            "threads waiting for work left out, and the start-up chains of the loop and the threads):", ""
             ] + table(["inside (inclusive)", "%", "on itself (own)", "%"], rows)
 
 
@@ -214,5 +220,5 @@ def render(ctx: Context, bots: List[Bot]) -> List[str]:
               "busy (cores ÷ total CPU per turn); the load generator (the bench process itself, outside the "
               "total) and everything else on the machine share the same cores. Load avg: the 1-minute load "
               "average after the level (the machine is shared).", ""]
-    lines += _bound_lines(configs, cores, decided.get("speedup"))
+    lines += _busy_lines(configs, cores)
     return lines + _profile_lines(configs) + _scale_lines(result.get("scale_model") or {})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.prod_tables import scaling_bound, target
+from bench.prod_tables import target, utilisation
 
 
 def _levels(turns_per_s: float, paced_p99: float, closed_p99: float = 9000.0) -> dict:
@@ -30,27 +30,23 @@ def test_target_is_undecided_without_both_configurations_or_the_paced_level() ->
     assert target({"prod1": _levels(10.0, 800.0), "prod2": unpaced})["held"] is None
 
 
-def _cpu(turns: int, **seconds: float) -> dict:
-    return {"levels": {"50": {"ok": turns, "cpu_s": seconds}}}
+def _cpu(turns: int, rate: float, **seconds: float) -> dict:
+    return {"levels": {"50": {"ok": turns, "turns_per_s": rate, "cpu_s": seconds}}}
 
 
-def test_one_instance_is_bounded_by_its_event_loop_and_two_by_the_cores() -> None:
-    # 1,000 turns: Rasa 25 ms/turn -> one loop serves 40 turns/s; the stack and load generator
-    # 25 + 10 + 5 = 40 ms/turn on 2 cores -> 50 turns/s; 2 instances: min(80, 2000 / 40) = 50.
-    one = _cpu(1000, rasa=25.0, actions=10.0, loadgen=5.0)
-    bound = scaling_bound({"prod1": one, "prod2": one}, cores=2)
-    assert bound == {"prod1": 40.0, "prod2": 50.0, "ratio": 1.25}
+def test_utilisation_of_each_rasa_server_and_of_the_machine() -> None:
+    # 1,000 turns at 40 turns/s: Rasa 20 ms/turn -> 0.8 of a core; 20 + 5 + 5 = 30 ms -> 1.2 of 2 cores.
+    one = _cpu(1000, 40.0, rasa=20.0, actions=5.0, loadgen=5.0)
+    # Two servers share the Rasa time: 20 ms x 60 turns/s = 1.2 cores, 0.6 each.
+    two = _cpu(1000, 60.0, rasa=20.0, actions=5.0, loadgen=5.0)
+    busy = utilisation({"prod1": one, "prod2": two}, cores=2)
+    assert busy is not None
+    assert busy["prod1"] == {"rasa": 0.8, "machine": 0.6}
+    assert busy["prod2"]["rasa"] == 0.6 and round(busy["prod2"]["machine"], 6) == 0.9
 
 
-def test_each_configuration_is_bounded_by_its_own_cpu_per_turn() -> None:
-    one = _cpu(1000, rasa=20.0, loadgen=0.0)
-    two = _cpu(1000, rasa=30.0, actions=10.0, loadgen=10.0)  # dearer per turn with two instances
-    bound = scaling_bound({"prod1": one, "prod2": two}, cores=2)
-    assert bound is not None and (bound["prod1"], bound["prod2"]) == (50.0, 40.0)
-
-
-def test_no_bound_without_the_load_generator_or_the_core_count() -> None:
-    old = _cpu(1000, rasa=25.0, actions=10.0)  # a report from before the load generator was counted
-    assert scaling_bound({"prod1": old, "prod2": old}, cores=2) is None
-    one = _cpu(1000, rasa=25.0, loadgen=5.0)
-    assert scaling_bound({"prod1": one, "prod2": one}, cores=None) is None
+def test_no_utilisation_without_the_load_generator_or_the_core_count() -> None:
+    old = _cpu(1000, 40.0, rasa=25.0, actions=10.0)  # a report from before the load generator was counted
+    assert utilisation({"prod1": old, "prod2": old}, cores=2) is None
+    one = _cpu(1000, 40.0, rasa=25.0, loadgen=5.0)
+    assert utilisation({"prod1": one, "prod2": one}, cores=None) is None
