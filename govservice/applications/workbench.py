@@ -24,7 +24,10 @@ from govservice.applications.ratings import add_working_days
 from govservice.applications.states import (
     ACCEPTED,
     APPROVED,
+    CORRECTION,
     REJECTED,
+    REVIEWING,
+    TRANSITIONS,
     WITHDRAWN,
     ApplicationError,
     ScopeError,
@@ -42,14 +45,19 @@ FINISHED = (APPROVED, REJECTED, WITHDRAWN)
 """Statuses with no deadline left to keep."""
 
 Step = Callable[[Session, str, str, str, Optional[str]], StatusEvent]
-STEPS: Dict[str, Tuple[str, Step]] = {
-    "accept": ("受理", lambda s, n, o, d, r: workflow.accept(s, n, o, d)),
-    "review": ("开始审核", lambda s, n, o, d, r: workflow.start_review(s, n, o, d)),
-    "correction": ("要求补正", lambda s, n, o, d, r: workflow.request_correction(s, n, o, d, reason=r or "")),
-    "approve": ("审核通过（办结）", lambda s, n, o, d, r: workflow.approve(s, n, o, d, reason=r)),
-    "reject": ("不予受理", lambda s, n, o, d, r: workflow.reject(s, n, o, d, reason=r or "")),
+STEPS: Dict[str, Tuple[str, str, Step]] = {
+    "accept": ("受理", ACCEPTED, lambda s, n, o, d, r: workflow.accept(s, n, o, d)),
+    "review": ("开始审核", REVIEWING, lambda s, n, o, d, r: workflow.start_review(s, n, o, d)),
+    "correction": ("要求补正", CORRECTION, lambda s, n, o, d, r: workflow.request_correction(s, n, o, d, r or "")),
+    "approve": ("审核通过（办结）", APPROVED, lambda s, n, o, d, r: workflow.approve(s, n, o, d, reason=r)),
+    "reject": ("不予受理", REJECTED, lambda s, n, o, d, r: workflow.reject(s, n, o, d, reason=r or "")),
 }
-"""The officer's review steps by name: (Chinese label, the state-machine function)."""
+"""The officer's review steps by name: (Chinese label, the status it leads to, the state-machine function)."""
+
+
+def allowed_steps(app: Application) -> List[str]:
+    """The review steps the application's status allows now."""
+    return [name for name, (_, target, _) in STEPS.items() if target in TRANSITIONS.get(str(app.status), frozenset())]
 
 
 def officer_step(
@@ -63,7 +71,7 @@ def officer_step(
     """
     if action not in STEPS:
         raise ApplicationError(f"未知的办理操作：{action}")
-    label, step = STEPS[action]
+    label, _, step = STEPS[action]
     event = step(session, number, officer, department_code, (reason or "").strip() or None)
     detail = f"办件{number}：{label}，状态变为「{event.status}」" + (f"；理由：{event.reason}" if event.reason else "")
     record_audit(session, officer, f"application_{action}", "application", number, detail[:500], now=event.at)
