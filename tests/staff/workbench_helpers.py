@@ -1,0 +1,57 @@
+"""Applications for the workbench tests: a 居住证 with a certificate, a commitment and an uploaded photo."""
+
+from __future__ import annotations
+
+import datetime
+import struct
+import uuid
+import zlib
+from typing import Optional, Tuple
+
+from govservice.applications.materials_check import store_attachment
+from govservice.applications.workflow import submit_application
+from govservice.catalog.models import ServiceItem
+from govservice.certificates.models import Certificate
+from govservice.clock import utc_now
+from govservice.db import session_scope
+from tests.staff.conftest import ZHANG
+
+PHOTO = "近期免冠彩色证件照（数码相片回执）"
+
+
+def png(seed: bytes = b"") -> bytes:
+    """A valid 1×1 PNG (different bytes per ``seed``, so each upload is its own file)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+    extra = chunk(b"tEXt", b"seed\x00" + seed) if seed else b""
+    return b"\x89PNG\r\n\x1a\n" + header + extra + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(
+        b"IEND", b"")
+
+
+def permit_with_upload(
+    url: str, now: Optional[datetime.datetime] = None, person: str = ZHANG, form: Optional[dict] = None
+) -> Tuple[str, str, int]:
+    """Submit a 居住证 application with an uploaded photo; return (number, attachment id, certificate id)."""
+    with session_scope(url) as s:
+        item = s.get(ServiceItem, "residence_permit")
+        card = s.query(Certificate).filter_by(holder_id=person, type_name="居民身份证").first()
+        photo = store_attachment(s, png(uuid.uuid4().bytes), "证件照.png", "image/png", person)
+        attachment_id, card_id = str(photo.id), int(card.id)
+        materials = [(m.id, "certificate", card.id) for m in item.materials if m.certificate_type == "居民身份证"]
+        materials += [(m.id, "commitment", None) for m in item.materials if m.commitment_allowed]
+        materials += [(m.id, "upload", attachment_id) for m in item.materials if m.name == PHOTO]
+    app = submit_application(
+        url,
+        idempotency_key=uuid.uuid4().hex,
+        item_key="residence_permit",
+        person_id=person,
+        channel="rest",
+        sender=f"web-{person[-4:]}",
+        form_data=form or {"居住地址": "示范市新港路1号"},
+        materials=materials,
+        now=now or utc_now(),
+    )
+    return str(app.number), attachment_id, card_id
