@@ -19,16 +19,17 @@ from tests.staff.conftest import ZHANG
 PHOTO = "近期免冠彩色证件照（数码相片回执）"
 
 
-def png(seed: bytes = b"") -> bytes:
-    """A valid 1×1 PNG (different bytes per ``seed``, so each upload is its own file)."""
+def png(seed: bytes = b"", width: int = 1, height: int = 1) -> bytes:
+    """A valid PNG of ``width``×``height`` in coloured bands; each ``seed`` gives other bytes (its own file)."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
-    header = chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+    bands = [b"\x52\x60\x6d", b"\xf5\xf7\xfa", b"\xd9\xe2\xec"]  # a grey header, a white page, a footer
+    rows = b"".join(b"\x00" + bands[y * 3 // height] * width for y in range(height))
+    header = chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
     extra = chunk(b"tEXt", b"seed\x00" + seed) if seed else b""
-    return b"\x89PNG\r\n\x1a\n" + header + extra + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(
-        b"IEND", b"")
+    return b"\x89PNG\r\n\x1a\n" + header + extra + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
 
 
 def permit_with_upload(
