@@ -31,6 +31,7 @@ from govservice.applications.workbench import (
     officer_step,
     queue_rows,
 )
+from govservice.catalog.models import Department
 from govservice.certificates.text import render_detail
 from govservice.identity.masking import mask_id_number, redact_text
 from staff.auth import current_user
@@ -72,7 +73,8 @@ async def queue(request: Request) -> HTTPResponse:
     def work(session: Session) -> Dict[str, Any]:
         found = department_queue(session, department, status=status or None, item_key=item or None,
                                  page=number, per_page=PER_PAGE)
-        return {"rows": found.rows, "total": found.total, "items": found.items}
+        unit = session.get(Department, department)
+        return {"rows": found.rows, "total": found.total, "items": found.items, "unit": unit.name if unit else ""}
 
     data = await in_transaction(request, work)
     pages = max(1, -(-data["total"] // PER_PAGE))

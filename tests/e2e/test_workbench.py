@@ -119,6 +119,10 @@ def test_officer_views_the_upload_accepts_and_approves_and_the_citizen_is_notifi
         expect(officer.locator("ul.materials")).to_contain_text("电子证照")
         expect(officer.locator("ul.materials")).to_contain_text("告知承诺")
         officer.screenshot(path=str(ARTIFACTS / "workbench_application.png"), full_page=True)
+        officer.click("ul.materials a:has-text('查看居民身份证证照信息')")
+        expect(officer.locator(".certificate")).to_contain_text("【居民身份证】")
+        officer.screenshot(path=str(ARTIFACTS / "workbench_certificate.png"), full_page=True)
+        officer.go_back()
 
         officer.click("form.review-accept button")
         expect(officer.locator(".notice")).to_contain_text("已受理")
