@@ -3,10 +3,11 @@
 A citizen applies for a 居住证 in a REST conversation, uploading the two photographed materials
 through the upload route as the widget does (nothing is seeded through the back office). The
 公安 officer logs in, finds the application in the queue, opens it, sees the uploaded image
-inline, accepts, starts the review and approves it by the buttons; the citizen's conversation
-receives the 已办结 notification (read from the Rasa tracker: the outbox delivers through
-trigger_intent). The 医保 officer can neither list, open nor fetch the file. Screenshots go to
-``test-artifacts/workbench_*.png``.
+inline and the 居民身份证 record, accepts, starts the review and approves it by the buttons; the
+citizen's conversation receives the notifications (read from the Rasa tracker: the outbox
+delivers through trigger_intent). The citizen rates it 非常不满意; the officer finds the 差评 and
+reveals the citizen's phone by a click. The 医保 officer can neither list, open nor fetch the
+file. Screenshots go to ``test-artifacts/workbench_*.png``.
 
 Needs ``RASA_URL`` and ``STAFF_URL`` (servers sharing ``DATABASE_URL``) and ``VAR_DIR`` (the SMS
 outbox for the login code, the demo officers' secret and the Rasa token).
@@ -51,9 +52,8 @@ def staff_url() -> Iterator[str]:
     yield staff
 
 
-def _apply(sender: str) -> str:
+def _apply(sender: str, id_number: str, name: str, phone: str) -> str:
     """A citizen's 居住证 application with two uploaded photos; its number."""
-    id_number, name, phone = demo_citizen(2)  # 0 and 1 are the flow and crash tests' citizens
     assert "现在开始在线申请" in login(sender, id_number, name, phone, first="我要办居住证")[-1]
     for text in ("符合", "确认无误", "示范市文教路18号", "就业", "我承诺"):
         say(sender, text)
@@ -87,7 +87,8 @@ def test_officer_views_the_upload_accepts_and_approves_and_the_citizen_is_notifi
     from playwright.sync_api import expect, sync_playwright
 
     sender = f"e2e-wb-{uuid.uuid4().hex[:8]}"
-    number = _apply(sender)
+    id_number, name, phone = demo_citizen(2)  # 0 and 1 are the flow and crash tests' citizens
+    number = _apply(sender, id_number, name, phone)
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as driver:
         browser = driver.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
@@ -133,6 +134,18 @@ def test_officer_views_the_upload_accepts_and_approves_and_the_citizen_is_notifi
         expect(officer.locator(".notice")).to_contain_text("已办结")
         expect(officer.locator("table.history")).to_contain_text("材料齐全，准予发证")
         officer.screenshot(path=str(ARTIFACTS / "workbench_approved.png"), full_page=True)
+        assert _notified(sender, number, "已受理") and _notified(sender, number, "已办结")
+
+        say(sender, "非常不满意")  # the notification asked for a rating: a 差评 opens a follow-up
+        assert "很抱歉" in say(sender, "窗口回复太慢了")
+        officer.click("header nav a:has-text('差评回访')")
+        item = officer.locator("table.followups tr", has_text=number)
+        expect(item).to_contain_text("窗口回复太慢了")
+        expect(item).not_to_contain_text(phone)
+        officer.screenshot(path=str(ARTIFACTS / "workbench_followups.png"), full_page=True)
+        item.locator("button:has-text('查看联系方式')").click()
+        expect(officer.locator("td.phone")).to_have_text(phone)
+        officer.screenshot(path=str(ARTIFACTS / "workbench_followup_contact.png"), full_page=True)
 
         stranger = browser.new_context(locale="zh-CN").new_page()
         stranger.goto(f"{staff_url}/console/login")
@@ -147,5 +160,3 @@ def test_officer_views_the_upload_accepts_and_approves_and_the_citizen_is_notifi
         stranger.screenshot(path=str(ARTIFACTS / "workbench_other_department.png"), full_page=True)
         assert stranger.request.get(f"{staff_url}{source}").status == 404
         browser.close()
-
-    assert _notified(sender, number, "已受理") and _notified(sender, number, "已办结")
