@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import uuid
 from typing import Any, List
 
 import pytest
@@ -108,6 +109,28 @@ def test_uploaded_file_is_served_inline_safely_and_only_to_the_department(
     assert yb.get(path).status == 404  # another department: as if it did not exist
     assert ga.get(f"/console/applications/{number}/files/{other_attachment}").status == 404  # not this one's
     assert ga.get(f"/console/applications/{other_number}/files/{other_attachment}").status == 200
+
+
+@pytest.mark.parametrize(
+    ("data", "stored", "served", "disposition"),
+    [
+        (b"%PDF-1.4\n%%EOF\n", "application/pdf", "application/pdf", "inline"),
+        (b"PK\x03\x04ofd", "application/ofd", "application/octet-stream", "attachment"),
+    ],
+)
+def test_pdf_is_inline_without_sandbox_and_other_types_download(
+    ga: Console, db_url: str, data: bytes, stored: str, served: str, disposition: str
+) -> None:
+    number, attachment_id, _ = permit_with_upload(db_url, upload=(data + uuid.uuid4().bytes, stored))
+    response = ga.get(f"/console/applications/{number}/files/{attachment_id}")
+    assert response.status == 200 and response.body.startswith(data)
+    assert response.headers["content-type"] == served and response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["content-disposition"].startswith(disposition)
+    assert "default-src 'none'" in response.headers["content-security-policy"]
+    sandboxed = "sandbox" in response.headers["content-security-policy"]
+    assert sandboxed == (stored != "application/pdf")  # Chromium's PDF viewer refuses to run sandboxed
+    page = ga.get(f"/console/applications/{number}").text
+    assert ('<iframe class="material"' in page) == (stored == "application/pdf")
 
 
 def test_certificate_record_is_readable_as_a_material_and_the_read_is_recorded(

@@ -33,13 +33,21 @@ def png(seed: bytes = b"", width: int = 1, height: int = 1) -> bytes:
 
 
 def permit_with_upload(
-    url: str, now: Optional[datetime.datetime] = None, person: str = ZHANG, form: Optional[dict] = None
+    url: str,
+    now: Optional[datetime.datetime] = None,
+    person: str = ZHANG,
+    form: Optional[dict] = None,
+    upload: Optional[Tuple[bytes, str]] = None,
 ) -> Tuple[str, str, int]:
-    """Submit a 居住证 application with an uploaded photo; return (number, attachment id, certificate id)."""
+    """Submit a 居住证 application with an uploaded photo; return (number, attachment id, certificate id).
+
+    ``upload`` is the file's (content, type) instead of a fresh PNG.
+    """
     with session_scope(url) as s:
         item = s.get(ServiceItem, "residence_permit")
         card = s.query(Certificate).filter_by(holder_id=person, type_name="居民身份证").first()
-        photo = store_attachment(s, png(uuid.uuid4().bytes), "证件照.png", "image/png", person)
+        data, kind = upload or (png(uuid.uuid4().bytes), "image/png")
+        photo = store_attachment(s, data, "证件照", kind, person)
         attachment_id, card_id = str(photo.id), int(card.id)
         materials = [(m.id, "certificate", card.id) for m in item.materials if m.certificate_type == "居民身份证"]
         materials += [(m.id, "commitment", None) for m in item.materials if m.commitment_allowed]
