@@ -21,7 +21,13 @@ from sqlalchemy.orm import Session
 from govservice.accounts.officers import DEPT_OFFICER
 from govservice.applications.models import Application
 from govservice.applications.queries import get_for_department, next_step_text
-from govservice.applications.states import TRANSITIONS, ApplicationError, ApplicationNotFound, ScopeError
+from govservice.applications.states import (
+    TRANSITIONS,
+    ApplicationError,
+    ApplicationNotFound,
+    ScopeError,
+    TransitionError,
+)
 from govservice.applications.workbench import (
     STEPS,
     allowed_steps,
@@ -122,7 +128,8 @@ async def act(request: Request, number: str, action: str) -> HTTPResponse:
     except (ApplicationNotFound, ScopeError):
         return error_page(request, 404, NOT_HERE)
     except ApplicationError as refused:  # wrong status or no reason: said on the page, nothing changed
-        return await _detail_page(request, number, str(refused), status=409 if "当前状态" in str(refused) else 400)
+        status = 409 if isinstance(refused, TransitionError) else 400
+        return await _detail_page(request, number, str(refused), status=status)
     request.app.ctx.delivery.trigger()  # the citizen's notification, after the commit
     return redirect(f"/console/applications/{number}", DONE[action])
 
