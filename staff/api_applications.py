@@ -2,15 +2,15 @@
 
 Every route needs a ``dept_officer`` token and acts only on the officer's department: another
 department's application answers 404, exactly like a missing one. Status changes go through
-:mod:`govservice.applications.workflow`, which records the step and queues the citizen's notification in
-the same transaction; delivery then starts in the background.
+:func:`govservice.applications.workbench.officer_step` (the console's buttons call it too), which
+runs the state machine, queues the citizen's notification and writes the audit entry in the same
+transaction; delivery then starts in the background.
 """
 
 from __future__ import annotations
 
 import datetime
-from functools import partial
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
 from sanic import Blueprint
 from sanic.request import Request
@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 from govservice.accounts.officers import DEPT_OFFICER
 from govservice.applications.models import Application
 from govservice.applications.queries import applications_for_department, get_for_department
-from govservice.applications.states import TRANSITIONS, ApplicationNotFound, StatusEvent
-from govservice.applications.workflow import accept, approve, reject, request_correction, start_review
+from govservice.applications.states import TRANSITIONS, ApplicationNotFound
+from govservice.applications.workbench import officer_step
 from govservice.clock import office_date
 from staff.auth import current_user, requires
 from staff.serializers import applicant_names, application_detail, application_summary, event_json
@@ -29,10 +29,6 @@ from staff.web import ApiError, date_arg, in_transaction, int_arg, json_body, op
 
 STATUSES = tuple(TRANSITIONS)
 MAX_PER_PAGE = 100
-
-Step = Callable[[Session, str, str, str], StatusEvent]
-"""A state-machine function bound to its extra arguments: ``(session, number, officer, department)``."""
-
 
 def _filters(request: Request) -> Dict[str, Any]:
     status = request.args.get("status") or None
@@ -88,13 +84,13 @@ async def get_application(request: Request, number: str) -> HTTPResponse:
     return reply(await in_transaction(request, lambda s: application_detail(s, _load(s, number, department))))
 
 
-async def _change(request: Request, number: str, step: Step) -> HTTPResponse:
+async def _change(request: Request, number: str, action: str, reason: Optional[str] = None) -> HTTPResponse:
     """Run one review step in one transaction, then start delivering its notification."""
     user = current_user(request)
     department = str(user.department_code)
 
     def work(session: Session) -> Dict[str, Any]:
-        event = step(session, number, user.actor, department)
+        event = officer_step(session, action, number, user.actor, department, reason)
         return {
             "event": event_json(event),
             "application": application_detail(session, _load(session, number, department)),
@@ -109,35 +105,35 @@ async def _change(request: Request, number: str, step: Step) -> HTTPResponse:
 async def accept_application(request: Request, number: str) -> HTTPResponse:
     """``POST …/accept``: 已提交 → 已受理."""
     json_body(request, optional=True)
-    return await _change(request, number, accept)
+    return await _change(request, number, "accept")
 
 
 @requires(DEPT_OFFICER, department=True)
 async def review_application(request: Request, number: str) -> HTTPResponse:
     """``POST …/review``: 已受理 → 审核中."""
     json_body(request, optional=True)
-    return await _change(request, number, start_review)
+    return await _change(request, number, "review")
 
 
 @requires(DEPT_OFFICER, department=True)
 async def correction_application(request: Request, number: str) -> HTTPResponse:
     """``POST …/correction`` with ``reason``: 审核中 → 需补正."""
     reason = required_text(json_body(request), "reason", "补正原因")
-    return await _change(request, number, partial(request_correction, reason=reason))
+    return await _change(request, number, "correction", reason)
 
 
 @requires(DEPT_OFFICER, department=True)
 async def approve_application(request: Request, number: str) -> HTTPResponse:
     """``POST …/approve`` with an optional ``reason`` (审批意见): 审核中 → 已办结, issuing the certificate."""
     reason = optional_text(json_body(request, optional=True), "reason", "审批意见")
-    return await _change(request, number, partial(approve, reason=reason))
+    return await _change(request, number, "approve", reason)
 
 
 @requires(DEPT_OFFICER, department=True)
 async def reject_application(request: Request, number: str) -> HTTPResponse:
     """``POST …/reject`` with ``reason``: → 不予受理."""
     reason = required_text(json_body(request), "reason", "不予受理理由")
-    return await _change(request, number, partial(reject, reason=reason))
+    return await _change(request, number, "reject", reason)
 
 
 def blueprint() -> Blueprint:

@@ -2,7 +2,8 @@
 
 Served by the staff web app under ``/console`` (``docs/console.md``): session login, roles,
 CSRF-checked forms, the FAQ editor with live preview, import/export, the audit log, the
-unanswered-questions queue and the human-handoff queue.
+unanswered-questions queue, the human-handoff queue, and the window clerk's workbench (the
+department's applications and 差评 follow-ups).
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from staff.console import (
     sessions,  # noqa: F401  (registers the console_sessions table)
     views_auth,
     views_faq,
+    views_followups,
     views_handoff,
     views_queue,
     views_tools,
+    views_workbench,
 )
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -32,6 +35,7 @@ def _static() -> Blueprint:
 
 def install(app: Sanic) -> None:
     """Register the console's routes and static files on ``app``."""
-    for module in (views_auth, views_faq, views_tools, views_queue, views_handoff):
+    modules = (views_auth, views_faq, views_tools, views_queue, views_handoff, views_workbench, views_followups)
+    for module in modules:
         app.blueprint(module.blueprint())
     app.blueprint(_static())

@@ -39,6 +39,11 @@ NOTICES: Dict[str, str] = {
     "message_closed": "留言已标记为已处理。",
     "duty_on": "您已开始值班，市民现在可以转接到您。",
     "duty_off": "您已结束值班。",
+    "accepted": "已受理，已通知申请人。",
+    "reviewing": "已开始审核，已通知申请人。",
+    "correction": "已要求补正，已通知申请人。",
+    "approved": "已办结（审核通过），已通知申请人。",
+    "rejected": "已不予受理，已通知申请人。",
 }
 
 

@@ -1,7 +1,6 @@
-"""Console tools: the live answer preview, CSV/Excel import and export, the audit log, applications.
+"""Console tools: the live answer preview, CSV/Excel import and export, the audit log.
 
-The applications page is a read-only list of the officer's own department; the department API
-(``docs/department_api.md``) is the working tool.
+The department's applications are the workbench's (:mod:`staff.console.views_workbench`).
 """
 
 from __future__ import annotations
@@ -15,8 +14,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.orm import Session
 
-from govservice.accounts.officers import DEPT_OFFICER, ROLES
-from govservice.applications.queries import applications_for_department
+from govservice.accounts.officers import ROLES
 from govservice.catalog.lookup import Catalog
 from govservice.clock import office_date
 from govservice.faq.io import ImportReport, export_csv, export_excel, import_csv, import_excel
@@ -27,7 +25,6 @@ from govservice.window import text as window_text
 from staff.auth import current_user
 from staff.console.guard import api, page
 from staff.console.render import EDITORS, render
-from staff.serializers import applicant_names, application_summary
 from staff.web import in_transaction, reply
 
 MAX_QUESTION_CHARS = 200
@@ -166,18 +163,6 @@ async def audit(request: Request) -> HTTPResponse:
     return render(request, "audit.html", rows=rows, actor=actor)
 
 
-async def applications(request: Request) -> HTTPResponse:
-    """``GET /console/applications``: the officer's department's applications, read-only."""
-    department = str(current_user(request).department_code or "")
-
-    def work(session: Session) -> Any:
-        queue = applications_for_department(session, department)[-200:] if department else []
-        names = applicant_names(session, queue)
-        return [application_summary(app, names.get(str(app.person_id), "")) for app in reversed(queue)]
-
-    return render(request, "applications.html", rows=await in_transaction(request, work), department=department)
-
-
 def blueprint() -> Blueprint:
     """Tool routes (a fresh blueprint per app)."""
     bp = Blueprint("console_tools", url_prefix="/console")
@@ -188,5 +173,4 @@ def blueprint() -> Blueprint:
     bp.add_route(page(*EDITORS)(import_page), "/faq/import", methods=["GET"])
     bp.add_route(page(*EDITORS)(import_file), "/faq/import", methods=["POST"])
     bp.add_route(page(*EDITORS)(audit), "/audit", methods=["GET"])
-    bp.add_route(page(DEPT_OFFICER)(applications), "/applications", methods=["GET"])
     return bp

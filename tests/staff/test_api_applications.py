@@ -11,6 +11,7 @@ from sanic import Sanic
 from govservice.applications.models import Application
 from govservice.applications.ratings import rate
 from govservice.applications.workflow import accept, approve, start_review
+from govservice.audit import list_audit
 from govservice.certificates.models import Certificate
 from govservice.clock import office_date
 from govservice.db import session_scope
@@ -99,6 +100,9 @@ def test_accept_review_approve_issues_the_residence_permit(app: Sanic, db_url: s
     with session_scope(db_url) as s:
         permit = s.query(Certificate).filter_by(holder_id=ZHANG, type_name="居住证").one()
         assert permit.status == "有效" and permit.attributes["办件编号"] == number
+        audited = list_audit(s, target_type="application", target_id=number)  # officer_step, as the console's buttons
+        assert [row.action for row in reversed(audited)] == ["application_accept", "application_review",
+                                                             "application_approve"]
     expected = [(number, status) for status in ("已受理", "审核中", "已办结")]
     assert wait_for(
         lambda: (
