@@ -115,7 +115,8 @@ async def home(request: Request) -> HTTPResponse:
     user, _ = await session_user(request)
     if user is None:
         return response.redirect(LOGIN_PATH, status=303)
-    return response.redirect("/console/handoff" if user.role == DEPT_OFFICER else "/console/faq", status=303)
+    # A department officer's day starts at the window's queue (the workbench); handoffs are one click away.
+    return response.redirect("/console/applications" if user.role == DEPT_OFFICER else "/console/faq", status=303)
 
 
 def blueprint() -> Blueprint:

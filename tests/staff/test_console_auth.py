@@ -195,7 +195,7 @@ def test_roles_see_their_own_pages(app: Sanic) -> None:
     assert admin.get("/console/").headers["location"] == "/console/faq"
     officer = Console(app)
     officer.login("ga_officer")
-    assert officer.get("/console/").headers["location"] == "/console/handoff"
+    assert officer.get("/console/").headers["location"] == "/console/applications"
 
 
 def test_odd_input_gets_a_chinese_page_not_a_stack_trace(app: Sanic) -> None:
