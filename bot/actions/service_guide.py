@@ -56,6 +56,17 @@ def service_mentions(tracker: Tracker) -> List[str]:
     return [str(e["value"]) for e in entities if e.get("entity") == "service"]
 
 
+def _within_certificates(tracker: Tracker) -> bool:
+    """Whether every service entity lies inside a certificate entity's words ("结婚证" tags both)."""
+    entities = tracker.latest_message.get("entities") or []
+    spans = [(e.get("start"), e.get("end")) for e in entities if e.get("entity") == "certificate"]
+    services = [e for e in entities if e.get("entity") == "service"]
+    return bool(services) and all(
+        any(None not in (s, t) and s <= e.get("start", -1) and e.get("end", 1 << 30) <= t for s, t in spans)
+        for e in services
+    )
+
+
 def certificate_words(tracker: Tracker) -> List[str]:
     """The certificate words as typed (synonym mapping may have changed the value)."""
     text = tracker.latest_message.get("text") or ""
@@ -83,6 +94,10 @@ def resolve_service(tracker: Tracker) -> Resolution:
     """Work out the item meant, using the message, then retrieval over the catalog, then the context."""
     text = tracker.latest_message.get("text") or ""
     mentions = service_mentions(tracker)
+    current = catalog().get(tracker.get_slot("service_item"))
+    if current is not None and _within_certificates(tracker):
+        # "要带结婚证吗" about the item discussed: 结婚证 is its material, not 婚姻登记.
+        return Resolution(item=current, topic=current.topic)
     if mentions:
         resolution = catalog().resolve(mentions, text)
         return resolution if resolution.item is not None or resolution.ambiguous else identified(text)
@@ -98,7 +113,6 @@ def resolve_service(tracker: Tracker) -> Resolution:
     if found.item is not None:
         return found
     # Close candidates do not replace the item under discussion: "要带户口本吗" asks about it.
-    current = catalog().get(tracker.get_slot("service_item"))
     if current is not None:
         return Resolution(item=current, topic=current.topic)
     return found if found.ambiguous else within_topic

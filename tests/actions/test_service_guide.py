@@ -140,6 +140,21 @@ async def test_a_certificate_named_is_a_material_of_the_item_discussed(dispatche
 
 
 @pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("text", "service", "certificate"),
+    [("要带结婚证吗", ("婚姻登记", 2, 5), ("婚姻登记", 2, 5)), ("还要户口本吗", ("户口", 2, 4), ("户口本", 2, 5))],
+)
+async def test_a_certificate_the_nlu_also_tags_as_a_service_is_still_a_material(
+    dispatcher, text: str, service: tuple, certificate: tuple
+) -> None:
+    # As the trained model tags them: the certificate's words are a service entity too.
+    entities = [{"entity": name, "value": value, "start": start, "end": end, "extractor": "RegexEntityExtractor"}
+                for name, (value, start, end) in (("service", service), ("certificate", certificate))]
+    events = await _run(dispatcher, make_tracker(text, "ask_materials", entities, slots=RESIDENCE))
+    assert events[0] == SlotSet("service_item", "residence_permit")
+
+
+@pytest.mark.asyncio
 async def test_no_item_but_a_near_faq_entry_offers_it_and_still_asks_which(dispatcher) -> None:
     # Found chatting: a 容缺受理 question with no item named got only "which item?".
     events = await _run(dispatcher, make_tracker("能不能先提交后面再补材料", "ask_materials"))
