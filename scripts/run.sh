@@ -71,6 +71,13 @@ wait_for() {  # url, name, seconds
 }
 wait_for "http://localhost:$ACTION_PORT/health" "action server" 60
 
+# Rasa's events, from the SQL event broker's table into conversation_events (the dashboard's data),
+# when the endpoints file has one (govservice/analytics/feeder.py; production: govservice.events).
+if $PY -m govservice.analytics.feeder --endpoints "$ENDPOINTS" --check; then
+  supervise "event feeder" $PY -m govservice.analytics.feeder --endpoints "$ENDPOINTS" >>"$LOG_DIR/feeder.log" 2>&1 &
+  pids+=($!)
+fi
+
 $PY -m staff >"$LOG_DIR/staff.log" 2>&1 &
 pids+=($!)
 wait_for "http://localhost:$STAFF_PORT/health" "staff app" 60
