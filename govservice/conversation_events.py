@@ -33,7 +33,7 @@ ITEM_SLOT = "service_item"
 """The slot whose value (a catalog item key) is kept: what the dashboard counts as the item asked about."""
 ITEM_KEY_CHARS = 60
 # A catalog key's shape: anything else in the slot is not kept, whatever set it.
-_ITEM_KEY = re.compile(r"[A-Za-z0-9_.-]{1,%d}" % ITEM_KEY_CHARS)
+_ITEM_KEY = re.compile(rf"[A-Za-z0-9_.-]{{1,{ITEM_KEY_CHARS}}}")
 
 
 class ConversationEvent(Base):

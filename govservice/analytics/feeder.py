@@ -79,7 +79,8 @@ def feed_once(source: Engine, target_url: Optional[str] = None, batch: int = BAT
         batch: at most this many rows per call.
     """
     with source.connect() as connection:
-        rows = connection.execute(select(RAW_EVENTS.c.id, RAW_EVENTS.c.data).order_by(RAW_EVENTS.c.id).limit(batch)).all()
+        query = select(RAW_EVENTS.c.id, RAW_EVENTS.c.data).order_by(RAW_EVENTS.c.id).limit(batch)
+        rows = connection.execute(query).all()
     if not rows:
         return 0
     with session_scope(target_url) as session:
