@@ -46,6 +46,8 @@ HANDOFF_ACTIONS = ("action_request_human", "action_submit_handoff_message")
 """Actions that hand the conversation to a person or leave a message for one (bot/actions/handoff.py)."""
 NO_THEME = "未涉及具体事项"
 UNKNOWN_CHANNEL = "未知渠道"
+CHANNEL_LABELS = {"rest": "REST 接口", "socketio": "网页聊天", "wechat": "微信公众号", "cmdline": "命令行"}
+"""Channels (Rasa's input channel names) as the dashboard shows them; another keeps its own name."""
 TOP = 10
 DEFAULT_DAYS = 30
 FINISHED = (APPROVED, REJECTED)
@@ -92,6 +94,10 @@ class Figure:
     rows: List[Row] = field(default_factory=list)
 
 
+def _channel(name: object) -> str:
+    return CHANNEL_LABELS.get(str(name), str(name))
+
+
 def _in_period(column: object, filters: Filters) -> object:
     return and_(column >= filters.since, column < filters.until)  # type: ignore[operator]
 
@@ -119,7 +125,8 @@ def conversations_per_day(session: Session, filters: Filters) -> Figure:
     day, channel = office_day(Event.occurred_at), func.coalesce(Event.channel, UNKNOWN_CHANNEL)
     query = (select(day, channel, func.count(distinct(Event.sender_hash)))
              .where(*_events(filters, "user")).group_by(day, channel).order_by(day, channel))
-    return Figure("每日对话量（按渠道）", "次对话", [(str(d), str(c), float(n)) for d, c, n in session.execute(query)])
+    rows = [(str(d), _channel(c), float(n)) for d, c, n in session.execute(query)]
+    return Figure("每日对话量（按渠道）", "次对话", rows)
 
 
 def conversations_per_channel(session: Session, filters: Filters) -> Figure:
@@ -127,7 +134,7 @@ def conversations_per_channel(session: Session, filters: Filters) -> Figure:
     channel = func.coalesce(Event.channel, UNKNOWN_CHANNEL)
     count = func.count(distinct(Event.sender_hash))
     query = select(channel, count).where(*_events(filters, "user")).group_by(channel).order_by(count.desc(), channel)
-    return Figure("各渠道对话量", "次对话", [(str(c), "", float(n)) for c, n in session.execute(query)])
+    return Figure("各渠道对话量", "次对话", [(_channel(c), "", float(n)) for c, n in session.execute(query)])
 
 
 def top_intents(session: Session, filters: Filters) -> Figure:

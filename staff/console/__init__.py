@@ -2,7 +2,7 @@
 
 Served by the staff web app under ``/console`` (``docs/console.md``): session login, roles,
 CSRF-checked forms, the FAQ editor with live preview, import/export, the audit log, the
-unanswered-questions queue and the human-handoff queue.
+unanswered-questions queue, the human-handoff queue and the analytics dashboard.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import govservice.handoff.queue  # noqa: F401  (registers the handoff tables the
 from staff.console import (
     sessions,  # noqa: F401  (registers the console_sessions table)
     views_auth,
+    views_dashboard,
     views_faq,
     views_handoff,
     views_queue,
@@ -32,6 +33,6 @@ def _static() -> Blueprint:
 
 def install(app: Sanic) -> None:
     """Register the console's routes and static files on ``app``."""
-    for module in (views_auth, views_faq, views_tools, views_queue, views_handoff):
+    for module in (views_auth, views_faq, views_tools, views_queue, views_handoff, views_dashboard):
         app.blueprint(module.blueprint())
     app.blueprint(_static())

@@ -16,7 +16,14 @@ import pytest
 from rasa.core.brokers.sql import SQLEventBroker
 from sqlalchemy import select
 
-from govservice.analytics.dashboard import FALLBACK_INTENTS, HANDOFF_ACTIONS, NO_THEME, Filters, dashboard
+from govservice.analytics.dashboard import (
+    CHANNEL_LABELS,
+    FALLBACK_INTENTS,
+    HANDOFF_ACTIONS,
+    NO_THEME,
+    Filters,
+    dashboard,
+)
 from govservice.analytics.feeder import feed_once, source_engine
 from govservice.applications.models import FollowUp
 from govservice.applications.ratings import rate
@@ -137,8 +144,8 @@ def _expected(url: str, events: List[Dict[str, Any]], department: Optional[str])
     daily: Dict[Tuple[str, str], Set[str]] = defaultdict(set)
     channels: Dict[Tuple[str, str], Set[str]] = defaultdict(set)
     for e in users:
-        daily[(day(e), e["input_channel"])].add(e["sender_id"])
-        channels[(e["input_channel"], "")].add(e["sender_id"])
+        daily[(day(e), CHANNEL_LABELS[e["input_channel"]])].add(e["sender_id"])
+        channels[(CHANNEL_LABELS[e["input_channel"]], "")].add(e["sender_id"])
     intents = Counter(e["parse_data"]["intent"]["name"] for e in users)
     item_convs: Dict[Tuple[str, str], Set[str]] = defaultdict(set)
     topics: Dict[str, Set[str]] = defaultdict(set)
