@@ -17,7 +17,8 @@ Definitions (the tests compute each one again from their fixture's events):
 * handoff rate: conversations that ran one of :data:`HANDOFF_ACTIONS`, of all conversations;
 * applications per department: submitted in the period; time to finish: from submission to the
   first change to 已办结 or 不予受理, for those finished in the period;
-* 好差评: ratings given in the period; overdue follow-ups: open ones past their deadline today.
+* 好差评: ratings given in the period; follow-ups: the open ones now, overdue (past their
+  deadline today) or not yet due.
 
 A department filter keeps, of the conversations, those that asked about one of its items, and of
 the applications, ratings and follow-ups, its own.
@@ -51,6 +52,7 @@ CHANNEL_LABELS = {"rest": "REST 接口", "socketio": "网页聊天", "wechat": "
 TOP = 10
 DEFAULT_DAYS = 30
 FINISHED = (APPROVED, REJECTED)
+OVERDUE, NOT_DUE = "已超期", "未到期"
 
 Row = Tuple[str, str, float]
 """One value of a figure: (category, series, value); the series is "" in a figure of one series."""
@@ -227,14 +229,16 @@ def rating_levels(session: Session, filters: Filters) -> Figure:
     return Figure("好差评分布", "条评价", [(str(level), "", float(n)) for level, n in session.execute(query)])
 
 
-def overdue_follow_ups(session: Session, filters: Filters, today: Optional[datetime.date] = None) -> Figure:
-    """Open 差评 follow-ups past their deadline (office ``today``), per department."""
+def follow_ups(session: Session, filters: Filters, today: Optional[datetime.date] = None) -> Figure:
+    """Open 差评 follow-ups per department: overdue (past the deadline on the office's ``today``) or not."""
+    overdue = case((FollowUp.deadline < (today or office_date()), OVERDUE), else_=NOT_DUE)
     count = func.count(FollowUp.id)
-    query = (select(Department.name, count).join(Department, Department.code == FollowUp.department_code)
-             .where(FollowUp.status == "open", FollowUp.deadline < (today or office_date()))
-             .group_by(Department.code, Department.name).order_by(count.desc(), Department.name))
+    query = (select(Department.name, overdue, count).join(Department, Department.code == FollowUp.department_code)
+             .where(FollowUp.status == "open").group_by(Department.code, Department.name, overdue)
+             .order_by(Department.name, overdue))
     query = _department(query, FollowUp.department_code, filters)
-    return Figure("超期未整改差评", "件", [(str(name), "", float(n)) for name, n in session.execute(query)])
+    rows = [(str(name), str(kind), float(n)) for name, kind, n in session.execute(query)]
+    return Figure("待整改差评（按部门）", "件", rows)
 
 
 FIGURES = {
@@ -254,7 +258,7 @@ FIGURES = {
 def dashboard(session: Session, filters: Filters, today: Optional[datetime.date] = None) -> Dict[str, Figure]:
     """Every figure of the dashboard, by key (the keys the page and the CSV use)."""
     figures = {key: query(session, filters) for key, query in FIGURES.items()}
-    figures["overdue"] = overdue_follow_ups(session, filters, today)
+    figures["follow_ups"] = follow_ups(session, filters, today)
     return figures
 
 
