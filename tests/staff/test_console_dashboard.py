@@ -74,7 +74,7 @@ def test_the_page_draws_every_figure_from_the_vendored_echarts(officer: Console,
     assert '/console/static/vendor/echarts/echarts.min.js' in response.text and "//cdn" not in response.text
     charts = _chart_data(response.text)
     assert {"daily", "channels", "intents", "items", "fallback", "themes", "handoff", "applications",
-            "finish_days", "ratings", "follow_ups"} <= set(charts)
+            "finish_hours", "ratings", "follow_ups"} <= set(charts)
     items = {row[0]: row[2] for row in charts["items"]["rows"]}
     assert items["居民身份证换领"] >= 1 and items["社会保障卡申领（含补换）"] >= 1
     assert "居民身份证补领" not in items  # forty days ago: outside the default thirty days

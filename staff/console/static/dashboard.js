@@ -44,7 +44,7 @@
       };
     });
     var categoryAxis = { type: "category", data: categories, axisLabel: { interval: 0, width: 140, overflow: "truncate" } };
-    var valueAxis = { type: "value", name: figure.unit, minInterval: figure.unit === "天" ? 0 : 1 };
+    var valueAxis = { type: "value", name: figure.unit, minInterval: figure.unit === "小时" ? 0 : 1 };
     return {
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
       legend: names.length > 1 ? { bottom: 0, type: "scroll" } : undefined,

@@ -185,13 +185,13 @@ def _expected_applications(items: Dict[str, Tuple[str, str, str]], departments: 
     spans: Dict[str, List[float]] = defaultdict(list)
     for item, at, decided, _ in mine:
         if decided and START <= local_day(decided[1]) <= END:
-            spans[departments[items[item][1]]].append((decided[1] - at).total_seconds() / 86400)
+            spans[departments[items[item][1]]].append((decided[1] - at).total_seconds() / 3600)
     levels = Counter(a[3][0] for a in mine if a[3] and START <= local_day(a[3][1]) <= END)
     bad = ("不满意", "非常不满意")
     negative = Counter((departments[items[a[0]][1]], "已超期") for a in mine if a[3] and a[3][0] in bad)
     return {
         "applications": {(k, ""): float(v) for k, v in submitted.items()},
-        "finish_days": {(k, ""): round(sum(v) / len(v), 2) for k, v in spans.items()},
+        "finish_hours": {(k, ""): round(sum(v) / len(v), 3) for k, v in spans.items()},
         "ratings": {(k, ""): float(v) for k, v in levels.items()},
         "follow_ups": {k: float(v) for k, v in negative.items()},
     }
