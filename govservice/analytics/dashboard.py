@@ -209,7 +209,7 @@ def applications_per_department(session: Session, filters: Filters) -> Figure:
 def finish_hours(session: Session, filters: Filters) -> Figure:
     """Average hours from submission to the decision, per department, for those decided in the period.
 
-    Hours with three decimals, not days: an item decided on the spot (即办件) takes minutes.
+    Hours (to six decimals), not days: an item decided on the spot (即办件) takes minutes, a demo one seconds.
     """
     decided = (select(StatusChange.application_id, func.min(StatusChange.at).label("at"))
                .where(StatusChange.to_status.in_(FINISHED)).group_by(StatusChange.application_id).subquery())
@@ -220,7 +220,7 @@ def finish_hours(session: Session, filters: Filters) -> Figure:
              .where(_in_period(decided.c.at, filters)).group_by(Department.code, Department.name)
              .order_by(Department.name))
     query = _department(query, Application.department_code, filters)
-    return Figure("平均办结用时", "小时", [(str(name), "", round(float(h), 3)) for name, h in session.execute(query)])
+    return Figure("平均办结用时", "小时", [(str(name), "", round(float(h), 6)) for name, h in session.execute(query)])
 
 
 def rating_levels(session: Session, filters: Filters) -> Figure:

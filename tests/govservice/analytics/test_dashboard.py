@@ -191,7 +191,7 @@ def _expected_applications(items: Dict[str, Tuple[str, str, str]], departments: 
     negative = Counter((departments[items[a[0]][1]], "已超期") for a in mine if a[3] and a[3][0] in bad)
     return {
         "applications": {(k, ""): float(v) for k, v in submitted.items()},
-        "finish_hours": {(k, ""): round(sum(v) / len(v), 3) for k, v in spans.items()},
+        "finish_hours": {(k, ""): round(sum(v) / len(v), 6) for k, v in spans.items()},
         "ratings": {(k, ""): float(v) for k, v in levels.items()},
         "follow_ups": {k: float(v) for k, v in negative.items()},
     }
