@@ -21,7 +21,7 @@
       tooltip: { trigger: "item", formatter: "{b}：{c} " + figure.unit + "（{d}%）" },
       legend: { bottom: 0, type: "scroll" },
       series: [{
-        name: figure.title, type: "pie", radius: ["35%", "62%"], center: ["50%", "48%"],
+        name: figure.title, type: "pie", radius: ["30%", "56%"], center: ["50%", "54%"],
         label: { formatter: "{b}\n{d}%" },
         data: figure.rows.map(function (row) { return { name: row[0], value: row[2] }; })
       }]
@@ -47,8 +47,8 @@
     var valueAxis = { type: "value", name: figure.unit, minInterval: figure.unit === "小时" ? 0 : 1 };
     return {
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
-      legend: names.length > 1 ? { bottom: 0, type: "scroll" } : undefined,
-      grid: { left: horizontal ? 150 : 50, right: 30, top: 50, bottom: names.length > 1 ? 60 : 40 },
+      legend: names.some(Boolean) ? { bottom: 0, type: "scroll" } : undefined,
+      grid: { left: horizontal ? 150 : 60, right: 30, top: 50, bottom: names.some(Boolean) ? 60 : 40 },
       xAxis: horizontal ? valueAxis : categoryAxis,
       yAxis: horizontal ? categoryAxis : valueAxis,
       series: series
