@@ -49,10 +49,15 @@ class ConversationEvent(Base):
     name = Column(String(NAME_CHARS))
     channel = Column(String(CHANNEL_CHARS))
     occurred_at = Column(DateTime, nullable=False, index=True)
-    item_key = Column(String(ITEM_KEY_CHARS), index=True)  # revision 0008_analytics
+    item_key = Column(String(ITEM_KEY_CHARS))  # revision 0008_analytics
 
-    # The dashboard's queries select one event type within a date range (govservice/analytics).
-    __table_args__ = (Index("ix_conversation_events_type_time", "event_type", "occurred_at"),)
+    # The dashboard's queries (govservice/analytics) select one event type within a date range and
+    # read only these columns: from this index alone, never the table (a tenth of the time at
+    # 10,000 conversations, bench section 14).
+    __table_args__ = (
+        Index("ix_conversation_events_type_time", "event_type", "occurred_at", "sender_hash", "name", "channel",
+              "item_key"),
+    )
 
 
 def sender_hash(sender_id: str) -> str:
