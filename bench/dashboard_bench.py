@@ -38,7 +38,6 @@ REPEATS = 5
 DAYS = 90
 CHANNELS = ("rest", "rest", "rest", "socketio", "wechat")
 INTENTS = ("ask_materials", "ask_fee", "ask_process", "ask_time_limit", "greet", "thanks", "affirm", "nlu_fallback")
-LEVELS = ("非常满意", "满意", "基本满意", "不满意", "非常不满意")
 
 
 def _median_ms(call: Callable[[], Any], repeats: int) -> float:
@@ -70,6 +69,7 @@ def _events(rng: random.Random, start: int, count: int, now: datetime.datetime, 
 def _applications(session: Any, rng: random.Random, start: int, count: int, now: datetime.datetime,
                   items: Sequence[Any], people: Sequence[str]) -> None:
     from govservice.applications.models import Application, FollowUp, Rating, StatusChange
+    from govservice.applications.states import NEGATIVE_LEVELS, RATING_LEVELS
 
     for n in range(start, start + count):
         item = rng.choice(items)
@@ -88,10 +88,10 @@ def _applications(session: Any, rng: random.Random, start: int, count: int, now:
         done = created + datetime.timedelta(hours=rng.uniform(1, 240))
         session.add(StatusChange(application_id=app.id, from_status="审核中", to_status="已办结", actor_type="officer",
                                  actor="o", at=done))
-        level = rng.choice(LEVELS)
+        level = rng.choice(RATING_LEVELS)
         rating = Rating(application_id=app.id, person_id=app.person_id, level=level, at=done)
         session.add(rating)
-        if level in ("不满意", "非常不满意"):
+        if level in NEGATIVE_LEVELS:
             session.flush()
             session.add(FollowUp(rating_id=rating.id, application_id=app.id, department_code=app.department_code,
                                  deadline=(done + datetime.timedelta(days=21)).date(), created_at=done))

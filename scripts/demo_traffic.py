@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from govservice.accounts.demo_officers import demo_token  # noqa: E402
+from govservice.applications.states import NEGATIVE_LEVELS, RATING_LEVELS  # noqa: E402
 from govservice.certificates.models import Certificate  # noqa: E402
 from govservice.db import session_scope  # noqa: E402
 from govservice.identity.models import Person  # noqa: E402
@@ -48,8 +49,8 @@ FALLBACKS = ["阿巴阿巴阿巴", "qwertyuiop", "今天中午吃什么好呢", 
              "猫为什么喜欢纸箱子", "嗯嗯哦哦", "1234567"]
 SMALL_TALK = ["你好", "谢谢", "你是谁", "再见"]
 HANDOFF = ["转人工", "我要找人工客服"]
-# The rating of the n-th application: a 差评 among the first two, so a short run has a follow-up too.
-LEVELS = ["满意", "不满意", "非常满意", "基本满意", "非常不满意", "满意"]
+# The rating of the n-th application: each level in turn, a 差评 second, so a short run has a follow-up too.
+LEVELS = [RATING_LEVELS[(1 + 3 * n) % len(RATING_LEVELS)] for n in range(len(RATING_LEVELS))]
 # The 居住证 application of scripts/demo_apply.py, up to the uploads.
 APPLY_STEPS = ("办居住证要什么材料", "我要办居住证", "符合", "确认无误", "示范市民生路88号3栋502室", "就业", "我承诺")
 WECHAT_URL = f"{BASE}/webhooks/wechat/webhook"
@@ -162,7 +163,7 @@ def _apply(person: Tuple[str, str, str], index: int) -> str:
         return "已办结（未评价）" if decided else "已受理"
     level = LEVELS[index % len(LEVELS)]
     send(level)
-    send("办事很方便" if "不" not in level else "等待时间太长")
+    send("等待时间太长" if level in NEGATIVE_LEVELS else "办事很方便")
     return f"已评价（{level}）"
 
 

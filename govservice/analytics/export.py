@@ -19,13 +19,13 @@ def _number(value: float) -> str:
 def to_csv(figures: Dict[str, Figure], filters: Filters) -> bytes:
     """Every figure's rows under one header, UTF-8 with a byte-order mark so Excel reads the Chinese.
 
-    The first line says the period and the department; a cell a spreadsheet would run as a formula
+    The first line says the period and the department (one cell); a cell a spreadsheet would run as a formula
     is quoted (:func:`govservice.faq.io.defuse`).
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["统计期间", f"{filters.start.isoformat()} 至 {filters.end.isoformat()}",
-                     "部门", filters.department or "全部", ""])
+    writer.writerow([f"统计期间：{filters.start.isoformat()} 至 {filters.end.isoformat()}；"
+                     f"部门：{filters.department or '全部'}"])
     writer.writerow(CSV_HEADER)
     for figure in figures.values():
         for category, series, value in figure.rows:

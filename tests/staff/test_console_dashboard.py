@@ -98,7 +98,7 @@ def test_the_csv_holds_the_page_figures(officer: Console, events: Dict[str, Any]
     assert response.status == 200 and response.headers["content-type"].startswith("text/csv")
     assert "attachment" in response.headers["content-disposition"]
     rows = _csv(response.body)
-    assert rows[0][:4] == ["统计期间", f"{today} 至 {today}", "部门", "GA"] and rows[1][0] == "指标"
+    assert rows[0] == [f"统计期间：{today} 至 {today}；部门：GA"] and rows[1][0] == "指标"
     items = [row for row in rows[2:] if row[0] == "热门咨询事项"]
     assert [(row[1], row[3]) for row in items] == [("居民身份证换领", "1")]
     page = _chart_data(officer.get(f"/console/dashboard?start={today}&end={today}&department=GA").text)
