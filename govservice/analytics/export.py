@@ -13,7 +13,7 @@ CSV_HEADER = ["指标", "类别", "系列", "数值", "单位"]
 
 
 def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:.6f}".rstrip("0")
+    return str(int(value)) if float(value).is_integer() else f"{value:.6f}".rstrip("0").rstrip(".")
 
 
 def to_csv(figures: Dict[str, Figure], filters: Filters) -> bytes:
