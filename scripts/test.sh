@@ -49,7 +49,6 @@ export ALLOWED_ORIGINS='^http://(localhost|127\.0\.0\.1):[0-9]+$'
 export ERASURE_POLL_SECONDS=1
 export VAR_DIR="$PWD/var/test-run" DATABASE_URL="sqlite:///$PWD/var/test-run/govservice.db"
 export ENDPOINTS=tests/config/endpoints.sql.yml TRACKER_DB="$PWD/var/test-run/tracker.db"
-export EVENT_BROKER_DB="$PWD/var/test-run/rasa_events.db"
 rm -rf "$VAR_DIR" && mkdir -p "$VAR_DIR"
 scripts/run.sh >results/servers.log 2>&1 &
 servers=$!
