@@ -10,7 +10,7 @@ CATALOG_FILES := knowledge_base/departments.yml knowledge_base/certificate_types
 	$(wildcard knowledge_base/catalog/*.yml)
 TRAINING_INPUTS := config.yml $(CATALOG_FILES) $(shell find bot/domain bot/nlu_data bot/stories -type f \( -name '*.yml' -o -name '*.yaml' \) ! -name 'generated_*' 2>/dev/null)
 
-.PHONY: setup generate train run run-prod shell test fuzz faults lint unit validate story-test bench bench-prod audit clean demo-accounts
+.PHONY: setup generate train run run-prod shell test fuzz faults lint unit validate story-test bench bench-prod audit clean demo-accounts demo-traffic
 
 setup: $(VENV)/.installed
 
@@ -78,3 +78,8 @@ audit: $(VENV)/.installed
 
 clean:
 	rm -rf build models var/*.db results .pytest_cache
+
+# Hundreds of demo conversations, logins, applications and ratings against `make run` (in another
+# terminal), so the console's dashboard has data (scripts/demo_traffic.py; README "数据看板").
+demo-traffic: setup
+	$(PY) scripts/demo_traffic.py

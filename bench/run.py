@@ -38,6 +38,7 @@ from typing import Any, Callable, Dict, List
 from bench import (
     applications_bench,
     channel_sections,
+    dashboard_bench,
     eval_bench,
     flat_bench,
     identity_bench,
@@ -90,6 +91,8 @@ SECTIONS: List[Section] = [
     Section("eval", "12. 一窗: the evaluation set through the assistant (issue 13)", eval_bench.evaluate,
             eval_bench.render_eval, needs_server=True),
     Section("prod", "13. Production profile under load (issue 14)", prod_bench.section, prod_tables.render),
+    Section("dashboard", "14. Dashboard queries at 10,000 and 100,000 conversations (issue 15)",
+            dashboard_bench.section, dashboard_bench.render),
     # Keep last: peak RSS is read just before the servers are stopped.
     Section("memory", "10. Peak memory", sections.memory, tables.render_memory, needs_server=True),
 ]

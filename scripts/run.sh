@@ -20,6 +20,8 @@ export ACTION_SERVER_URL=${ACTION_SERVER_URL:-http://localhost:$ACTION_PORT/webh
 export RASA_URL=${RASA_URL:-http://localhost:$RASA_PORT}
 VAR=${VAR_DIR:-var}
 LOG_DIR=$VAR/log
+# Rasa's SQL event broker's database (endpoints.yml), read by the event feeder below.
+export EVENT_BROKER_DB=${EVENT_BROKER_DB:-$VAR/rasa_events.db}
 # Where citizens reach the Rasa server: the portal's widget and the "导出我的数据" download link.
 export RASA_PUBLIC_URL=${RASA_PUBLIC_URL:-http://localhost:$RASA_PORT}
 mkdir -p "$LOG_DIR"
@@ -70,6 +72,13 @@ wait_for() {  # url, name, seconds
   exit 1
 }
 wait_for "http://localhost:$ACTION_PORT/health" "action server" 60
+
+# Rasa's events, from the SQL event broker's table into conversation_events (the dashboard's data),
+# when the endpoints file has one (govservice/analytics/feeder.py; production: govservice.events).
+if $PY -m govservice.analytics.feeder --endpoints "$ENDPOINTS" --check; then
+  supervise "event feeder" $PY -m govservice.analytics.feeder --endpoints "$ENDPOINTS" >>"$LOG_DIR/feeder.log" 2>&1 &
+  pids+=($!)
+fi
 
 $PY -m staff >"$LOG_DIR/staff.log" 2>&1 &
 pids+=($!)

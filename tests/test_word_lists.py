@@ -24,11 +24,13 @@ MAX_WORD = 8
 """Longer strings are sentences (messages, labels), not words matched in a message."""
 NOT_WORDS = {
     "govservice/demo_data.py": "synthetic demo people, companies and their certificates",
+    "scripts/demo_traffic.py": "synthetic demo messages sent to the assistant, never matched in a message",
 }
 NOT_WORD_CONSTANTS = {
     ("govservice/certificates/library.py", "INACTIVE_STATUSES"): (
         "stored certificate statuses, never matched in a message"
     ),
+    ("govservice/analytics/export.py", "CSV_HEADER"): "column headings of the dashboard's CSV export",
     # The province's export writes these exact values in its fields; they describe the record
     # format the importer reads, never how a citizen's message is read.
     ("govservice/catalog/import_fields.py", "_NONE_VALUES"): "empty-field markers of the published record format",

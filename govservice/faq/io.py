@@ -58,7 +58,7 @@ class ImportReport:
 _FORMULA_START = ("=", "+", "-", "@")
 
 
-def _defuse(text: str) -> str:
+def defuse(text: str) -> str:
     """Prefix text that a spreadsheet would run as a formula with a quote (CSV injection)."""
     return "'" + text if text.startswith(_FORMULA_START) else text
 
@@ -87,7 +87,7 @@ def export_csv(session: Session) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([header for _, header in COLUMNS])
-    writer.writerows([_defuse(value) for value in _row(entry)] for entry in _entries(session))
+    writer.writerows([defuse(value) for value in _row(entry)] for entry in _entries(session))
     return buffer.getvalue().encode("utf-8-sig")
 
 

@@ -2,8 +2,8 @@
 
 Served by the staff web app under ``/console`` (``docs/console.md``): session login, roles,
 CSRF-checked forms, the FAQ editor with live preview, import/export, the audit log, the
-unanswered-questions queue, the human-handoff queue, and the window clerk's workbench (the
-department's applications and 差评 follow-ups).
+unanswered-questions queue, the human-handoff queue, the window clerk's workbench (the
+department's applications and 差评 follow-ups) and the analytics dashboard.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import govservice.handoff.queue  # noqa: F401  (registers the handoff tables the
 from staff.console import (
     sessions,  # noqa: F401  (registers the console_sessions table)
     views_auth,
+    views_dashboard,
     views_faq,
     views_followups,
     views_handoff,
@@ -35,7 +36,8 @@ def _static() -> Blueprint:
 
 def install(app: Sanic) -> None:
     """Register the console's routes and static files on ``app``."""
-    modules = (views_auth, views_faq, views_tools, views_queue, views_handoff, views_workbench, views_followups)
+    modules = (views_auth, views_faq, views_tools, views_queue, views_handoff, views_workbench, views_followups,
+               views_dashboard)
     for module in modules:
         app.blueprint(module.blueprint())
     app.blueprint(_static())

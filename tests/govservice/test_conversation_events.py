@@ -43,6 +43,15 @@ def test_actions_forms_and_slots_keep_their_names_only() -> None:
     assert bot["name"] is None and bot["channel"] is None
 
 
+def test_the_service_item_slot_keeps_its_catalog_key_and_nothing_else_does() -> None:
+    row = event_row(_published(event="slot", name="service_item", value="id_card_renew"))
+    assert row is not None and row["item_key"] == "id_card_renew"
+    for event in ({"name": "service_item", "value": f"我的身份证{ID}"}, {"name": "service_item", "value": None},
+                  {"name": "service_topic", "value": "居民身份证"}, {"name": "login_id", "value": "id_card_renew"}):
+        assert event_row(_published(event="slot", **event))["item_key"] is None
+    assert event_row(_user_event())["item_key"] is None
+
+
 def test_anything_else_is_not_a_conversation_event() -> None:
     for body in (b"not json", b"[]", json.dumps({"event": "user"}).encode(), json.dumps({"sender_id": "x"}).encode()):
         assert event_row(body) is None

@@ -1,0 +1,1 @@
+"""Analytics for the staff console's dashboard: the event feeder and the aggregate queries."""
