@@ -46,13 +46,21 @@ RAW_EVENTS = Table(
 """Rasa 3.6's ``SQLEventBroker.SQLBrokerEvent`` table, declared alike so either may create it first."""
 
 
+SQL_TYPES = ("sql", "bot.event_broker.BufferedSQLEventBroker")
+"""Event broker types that write Rasa's ``events`` table (the second queues and writes in batches)."""
+
+
+def _is_sql(broker_type: object) -> bool:
+    return str(broker_type).lower() == "sql" or str(broker_type) in SQL_TYPES
+
+
 def broker_url(config: Optional[EndpointConfig]) -> str:
     """The database URL of an ``event_broker`` of type ``sql``, built as Rasa builds it.
 
     Raises:
         BrokerConfigError: no ``event_broker`` of type ``sql``.
     """
-    if config is None or str(config.type).lower() != "sql":
+    if config is None or not _is_sql(config.type):
         raise BrokerConfigError("端点配置中没有 type: sql 的 event_broker")
     from rasa.core.tracker_store import SQLTrackerStore  # Rasa's tracker store module takes seconds to import
 
@@ -69,7 +77,7 @@ def has_sql_broker(endpoints_path: str) -> bool:
     """Whether the endpoints file names an ``event_broker`` of type ``sql`` (read as plain YAML, quickly)."""
     with open(endpoints_path, encoding="utf-8") as file:
         broker = (yaml.safe_load(file) or {}).get("event_broker")
-    return isinstance(broker, dict) and str(broker.get("type", "")).lower() == "sql"
+    return isinstance(broker, dict) and _is_sql(broker.get("type", ""))
 
 
 def source_engine(url: str) -> Engine:
