@@ -4,7 +4,8 @@ Every function that returns certificates records one :class:`CertificateUse` per
 returned (who read it, when and why). The audit arguments are:
 
 * ``actor_type``: "citizen" (the holder, through the assistant), "application" (a 办件 that
-  uses the certificate as a material) or "officer" (a member of staff);
+  uses the certificate as a material), "officer" (a member of staff) or "system" (a service
+  the holder subscribed to, e.g. expiry reminders);
 * ``actor``: the channel (e.g. "智能助手"), the application number or the officer's name/ID;
 * ``purpose``: why the certificate was read, in Chinese (e.g. "本人查询证照").
 
@@ -29,7 +30,7 @@ from govservice.certificates.licence_ids import licence_identifier
 from govservice.certificates.models import Certificate, CertificateUse
 from govservice.clock import office_date, utc_now
 
-ACTOR_TYPES = ("citizen", "application", "officer")
+ACTOR_TYPES = ("citizen", "application", "officer", "system")
 """Allowed values of ``CertificateUse.actor_type``."""
 
 INACTIVE_STATUSES = ("已注销", "挂失")
