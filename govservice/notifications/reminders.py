@@ -112,6 +112,19 @@ def subscribe(person_id: str, opted_in: bool = True, url: Optional[str] = None) 
         return set_consent(session, person_id, opted_in)
 
 
+def subscribed(person_id: str, url: Optional[str] = None) -> bool:
+    """:func:`has_consent` in its own session."""
+    with session_scope(url) as session:
+        return has_consent(session, person_id)
+
+
+def addressee(channel: str, sender: str, url: Optional[str] = None) -> Optional[str]:
+    """The person whose reminders go to this conversation (their latest login was here), or None."""
+    with session_scope(url) as session:
+        row = session.query(LastLogin).filter_by(channel=channel, sender=sender).first()
+        return str(row.person_id) if row is not None else None
+
+
 def reminder_text(cert: Certificate, item_name: Optional[str], today: datetime.date) -> str:
     """The reminder, in Chinese: the certificate, its masked number, the expiry date and days left."""
     left = (cert.valid_until - today).days
