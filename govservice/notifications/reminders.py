@@ -22,7 +22,7 @@ from typing import Dict, List, Optional, Sequence
 
 import yaml
 from sqlalchemy import or_
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Query, Session
 
 from govservice.catalog.lookup import Catalog
 from govservice.catalog.models import ServiceItem
@@ -32,6 +32,7 @@ from govservice.clock import office_date, stored
 from govservice.db import ensure_schema, insert_new, session_scope
 from govservice.identity.masking import mask_certificate_number
 from govservice.identity.models import Binding, LastLogin
+from govservice.notifications.outbox import SHOW_REMINDERS_ACTION as SHOW_REMINDERS_ACTION
 from govservice.notifications.outbox import enqueue_reminder
 from govservice.notifications.reminder_models import Reminder, ReminderConsent
 from govservice.settings import SettingsError, current
@@ -202,6 +203,21 @@ def run_once(
     return RunReport(**counts)
 
 
+def _unshown(session: Session, channel: str, sender: str) -> Query:
+    """Reminders for this conversation not shown yet: addressed to it, or (widget) to its logged-in person."""
+    mine = (Reminder.channel == channel) & (Reminder.sender == sender)
+    binding = session.get(Binding, (channel, sender)) if channel in WIDGET_CHANNELS else None
+    if binding is not None:
+        mine = or_(mine, (Reminder.person_id == binding.person_id) & Reminder.channel.in_(WIDGET_CHANNELS))
+    return session.query(Reminder).filter(mine, Reminder.shown_at.is_(None))
+
+
+def has_unshown(channel: str, sender: str, url: Optional[str] = None) -> bool:
+    """Whether :func:`take_reminders` would return something now (one indexed read, no write)."""
+    with session_scope(url) as session:
+        return _unshown(session, channel, sender).first() is not None
+
+
 def take_reminders(
     channel: str, sender: str, now: Optional[datetime.datetime] = None, url: Optional[str] = None
 ) -> List[WidgetReminder]:
@@ -213,13 +229,8 @@ def take_reminders(
     """
     moment = stored(now)
     taken: List[WidgetReminder] = []
-    ensure_schema(url)
     with session_scope(url) as session:
-        mine = (Reminder.channel == channel) & (Reminder.sender == sender)
-        binding = session.get(Binding, (channel, sender)) if channel in WIDGET_CHANNELS else None
-        if binding is not None:
-            mine = or_(mine, (Reminder.person_id == binding.person_id) & Reminder.channel.in_(WIDGET_CHANNELS))
-        for row in session.query(Reminder).filter(mine, Reminder.shown_at.is_(None)).order_by(Reminder.id).all():
+        for row in _unshown(session, channel, sender).order_by(Reminder.id).all():
             won = (
                 session.query(Reminder)
                 .filter(Reminder.id == row.id, Reminder.shown_at.is_(None))
