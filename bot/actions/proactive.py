@@ -45,7 +45,10 @@ class ActionSubscribeReminders(Action):
             dispatcher.utter_message(text="订阅证照到期提醒需要先登录，以便核对您本人的证照。")
             return login_first("subscribe_reminders")
         changed = reminders.subscribe(subject.person_id, True)
-        dispatcher.utter_message(response="utter_reminders_on" if changed else "utter_reminders_already_on")
+        if changed:
+            dispatcher.utter_message(response="utter_reminders_on", windows=reminders.windows_text())
+        else:
+            dispatcher.utter_message(response="utter_reminders_already_on")
         return []
 
 

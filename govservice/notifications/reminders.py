@@ -87,6 +87,11 @@ def windows() -> Dict[str, int]:
     return result
 
 
+def windows_text() -> str:
+    """The windows as a citizen reads them: "居民身份证到期前90天、居住证到期前30天…"."""
+    return "、".join(f"{name}到期前{days}天" for name, days in windows().items())
+
+
 def set_consent(session: Session, person_id: str, opted_in: bool, now: Optional[datetime.datetime] = None) -> bool:
     """Record the citizen's choice (flush only); return whether it changed anything."""
     row = session.get(ReminderConsent, person_id)

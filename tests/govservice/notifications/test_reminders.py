@@ -212,3 +212,10 @@ def test_wechat_reminder_goes_through_the_outbox(db: str, people: Dict[str, str]
         "status": "将于2027年5月22日到期，请及时换证",
         "when": "2026-12-03",
     }
+
+
+def test_the_job_runs_once_from_the_command_line(db: str, people: Dict[str, str]) -> None:
+    rem.main(["--once"])  # today's date: 张三-like demo data is absent, the synthetic people are due
+    assert {p for p, _, _ in _reminders(db)} == {people["web"], people["wx"]}
+    rem.main(["--once"])
+    assert len(_reminders(db)) == 2
