@@ -35,7 +35,7 @@ from govservice.identity.models import Binding, LastLogin
 from govservice.notifications.outbox import SHOW_REMINDERS_ACTION as SHOW_REMINDERS_ACTION
 from govservice.notifications.outbox import enqueue_reminder
 from govservice.notifications.reminder_models import Reminder, ReminderConsent
-from govservice.settings import SettingsError, current
+from govservice.settings import SettingsError, current, database_url
 
 logger = logging.getLogger(__name__)
 
@@ -192,6 +192,7 @@ def run_once(
         How many new reminders were queued, by delivery.
     """
     today, moment = today or office_date(), stored(now)
+    url = url or database_url()  # the engine cache is keyed by URL: None would pin the first one
     by_type = windows()
     renewal = Catalog.load(url).renewal_item
     counts = {"wechat": 0, "widget": 0}
