@@ -14,6 +14,7 @@ from govservice import settings
 from govservice.notifications import reminders
 
 logger = logging.getLogger(__name__)
+LISTEN_ACTION = "action_listen"
 
 MAX_MESSAGE_CHARS = settings.current().max_message_chars
 MAX_SENDER_CHARS = 128
@@ -220,7 +221,9 @@ async def show_reminders(app: Any, channel: str, sender: str, output: Any) -> No
         if not await asyncio.to_thread(reminders.has_unshown, channel, sender):
             return
         async with agent.lock_store.lock(sender):
-            await agent.execute_action(sender, reminders.SHOW_REMINDERS_ACTION, output, None, None)
+            # Then listen, as after any turn: the next message's rules expect action_listen before it.
+            for action in (reminders.SHOW_REMINDERS_ACTION, LISTEN_ACTION):
+                await agent.execute_action(sender, action, output, None, None)
     except Exception:  # noqa: BLE001 - the citizen's reply went out; the reminder waits for the next turn
         logger.exception("showing expiry reminders failed")
 

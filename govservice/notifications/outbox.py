@@ -108,7 +108,9 @@ def rasa_trigger_intent(message: OutgoingNotification) -> None:
     """
     if message.reminder_id is not None:  # not about an application: no intent, just show it
         url = rasa.conversation_url(message.sender, "execute", {"output_channel": "latest"})
-        rasa.call(url, {"name": SHOW_REMINDERS_ACTION}, timeout=RASA_TIMEOUT_SECONDS)
+        # Then listen, as after any turn: the citizen's next message is read after action_listen.
+        for action in (SHOW_REMINDERS_ACTION, "action_listen"):
+            rasa.call(url, {"name": action}, timeout=RASA_TIMEOUT_SECONDS)
         return
     url = rasa.conversation_url(message.sender, "trigger_intent", {"output_channel": "latest"})
     entities = {"application_no": message.application_number, "application_status": message.application_status}
