@@ -6,12 +6,12 @@ import uuid
 from types import SimpleNamespace
 
 from connectors.common import MAX_MESSAGE_CHARS, clean_sender, clean_text, show_reminders
+from govservice.catalog.retrieval import simplified
 from govservice.certificates.models import Certificate
 from govservice.clock import utc_now
 from govservice.db import session_scope
 from govservice.notifications.reminder_models import Reminder
 from govservice.notifications.reminders import take_reminders
-from govservice.catalog.retrieval import simplified
 
 
 def test_lone_surrogates_are_no_text() -> None:
