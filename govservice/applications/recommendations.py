@@ -154,9 +154,12 @@ def for_person(
 
 
 def suggestions_text(suggestions: Sequence[Suggestion], heading: str) -> str:
-    """The list as the citizen reads it: one line per item with its reason."""
-    lines = [heading] + [f"{n}. {s.item_name}（{s.reason}）" for n, s in enumerate(suggestions, 1)]
-    return "\n".join(lines)
+    """The list as the citizen reads it: one line per reason, naming the items it suggests."""
+    by_reason: Dict[str, List[str]] = {}
+    for suggestion in suggestions:
+        by_reason.setdefault(suggestion.reason, []).append(suggestion.item_name)
+    lines = [f"{n}. {'、'.join(names)}（{reason}）" for n, (reason, names) in enumerate(by_reason.items(), 1)]
+    return "\n".join([heading, *lines])
 
 
 def personal(person_id: str, renewal_item: Renewals, today: Optional[datetime.date] = None) -> List[Suggestion]:

@@ -131,10 +131,7 @@ async def test_the_finish_notice_and_my_applications_suggest_what_follows(dispat
     assert await ActionMyApplications().run(dispatcher, notice, {}) == [
         SlotSet("rating_number", app.number), FollowupAction("rating_form")
     ]
-    following = (
-        "1. 夫妻投靠落户（因为您已办结结婚登记）\n"
-        "2. 生育登记（因为您已办结结婚登记）"
-    )
+    following = "1. 夫妻投靠落户、生育登记（因为您已办结结婚登记）"
     buttons = [
         {"title": "办理夫妻投靠落户", "payload": '/apply_service{"service":"hukou_spouse_join"}'},
         {"title": "办理生育登记", "payload": '/apply_service{"service":"birth_service_registration"}'},
