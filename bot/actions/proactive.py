@@ -16,7 +16,8 @@ from govservice.applications import recommendations
 from govservice.applications.recommendations import Suggestion
 from govservice.notifications import reminders
 
-RENEW_INTENT = reminders.RENEW_INTENT
+RENEW_INTENT = "apply_service"
+"""The buttons start the item's application, and so set the ``service_item`` slot."""
 
 
 def suggestion_buttons(suggestions: Sequence[Suggestion]) -> List[Dict[str, str]]:

@@ -43,8 +43,6 @@ WIDGET_CHANNELS = ("rest", "socketio")
 """Channels that cannot be reached unasked: the reminder waits for the citizen's next message."""
 ACTOR = "证照到期提醒服务"
 PURPOSE = "核对已订阅市民的证照有效期，发送到期提醒"
-RENEW_INTENT = "apply_service"
-"""The button starts the renewal item's application (and so sets the ``service_item`` slot)."""
 
 
 @dataclass(frozen=True)
@@ -145,13 +143,21 @@ def reminder_text(cert: Certificate, item_name: Optional[str], today: datetime.d
 def due_certificates(
     session: Session, person_id: str, today: datetime.date, by_type: Dict[str, int]
 ) -> List[Certificate]:
-    """The person's current certificates that expire within their type's window, soonest first."""
-    if not by_type:
-        return []
-    found = expiring_certificates(
-        session, person_id, max(by_type.values()), today, actor_type="system", actor=ACTOR, purpose=PURPOSE
-    )
-    return [c for c in found if c.type_name in by_type and (c.valid_until - today).days <= by_type[c.type_name]]
+    """The person's current certificates, not reminded of yet, that expire within their type's window.
+
+    Only those are read from the library (one 用证记录 each), not every certificate at each run.
+    """
+    reminded = [cid for (cid,) in session.query(Reminder.certificate_id).filter(Reminder.person_id == person_id)]
+    by_days: Dict[int, List[str]] = {}
+    for name, days in by_type.items():
+        by_days.setdefault(days, []).append(name)
+    found: List[Certificate] = []
+    for days, names in sorted(by_days.items()):
+        found += expiring_certificates(
+            session, person_id, days, today, actor_type="system", actor=ACTOR, purpose=PURPOSE,
+            type_names=names, exclude_ids=reminded,
+        )
+    return sorted(found, key=lambda c: (c.valid_until, c.id))
 
 
 def _subscribers(session: Session) -> List[LastLogin]:
@@ -261,11 +267,6 @@ def template_fields(reminder_id: int, url: Optional[str] = None) -> Optional[Dic
             "status": f"将于{reminder.valid_until:%Y年%-m月%-d日}到期，请及时换证",
             "when": f"{reminder.created_at:%Y-%m-%d}",
         }
-
-
-def reminders_for(session: Session, person_id: str) -> List[Reminder]:
-    """The person's reminders, oldest first."""
-    return session.query(Reminder).filter(Reminder.person_id == person_id).order_by(Reminder.id).all()
 
 
 def loop(interval: float, runs: Optional[int] = None) -> None:

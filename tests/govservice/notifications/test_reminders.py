@@ -9,7 +9,7 @@ from typing import Callable, Dict, Iterator, List, Optional, Tuple
 import pytest
 from stdnum.cn import ric
 
-from govservice.certificates.models import Certificate
+from govservice.certificates.models import Certificate, CertificateUse
 from govservice.db import session_scope
 from govservice.identity.models import Binding, LastLogin, Person
 from govservice.notifications import outbox
@@ -127,9 +127,16 @@ def test_bad_window_setting_names_the_variable(monkeypatch: pytest.MonkeyPatch) 
         rem.windows()
 
 
+def _system_reads(url: str) -> int:
+    with session_scope(url) as s:
+        return s.query(CertificateUse).filter(CertificateUse.actor_type == "system").count()
+
+
 def test_second_run_sends_nothing_new(db: str, people: Dict[str, str]) -> None:
     assert rem.run_once(db, TODAY, NOW).total == 2
+    assert _system_reads(db) == 2  # only the two certificates reminded of were read from the library
     assert rem.run_once(db, TODAY, NOW).total == 0
+    assert _system_reads(db) == 2
     assert rem.run_once(db, TODAY + datetime.timedelta(days=1), NOW).total == 0
     assert len(_reminders(db)) == 2
     with session_scope(db) as s:
