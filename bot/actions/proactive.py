@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Sequence
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -80,13 +81,19 @@ class ActionShowReminders(Action):
         return "action_show_reminders"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
-        """Each reminder once, with a button that starts its renewal."""
+        """Each reminder once, with a button that starts its renewal.
+
+        The renewal item becomes the item under discussion, so "那要带什么材料" right after the
+        reminder is answered for it, as after pressing the button.
+        """
+        events: List[Dict[str, Any]] = []
         for reminder in reminders.take_reminders(*channel_and_sender(tracker)):
             buttons = None
             if reminder.item_key:
                 buttons = [service_button(RENEW_INTENT, reminder.item_key, f"一键办理{reminder.item_name}")]
+                events = [SlotSet("service_item", reminder.item_key)]
             dispatcher.utter_message(text=reminder.text, buttons=buttons)
-        return []
+        return events
 
 
 class ActionRecommendServices(Action):

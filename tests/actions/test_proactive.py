@@ -84,7 +84,8 @@ async def test_a_reminder_is_shown_once_with_a_button_that_sets_the_renewal_item
                        item_key="driving_licence_renew", channel="rest", sender=sender, text="【证照到期提醒】测试",
                        created_at=utc_now()))
     tracker = make_tracker("你好", "greet", sender_id=sender)
-    assert await ActionShowReminders().run(dispatcher, tracker, {}) == []
+    shown = await ActionShowReminders().run(dispatcher, tracker, {})
+    assert shown == [SlotSet("service_item", "driving_licence_renew")]
     assert await ActionShowReminders().run(dispatcher, tracker, {}) == []
     assert [(m["text"], m["buttons"]) for m in dispatcher.messages] == [
         ("【证照到期提醒】测试",
