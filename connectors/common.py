@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Sequence
@@ -9,6 +11,10 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence
 from sanic.request import Request
 
 from govservice import settings
+from govservice.notifications import reminders
+
+logger = logging.getLogger(__name__)
+LISTEN_ACTION = "action_listen"
 
 MAX_MESSAGE_CHARS = settings.current().max_message_chars
 MAX_SENDER_CHARS = 128
@@ -198,6 +204,28 @@ async def paused_after_turn(app: Any, sender: str) -> Optional[PausedTurn]:
     if tracker is None or not tracker.is_paused():
         return None
     return paused_turn([event.as_dict() for event in tracker.events])
+
+
+async def show_reminders(app: Any, channel: str, sender: str, output: Any) -> None:
+    """After a turn, show the conversation's unshown expiry reminders (the widget cannot be reached unasked).
+
+    Runs the bot's own action (:data:`govservice.notifications.reminders.SHOW_REMINDERS_ACTION`)
+    through the agent, under the conversation's lock, so the reminder and its renewal button are part
+    of the conversation.
+    Never raises: a failure leaves the reminder for the next turn.
+    """
+    agent = getattr(getattr(app, "ctx", None), "agent", None)
+    if agent is None:
+        return
+    try:
+        if not await asyncio.to_thread(reminders.has_unshown, channel, sender):
+            return
+        async with agent.lock_store.lock(sender):
+            # Then listen, as after any turn: the next message's rules expect action_listen before it.
+            for action in (reminders.SHOW_REMINDERS_ACTION, LISTEN_ACTION):
+                await agent.execute_action(sender, action, output, None, None)
+    except Exception:  # noqa: BLE001 - the citizen's reply went out; the reminder waits for the next turn
+        logger.exception("showing expiry reminders failed")
 
 
 def main() -> None:

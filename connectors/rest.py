@@ -35,6 +35,7 @@ from connectors.common import (
     client_metadata,
     json_depth,
     paused_after_turn,
+    show_reminders,
 )
 from govservice.identity import channel_sessions
 
@@ -135,6 +136,7 @@ class RestInput(InputChannel):
             logger.exception("REST turn failed for a message of %d characters", len(text))
             return [_reply(sender, BUSY_REPLY)]
         if collector.messages:
+            await show_reminders(request.app, self.name(), sender, collector)
             return collector.messages
         try:
             paused = await paused_after_turn(request.app, sender)

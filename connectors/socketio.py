@@ -31,7 +31,14 @@ from typing import Any, Dict, Optional, Tuple
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOOutput
 
-from connectors.common import BUSY_REPLY, EMPTY_REPLY, clean_text, client_metadata, paused_after_turn
+from connectors.common import (
+    BUSY_REPLY,
+    EMPTY_REPLY,
+    clean_text,
+    client_metadata,
+    paused_after_turn,
+    show_reminders,
+)
 from govservice.identity.channel_sessions import SessionCheck, admit
 from overrides.socketio import OnNewMessage, SocketIOFork, SocketMessage
 
@@ -106,6 +113,8 @@ class SocketIOInput(SocketIOFork):
             return
         if paused is not None and paused.notice:  # agents' words reach the socket on their own
             await output.send_text_message(sender_id, paused.notice)
+        elif paused is None:
+            await show_reminders(message.app, self.name(), sender_id, output)
 
     async def _claim(self, data: Dict[str, Any]) -> tuple[str, Optional[str]]:
         """The session a ``session_request`` asks for and its token, if the token fits; else a fresh one."""

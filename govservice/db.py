@@ -85,19 +85,23 @@ def session_scope(url: str | None = None) -> Iterator[Session]:
         session.close()
 
 
-def insert_new(session: Session, table: Table, rows: List[Dict[str, Any]], key: Sequence[str]) -> None:
+def insert_new(session: Session, table: Table, rows: List[Dict[str, Any]], key: Sequence[str]) -> int:
     """Insert the rows whose ``key`` is not stored yet: ``INSERT ... ON CONFLICT DO NOTHING``.
 
     On PostgreSQL and SQLite (the databases this project runs on) a row whose key exists, or that
     a concurrent transaction just inserted, is skipped; on any other database it is a plain insert.
+
+    Returns:
+        The driver's row count: for one row, 1 when it was inserted and 0 when it was skipped
+        (several rows: drivers may report -1).
     """
     if not rows:
-        return
+        return 0
     dialect = {"postgresql": postgresql, "sqlite": sqlite}.get(session.get_bind().dialect.name)
     if dialect is None:
-        session.execute(insert(table), rows)
-        return
-    session.execute(dialect.insert(table).on_conflict_do_nothing(index_elements=list(key)), rows)
+        return int(session.execute(insert(table), rows).rowcount)  # type: ignore[attr-defined]
+    statement = dialect.insert(table).on_conflict_do_nothing(index_elements=list(key))
+    return int(session.execute(statement, rows).rowcount)  # type: ignore[attr-defined]
 
 
 def alembic_config() -> Config:

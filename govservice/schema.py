@@ -28,6 +28,7 @@ MODEL_MODULES = (
     "govservice.handoff.models",
     "govservice.limits",
     "govservice.notifications.outbox",
+    "govservice.notifications.reminder_models",
     "govservice.accounts.officers",
     "govservice.privacy.models",
     "staff.console.sessions",

@@ -87,6 +87,11 @@ wait_for "http://localhost:$STAFF_PORT/health" "staff app" 60
 RASA_PUBLIC_URL=${RASA_PUBLIC_URL:-http://localhost:$RASA_PORT} $PY -m portal >"$LOG_DIR/portal.log" 2>&1 &
 pids+=($!)
 
+# Certificate expiry reminders for citizens who subscribed: every REMINDER_INTERVAL_SECONDS (an hour).
+# Idempotent by a unique key, so a restart or a second copy never reminds twice.
+supervise "reminders" $PY -m govservice.notifications.reminders >>"$LOG_DIR/reminders.log" 2>&1 &
+pids+=($!)
+
 if [ "${1:-}" = "--shell" ]; then
   "${RASA[@]}" shell --model "$MODEL" --endpoints "$ENDPOINTS"
   exit 0

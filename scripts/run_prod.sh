@@ -113,6 +113,8 @@ for ((i = 0; i < INSTANCES; i++)); do
 done
 start portal 0 $PY -m portal
 start consumer 0 $PY -m govservice.events --endpoints "$ENDPOINTS"
+# Expiry reminders (idempotent by a unique key: safe beside another instance's copy).
+start reminders 0 $PY -m govservice.notifications.reminders
 for ((i = 0; i < INSTANCES; i++)); do
   start rasa "$i" "${RASA[@]}" run --model "$MODEL" --endpoints "$ENDPOINTS" --credentials "$CREDENTIALS" \
     --interface 127.0.0.1 --port $((BASE + i)) --cors "${cors_origins[@]}" --enable-api --auth-token "$RASA_TOKEN"

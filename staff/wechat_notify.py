@@ -14,6 +14,7 @@ import logging
 from govservice.applications.models import Application
 from govservice.db import session_scope
 from govservice.notifications.outbox import OutgoingNotification, rasa_trigger_intent, register_sender
+from govservice.notifications.reminders import template_fields
 
 logger = logging.getLogger(__name__)
 
@@ -26,11 +27,15 @@ def send_wechat_notification(message: OutgoingNotification) -> None:
     """Deliver one notification to a WeChat user; raises when nothing reached them."""
     from connectors.wechat_delivery import send_status_notification
 
-    with session_scope() as session:
-        app = session.query(Application).filter(Application.number == message.application_number).one_or_none()
-        item, when = (app.item_name, app.updated_at) if app is not None else ("", "")
-    result = send_status_notification(message.sender, message.application_number, item, message.application_status,
-                                      when)
+    if message.reminder_id is not None:  # an expiry reminder: the certificate in the template's fields
+        fields = template_fields(message.reminder_id) or {}
+        number, item, status, when = (fields.get(k, "") for k in ("number", "item", "status", "when"))
+    else:
+        with session_scope() as session:
+            app = session.query(Application).filter(Application.number == message.application_number).one_or_none()
+            item, when = (app.item_name, app.updated_at) if app is not None else ("", "")
+        number, status = message.application_number, message.application_status
+    result = send_status_notification(message.sender, number, item, status, when)
     try:
         rasa_trigger_intent(message)
     except Exception as exc:  # the template is the notification; the conversation update is a bonus

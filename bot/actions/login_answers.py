@@ -36,6 +36,9 @@ RESUME_ACTIONS = {
     "newborn_event": "action_start_newborn",
     "export_my_data": "action_export_my_data",
     "delete_my_data": "action_ask_delete_my_data",
+    "subscribe_reminders": "action_subscribe_reminders",
+    "unsubscribe_reminders": "action_unsubscribe_reminders",
+    "what_can_i_do": "action_recommend_services",
 }
 """Requests that need login and continue with their own action once it succeeds."""
 

@@ -11,7 +11,9 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions.application_answers import read_material
 from bot.actions.login import login_first
+from bot.actions.proactive import show_suggestions
 from bot.actions.session import current_subject
+from govservice.applications import recommendations
 from govservice.applications import service as applications
 from govservice.applications.states import ApplicationError
 
@@ -31,6 +33,9 @@ def _notification(dispatcher: CollectingDispatcher, tracker: Tracker, number: st
         return []  # never tell one conversation about another person's application
     text, ratable = notice
     dispatcher.utter_message(text=text)
+    # 一件事: a finished application suggests what usually follows it.
+    following = recommendations.after_application(number, tracker.sender_id)
+    show_suggestions(dispatcher, following, "接下来您可能还需要办理：")
     if ratable:
         return [SlotSet("rating_number", number), FollowupAction("rating_form")]
     return []
@@ -53,6 +58,9 @@ class ActionMyApplications(Action):
             dispatcher.utter_message(text="查询办件进度需要先登录。")
             return login_first("query_applications")
         dispatcher.utter_message(text=applications.applications_text(subject.person_id, subject.company_code, number))
+        if not number:
+            following = recommendations.after_finished_applications(subject.person_id, subject.company_code)
+            show_suggestions(dispatcher, following, "根据您已办结的事项，接下来您可能还需要办理：")
         return []
 
 

@@ -4,7 +4,8 @@ Every function that returns certificates records one :class:`CertificateUse` per
 returned (who read it, when and why). The audit arguments are:
 
 * ``actor_type``: "citizen" (the holder, through the assistant), "application" (a 办件 that
-  uses the certificate as a material) or "officer" (a member of staff);
+  uses the certificate as a material), "officer" (a member of staff) or "system" (a service
+  the holder subscribed to, e.g. expiry reminders);
 * ``actor``: the channel (e.g. "智能助手"), the application number or the officer's name/ID;
 * ``purpose``: why the certificate was read, in Chinese (e.g. "本人查询证照").
 
@@ -29,7 +30,7 @@ from govservice.certificates.licence_ids import licence_identifier
 from govservice.certificates.models import Certificate, CertificateUse
 from govservice.clock import office_date, utc_now
 
-ACTOR_TYPES = ("citizen", "application", "officer")
+ACTOR_TYPES = ("citizen", "application", "officer", "system")
 """Allowed values of ``CertificateUse.actor_type``."""
 
 INACTIVE_STATUSES = ("已注销", "挂失")
@@ -205,24 +206,29 @@ def expiring_certificates(
     actor: str,
     purpose: str,
     holder_kind: str = "person",
+    type_names: Optional[Sequence[str]] = None,
+    exclude_ids: Sequence[int] = (),
 ) -> List[Certificate]:
     """Return the holder's current valid certificates that expire within ``within_days``, soonest first.
 
     A certificate expiring today is still valid and included; expired, cancelled, lost,
     replaced (see :func:`renewal_due`) or long-term (长期) certificates are not. Records a use
-    for each one returned.
+    for each one returned. ``type_names`` (exact names) and ``exclude_ids`` narrow the read, so a
+    periodic reader (expiry reminders) records uses only for what it acts on.
     """
     today = today or office_date()
     limit = today + datetime.timedelta(days=within_days)
-    certs = (
+    query = (
         _not_superseded(_holder_query(session, holder_id, holder_kind))
         .filter(Certificate.valid_until.isnot(None))
         .filter(Certificate.valid_until >= today, Certificate.valid_until <= limit)
         .filter(or_(Certificate.status.is_(None), Certificate.status.notin_(INACTIVE_STATUSES)))
-        .order_by(None)
-        .order_by(Certificate.valid_until, Certificate.id)
-        .all()
     )
+    if type_names is not None:
+        query = query.filter(Certificate.type_name.in_(list(type_names)))
+    if exclude_ids:
+        query = query.filter(Certificate.id.notin_(list(exclude_ids)))
+    certs = query.order_by(None).order_by(Certificate.valid_until, Certificate.id).all()
     _record_uses(session, certs, actor_type, actor, purpose)
     return certs
 

@@ -25,6 +25,7 @@ _ACTOR_TEXT = {
     "citizen": "本人通过智能助手查询",
     "application": "办件{actor}调用",
     "officer": "工作人员{actor}查看",
+    "system": "{actor}核对",
 }
 
 

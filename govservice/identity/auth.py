@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from govservice.catalog import lexicon
 from govservice.identity import channel_sessions, login_limits
 from govservice.identity.ids import opaque_id
-from govservice.identity.models import Binding, Company, LoginAttempt, OtpCode, Person
+from govservice.identity.models import Binding, Company, LastLogin, LoginAttempt, OtpCode, Person
 from govservice.identity.sms import SmsGateway
 from govservice.settings.secrets import secret_key
 
@@ -222,6 +222,9 @@ def verify_code(
         binding = Binding(channel=channel, sender=sender, created_at=now)
         session.add(binding)
     binding.person_id, binding.company_code, binding.last_seen = person_id, company_code, now
+    last = session.get(LastLogin, person_id) or LastLogin(person_id=person_id)
+    last.channel, last.sender, last.logged_in_at = channel, sender, now
+    session.add(last)
     return VerifyResult("ok", "登录成功。")
 
 

@@ -103,3 +103,14 @@ class ChannelSession(Base):
     last_seen = Column(DateTime, nullable=False)
     # Whether the reply carrying the token reached its client (see govservice.identity.channel_sessions).
     handed_over = Column(Boolean, nullable=False, default=True, server_default=true())
+
+
+class LastLogin(Base):
+    """Where a citizen last logged in: reminders go there (a binding ends with the login, this stays)."""
+
+    __tablename__ = "last_logins"
+
+    person_id = Column(String(18), ForeignKey("persons.id_number"), primary_key=True)
+    channel = Column(String(40), nullable=False)
+    sender = Column(String(128), nullable=False)
+    logged_in_at = Column(DateTime, nullable=False)

@@ -41,6 +41,8 @@ EVENT_INTENT = "query_applications"
 the application and its new status, so the bot reports the change with the next step. An
 intent with training data keeps `rasa data validate --fail-on-warnings` meaningful."""
 RASA_TIMEOUT_SECONDS = 10.0
+SHOW_REMINDERS_ACTION = "action_show_reminders"
+"""What Rasa is asked to run for an expiry reminder: it shows the conversation's unshown reminders."""
 
 
 class Notification(Base):
@@ -49,7 +51,9 @@ class Notification(Base):
     __tablename__ = "notifications"
 
     id = Column(Integer, primary_key=True, autoincrement=True)
-    application_number = Column(String(40), ForeignKey("applications.number"), nullable=False, index=True)
+    # None for a certificate expiry reminder (reminder_id names it instead).
+    application_number = Column(String(40), ForeignKey("applications.number"), index=True)
+    reminder_id = Column(Integer, ForeignKey("certificate_reminders.id"))
     person_id = Column(String(18), ForeignKey("persons.id_number"), nullable=False, index=True)
     channel = Column(String(40), nullable=False)
     sender = Column(String(128), nullable=False)
@@ -75,6 +79,8 @@ class OutgoingNotification:
     sender: str
     text: str
     attempt: int = 1
+    reminder_id: Optional[int] = None
+    """Set for an expiry reminder (:mod:`govservice.notifications.reminders`), not a status change."""
 
 
 @dataclass(frozen=True)
@@ -93,12 +99,19 @@ Sender = Callable[[OutgoingNotification], None]
 def rasa_trigger_intent(message: OutgoingNotification) -> None:
     """The default sender: let the assistant tell the citizen, on their latest channel.
 
-    Rasa's ``POST /conversations/{sender}/trigger_intent?output_channel=latest``, through the one
+    Rasa's ``POST /conversations/{sender}/trigger_intent?output_channel=latest`` (an expiry
+    reminder: ``execute`` of :data:`SHOW_REMINDERS_ACTION`), through the one
     Rasa client (:mod:`govservice.settings.rasa`: ``RASA_URL`` and ``RASA_TOKEN``).
 
     Raises:
         urllib.error.URLError: Rasa is unreachable or answered with an HTTP error status.
     """
+    if message.reminder_id is not None:  # not about an application: no intent, just show it
+        url = rasa.conversation_url(message.sender, "execute", {"output_channel": "latest"})
+        # Then listen, as after any turn: the citizen's next message is read after action_listen.
+        for action in (SHOW_REMINDERS_ACTION, "action_listen"):
+            rasa.call(url, {"name": action}, timeout=RASA_TIMEOUT_SECONDS)
+        return
     url = rasa.conversation_url(message.sender, "trigger_intent", {"output_channel": "latest"})
     entities = {"application_no": message.application_number, "application_status": message.application_status}
     rasa.call(url, {"name": EVENT_INTENT, "entities": entities}, timeout=RASA_TIMEOUT_SECONDS)
@@ -148,6 +161,26 @@ def enqueue_status_change(session: Session, app: Application, event: StatusEvent
     return notification
 
 
+def enqueue_reminder(session: Session, reminder_id: int, person_id: str, channel: str, sender: str, text: str,
+                     at: datetime.datetime) -> Notification:
+    """Add an expiry reminder to the outbox in the caller's transaction (flush only), due at once."""
+    notification = Notification(
+        reminder_id=reminder_id,
+        person_id=person_id,
+        channel=channel,
+        sender=sender,
+        application_status="",
+        text=text,
+        status=PENDING,
+        attempts=0,
+        created_at=at,
+        next_attempt_at=at,
+    )
+    session.add(notification)
+    session.flush()
+    return notification
+
+
 def notifications_for_application(session: Session, number: str) -> List[Notification]:
     """The application's notifications, oldest first."""
     query = session.query(Notification).filter(Notification.application_number == number)
@@ -185,12 +218,13 @@ def _claim(target: Target, now: datetime.datetime, limit: int) -> List[OutgoingN
                 claimed.append(
                     OutgoingNotification(
                         id=int(row.id),
-                        application_number=str(row.application_number),
+                        application_number=str(row.application_number or ""),
                         application_status=str(row.application_status),
                         channel=str(row.channel),
                         sender=str(row.sender),
                         text=str(row.text),
                         attempt=int(row.attempts) + 1,
+                        reminder_id=row.reminder_id,
                     )
                 )
     return claimed

@@ -26,7 +26,9 @@ from sqlalchemy.orm import Session
 from govservice.applications.models import ApplicationMaterial, Attachment, FollowUp, Rating
 from govservice.certificates.models import Certificate, CertificateUse
 from govservice.handoff.models import CLOSED, HandoffTicket
-from govservice.identity.models import Binding, LoginAttempt, OtpCode
+from govservice.identity.models import Binding, LastLogin, LoginAttempt, OtpCode
+from govservice.notifications.outbox import Notification
+from govservice.notifications.reminder_models import Reminder, ReminderConsent
 from govservice.privacy.models import ConversationErasure, ExportLink
 
 OWN_LOOKUP = "citizen"
@@ -45,7 +47,8 @@ KEPT_TEXT = (
 
 DELETE_PREVIEW_TEXT = (
     "将删除：您在各渠道的登录状态、对话记录、您本人查询证照产生的用证记录、评价中的文字意见"
-    "（差评整改中的除外）、未用于办件的上传文件、留言和转人工记录中的联系方式。\n" + KEPT_TEXT
+    "（差评整改中的除外）、未用于办件的上传文件、留言和转人工记录中的联系方式、证照到期提醒的订阅和已发的提醒。\n"
+    + KEPT_TEXT
 )
 
 
@@ -91,7 +94,16 @@ def person_senders(session: Session, person_id: str) -> Set[str]:
         LoginAttempt.subject_id == person_id, LoginAttempt.ref.in_(succeeded.scalar_subquery())
     )
     found.update(s for (s,) in attempts)
+    found.update(s for (s,) in session.query(LastLogin.sender).filter(LastLogin.person_id == person_id))
     return found
+
+
+def _delete_reminders(session: Session, person_id: str) -> None:
+    """The subscription, where reminders went, and the reminders with their outbox rows."""
+    mine = session.query(Reminder.id).filter(Reminder.person_id == person_id).scalar_subquery()
+    session.query(Notification).filter(Notification.reminder_id.in_(mine)).delete(synchronize_session=False)
+    for model in (Reminder, ReminderConsent, LastLogin):
+        session.query(model).filter(model.person_id == person_id).delete(synchronize_session=False)
 
 
 def _delete_unattached_uploads(session: Session, person_id: str) -> int:
@@ -145,6 +157,7 @@ def delete_person_data(session: Session, person_id: str, sender: str, now: datet
         .filter((HandoffTicket.contact.isnot(None)) | (HandoffTicket.message.isnot(None)))
         .update({HandoffTicket.contact: None, HandoffTicket.message: None}, synchronize_session=False)
     )
+    _delete_reminders(session, person_id)
     report.conversations = request_erasure(session, senders, now)
     session.flush()
     return report

@@ -78,6 +78,9 @@ class Settings:
     retention_interval_seconds: float = 3600.0
     erasure_poll_seconds: float = 30.0
     notify_retry_seconds: float = 30.0
+    reminder_interval_seconds: float = 3600.0
+    reminder_windows: str = ""
+    """``REMINDER_WINDOWS``: per-type overrides of knowledge_base/reminders.yml, e.g. "机动车驾驶证=60,普通护照=120"."""
     action_host: str = "127.0.0.1"
     action_port: int = 5055
     actions_warm_up: bool = False
@@ -134,6 +137,8 @@ class Settings:
             retention_interval_seconds=_number(environ, "RETENTION_INTERVAL_SECONDS", 3600.0, float, 0),
             erasure_poll_seconds=_number(environ, "ERASURE_POLL_SECONDS", 30.0, float, 0),
             notify_retry_seconds=_number(environ, "NOTIFY_RETRY_SECONDS", 30.0, float, 0),
+            reminder_interval_seconds=_number(environ, "REMINDER_INTERVAL_SECONDS", 3600.0, float, 1),
+            reminder_windows=get("REMINDER_WINDOWS", ""),
             action_host=get("ACTION_HOST", "127.0.0.1"),
             action_port=_number(environ, "ACTION_PORT", 5055, int, 0),
             actions_warm_up=get("ACTIONS_WARM_UP") == "1",

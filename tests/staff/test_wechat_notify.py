@@ -61,3 +61,13 @@ def test_nothing_delivered_raises_for_a_retry(catalog, monkeypatch: pytest.Monke
     reload_settings()
     with pytest.raises(wechat_notify.NotDelivered):
         wechat_notify.send_wechat_notification(MESSAGE)
+
+
+def test_a_reminder_is_shown_in_the_conversation_by_the_bot_then_it_listens(
+    catalog, rasa_stub: List[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("WECHAT_APPID", raising=False)
+    reload_settings()
+    reminder = OutgoingNotification(2, "", "", "wechat", "o_openid_2", "【证照到期提醒】…", reminder_id=999_999)
+    wechat_notify.send_wechat_notification(reminder)
+    assert [p.split("?")[0] for p in rasa_stub] == ["/conversations/o_openid_2/execute"] * 2

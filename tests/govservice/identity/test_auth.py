@@ -331,3 +331,18 @@ def test_resend_uses_the_name_given_before(session) -> None:
 )
 def test_normalize_name(text: str, name) -> None:
     assert auth.normalize_name(text) == name
+
+
+def test_a_login_records_where_the_person_last_logged_in(session) -> None:
+    from govservice.identity.models import LastLogin
+
+    gateway = RecordingGateway()
+    ref = _login(session, gateway)
+    assert auth.verify_code(session, ref, gateway.last_code(), "rest", "u1", T0).status == "ok"
+    later = T0 + timedelta(minutes=2)
+    ref = auth.begin_login(session, "person", ZHANG, "wechat", "o_zhang", later)
+    assert auth.request_code(session, ref, "张三", gateway, later).status == "sent"
+    assert auth.verify_code(session, ref, gateway.last_code(), "wechat", "o_zhang", later).status == "ok"
+    session.flush()
+    row = session.get(LastLogin, ZHANG)
+    assert (row.channel, row.sender, row.logged_in_at) == ("wechat", "o_zhang", later)

@@ -105,3 +105,30 @@ def test_deletion_removes_what_may_go_and_keeps_what_the_law_keeps(url: str) -> 
             "zhang-old", "zhang-web", "zhang-wx"
         ]
     assert not loose_path.exists() and used_path.exists()
+
+
+def test_deletion_ends_the_reminder_subscription_and_removes_the_reminders(url: str) -> None:
+    from govservice.identity.models import LastLogin
+    from govservice.notifications.outbox import Notification
+    from govservice.notifications.reminder_models import Reminder, ReminderConsent
+    from govservice.notifications.reminders import run_once, set_consent
+
+    now = datetime.datetime(2026, 12, 3, 1, 0)
+    with session_scope(url) as s:
+        for person, channel in ((ZHANG, "wechat"), (LI, "wechat")):
+            s.add(LastLogin(person_id=person, channel=channel, sender=f"wx-{person}", logged_in_at=now))
+            set_consent(s, person, True, now)
+    with session_scope(url) as s:
+        licences = s.query(Certificate.valid_until).filter(Certificate.holder_id.in_([ZHANG, LI]))
+        days = sorted(until for (until,) in licences.filter(Certificate.type_name == "机动车驾驶证"))
+    for until in days:  # each licence 30 days before it expires
+        run_once(url, until - datetime.timedelta(days=30), now)
+    with session_scope(url) as s:
+        assert {r.person_id for r in s.query(Reminder)} == {ZHANG, LI}
+        report = delete_person_data(s, ZHANG, "zhang-web", now)
+    assert "wx-" + ZHANG in report.conversations
+    with session_scope(url) as s:
+        assert {r.person_id for r in s.query(Reminder)} == {LI}
+        assert {n.person_id for n in s.query(Notification)} == {LI}
+        assert [c.person_id for c in s.query(ReminderConsent)] == [LI]
+        assert [c.person_id for c in s.query(LastLogin)] == [LI]
