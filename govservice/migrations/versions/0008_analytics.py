@@ -1,7 +1,7 @@
 """conversation_events.item_key and the covering index the dashboard's queries use.
 
 Revision ID: 0008_analytics
-Revises: 0006_session_handover
+Revises: 0007_reminders
 Create Date: 2026-12-03 04:00:00
 
 The dashboard (govservice/analytics) counts the service items asked about: the catalog key of the
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_analytics"
-down_revision = "0006_session_handover"
+down_revision = "0007_reminders"
 branch_labels = None
 depends_on = None
 
