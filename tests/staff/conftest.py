@@ -70,13 +70,23 @@ def bearer(username: str) -> Dict[str, str]:
     return {"Authorization": f"Bearer {demo_token(username)}"}
 
 
-def residence_permit(url: str, now: Optional[datetime.datetime] = None, person: str = ZHANG) -> str:
-    """Submit a 居住证 application (the ID card from the library, the rest by commitment); return its number."""
+def residence_permit(
+    url: str,
+    now: Optional[datetime.datetime] = None,
+    person: str = ZHANG,
+    form: Optional[dict] = None,
+    uploads: Optional[Dict[str, str]] = None,
+) -> str:
+    """Submit a 居住证 application (the ID card from the library, the rest by commitment); return its number.
+
+    ``uploads`` maps a material's name to the attachment id uploaded for it.
+    """
     with session_scope(url) as s:
         item = s.get(ServiceItem, "residence_permit")
         card = s.query(Certificate).filter_by(holder_id=person, type_name="居民身份证").first()
         materials = [(m.id, "certificate", card.id) for m in item.materials if m.certificate_type == "居民身份证"]
         materials += [(m.id, "commitment", None) for m in item.materials if m.commitment_allowed]
+        materials += [(m.id, "upload", (uploads or {})[m.name]) for m in item.materials if m.name in (uploads or {})]
     app = submit_application(
         url,
         idempotency_key=uuid.uuid4().hex,
@@ -84,7 +94,7 @@ def residence_permit(url: str, now: Optional[datetime.datetime] = None, person: 
         person_id=person,
         channel="rest",
         sender=f"web-{person[-4:]}",
-        form_data={"居住地址": "示范市新港路1号"},
+        form_data=form or {"居住地址": "示范市新港路1号"},
         materials=materials,
         now=now or utc_now(),
     )

@@ -9,12 +9,9 @@ import zlib
 from typing import Optional, Tuple
 
 from govservice.applications.materials_check import store_attachment
-from govservice.applications.workflow import submit_application
-from govservice.catalog.models import ServiceItem
 from govservice.certificates.models import Certificate
-from govservice.clock import utc_now
 from govservice.db import session_scope
-from tests.staff.conftest import ZHANG
+from tests.staff.conftest import ZHANG, residence_permit
 
 PHOTO = "近期免冠彩色证件照（数码相片回执）"
 
@@ -44,23 +41,8 @@ def permit_with_upload(
     ``upload`` is the file's (content, type) instead of a fresh PNG.
     """
     with session_scope(url) as s:
-        item = s.get(ServiceItem, "residence_permit")
         card = s.query(Certificate).filter_by(holder_id=person, type_name="居民身份证").first()
         data, kind = upload or (png(uuid.uuid4().bytes), "image/png")
-        photo = store_attachment(s, data, "证件照", kind, person)
-        attachment_id, card_id = str(photo.id), int(card.id)
-        materials = [(m.id, "certificate", card.id) for m in item.materials if m.certificate_type == "居民身份证"]
-        materials += [(m.id, "commitment", None) for m in item.materials if m.commitment_allowed]
-        materials += [(m.id, "upload", attachment_id) for m in item.materials if m.name == PHOTO]
-    app = submit_application(
-        url,
-        idempotency_key=uuid.uuid4().hex,
-        item_key="residence_permit",
-        person_id=person,
-        channel="rest",
-        sender=f"web-{person[-4:]}",
-        form_data=form or {"居住地址": "示范市新港路1号"},
-        materials=materials,
-        now=now or utc_now(),
-    )
-    return str(app.number), attachment_id, card_id
+        attachment_id, card_id = str(store_attachment(s, data, "证件照", kind, person).id), int(card.id)
+    number = residence_permit(url, now, person, form=form, uploads={PHOTO: attachment_id})
+    return number, attachment_id, card_id
