@@ -34,6 +34,7 @@ from sqlalchemy import and_, case, distinct, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
+from govservice.analytics.labels import intent_label
 from govservice.analytics.sql import office_day, seconds_between
 from govservice.applications.models import Application, FollowUp, Rating, StatusChange
 from govservice.applications.states import APPROVED, REJECTED
@@ -144,7 +145,7 @@ def top_intents(session: Session, filters: Filters) -> Figure:
     count = func.count()
     query = (select(Event.name, count).where(*_events(filters, "user"), Event.name.is_not(None))
              .group_by(Event.name).order_by(count.desc(), Event.name).limit(TOP))
-    return Figure("热门意图", "条消息", [(str(name), "", float(n)) for name, n in session.execute(query)])
+    return Figure("热门意图", "条消息", [(intent_label(str(name)), "", float(n)) for name, n in session.execute(query)])
 
 
 def top_items(session: Session, filters: Filters) -> Figure:

@@ -24,6 +24,7 @@ from govservice.applications.models import Application
 from govservice.applications.states import StatusEvent
 from govservice.applications.store import Target, open_session
 from govservice.clock import stored
+from govservice.notifications import reminder_models  # noqa: F401  (declares the table reminder_id points at)
 from govservice.orm import Base
 from govservice.settings import rasa
 

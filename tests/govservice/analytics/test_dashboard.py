@@ -25,6 +25,7 @@ from govservice.analytics.dashboard import (
     dashboard,
 )
 from govservice.analytics.feeder import feed_once, source_engine
+from govservice.analytics.labels import intent_label
 from govservice.applications.models import FollowUp
 from govservice.applications.ratings import rate
 from govservice.applications.workflow import accept, approve, reject, start_review, submit_application
@@ -166,7 +167,7 @@ def _expected(url: str, events: List[Dict[str, Any]], department: Optional[str])
     return {
         "daily": {k: float(len(v)) for k, v in daily.items()},
         "channels": {k: float(len(v)) for k, v in channels.items()},
-        "intents": {(k, ""): float(v) for k, v in intents.items()},
+        "intents": {(intent_label(k), ""): float(v) for k, v in intents.items()},
         "items": {k: float(len(v)) for k, v in item_convs.items()},
         "fallback": {("未识别", ""): float(fallbacks), ("已识别", ""): float(len(users) - fallbacks)},
         "themes": theme_rows,
