@@ -86,6 +86,11 @@ class SocketIOInput(SocketIOFork):
             await self.say_to_socket(sid, BUSY_REPLY)
             return None
 
+    async def session_confirmed(self, session_id: str, app: Any) -> None:
+        """The widget opened on a conversation: its unshown expiry reminders are shown at once."""
+        if app is not None:
+            await show_reminders(app, self.name(), session_id, SocketIOOutput(self.sio, self.bot_message_evt))
+
     async def handle_message(self, message: SocketMessage, on_new_message: OnNewMessage) -> None:
         """Check the event, run the turn, and answer bad input, failures and paused conversations."""
         data, sender_id = message.data, message.sender_id

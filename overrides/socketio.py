@@ -71,6 +71,9 @@ class SocketIOFork(RasaSocketIOInput):
         """
         return str(data.get("session_id") or uuid.uuid4().hex), None
 
+    async def session_confirmed(self, session_id: str, app: Optional[Sanic]) -> None:
+        """Called once ``session_confirm`` has gone out (the widget opened); Rasa does nothing here."""
+
     async def handle_message(self, message: SocketMessage, on_new_message: OnNewMessage) -> None:
         """Run a turn for ``message``; channels override it to check and answer bad input."""
         raise NotImplementedError
@@ -133,6 +136,7 @@ class SocketIOFork(RasaSocketIOInput):
             confirmed[sid] = session_id
             reply = {"session_id": session_id, "session": token}
             await sio.emit("session_confirm", reply, room=sid, namespace=self.namespace)
+            await self.session_confirmed(session_id, apps.get("app"))
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def user_message(sid: str, data: Any = None, *_: Any) -> None:

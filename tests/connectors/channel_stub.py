@@ -32,7 +32,7 @@ class StubBot:
 
     def attach(self, app: Sanic) -> None:
         """Make the store reachable as Rasa's is: ``app.ctx.agent.tracker_store``."""
-        app.ctx.agent = SimpleNamespace(tracker_store=self.store)
+        app.ctx.agent = self.app_agent = SimpleNamespace(tracker_store=self.store)
 
     async def __call__(self, message: UserMessage) -> None:
         self.received.append(message)

@@ -8,9 +8,11 @@ the test database (:mod:`govservice.identity.channel_sessions`).
 from __future__ import annotations
 
 import asyncio
+import datetime
 import logging
 import socket
 import uuid
+from types import SimpleNamespace
 from typing import Any, AsyncIterator, Dict, List, Tuple
 
 import pytest
@@ -19,6 +21,10 @@ from sanic import Sanic
 
 from connectors.common import EMPTY_REPLY, PAUSED_REPLY
 from connectors.socketio import BAD_EVENT_REPLY, NO_SESSION_REPLY, SocketIOInput, valid_session_id
+from govservice.certificates.models import Certificate
+from govservice.clock import utc_now
+from govservice.db import session_scope
+from govservice.notifications.reminder_models import Reminder
 from tests.connectors.channel_stub import QUEUED_TEXT, HitCounter, StubBot
 from tests.test_handoff_flow import (  # noqa: F401 - on_duty is a fixture
     PAUSED_QUESTION,
@@ -208,6 +214,47 @@ async def test_a_paused_conversation_says_once_that_an_agent_comes(server: Serve
     assert tracker is not None
     assert [e.text for e in tracker.events if e.type_name == "user"] == ["转人工", "还要多久", "在吗"]
     await _close(client)
+
+
+async def test_a_widget_opening_on_its_conversation_is_shown_its_expiry_reminders(server: Server) -> None:
+    # Issue 15: a reminder reaches the widget "the next time they open it", before any message.
+    executed: List[Tuple[str, str]] = []
+
+    class _Lock:
+        async def __aenter__(self) -> None:
+            return None
+
+        async def __aexit__(self, *_: object) -> None:
+            return None
+
+    async def execute_action(sender: str, action: str, *_: object) -> None:
+        executed.append((sender, action))
+
+    agent = server.bot.app_agent
+    agent.lock_store = SimpleNamespace(lock=lambda sender: _Lock())
+    agent.execute_action = execute_action
+    session_id = uuid.uuid4().hex
+    with session_scope() as s:
+        cert = s.query(Certificate).filter_by(holder_id="11010519491231002X", type_name="居民身份证").one()
+        reminder = Reminder(person_id=cert.holder_id, certificate_id=cert.id, valid_until=datetime.date(2030, 1, 1),
+                            channel="socketio", sender=session_id, text="提醒", created_at=utc_now())
+        s.add(reminder)
+        s.flush()
+        reminder_id = reminder.id
+    client, replies, confirms = await _client(server.url)
+    try:
+        await _session(client, confirms)  # another conversation: nothing to show
+        await _session(client, confirms, session_id=session_id)
+        for _ in range(100):  # shown after session_confirm went out
+            if len(executed) >= 2:
+                break
+            await asyncio.sleep(0.05)
+        # Only the reminder's conversation: the first session ran nothing.
+        assert executed == [(session_id, "action_show_reminders"), (session_id, "action_listen")]
+    finally:
+        await _close(client)
+        with session_scope() as s:  # the test database is shared: one reminder per certificate
+            s.query(Reminder).filter_by(id=reminder_id).delete()
 
 
 def test_valid_session_id() -> None:
