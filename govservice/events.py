@@ -163,15 +163,25 @@ async def _run(settings: dict) -> None:
     await consume(settings, stop)
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Run the consumer until SIGTERM or Ctrl-C; a bad configuration is one Chinese line and status 2."""
-    parser = argparse.ArgumentParser(prog="python -m govservice.events", description="把对话事件写入统计表")
+def event_worker_arguments(prog: str) -> argparse.ArgumentParser:
+    """The command line of a process storing Rasa's events: ``--endpoints`` (default ``ENDPOINTS``)."""
+    parser = argparse.ArgumentParser(prog=prog, description="把对话事件写入统计表")
     parser.add_argument("--endpoints", default=settings.current().endpoints)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def start_event_worker() -> None:
+    """Logging and the one door, as in every server process, for a process storing Rasa's events."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    from overrides import install  # the log-record factory, as in every server process
+    from overrides import install  # the log-record factory
 
     install(rasa_server=False)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Run the consumer until SIGTERM or Ctrl-C; a bad configuration is one Chinese line and status 2."""
+    args = event_worker_arguments("python -m govservice.events").parse_args(argv)
+    start_event_worker()
     try:
         broker = connection_settings(read_endpoint_config(args.endpoints, "event_broker"))
     except BrokerConfigError as error:

@@ -16,7 +16,6 @@ stores the rows once more, and ``record_many`` keeps them once (same message, sa
 
 from __future__ import annotations
 
-import argparse
 import logging
 import signal
 import threading
@@ -27,9 +26,9 @@ from rasa.utils.endpoints import EndpointConfig
 from sqlalchemy import Column, Integer, MetaData, String, Table, Text, delete, select
 from sqlalchemy.engine import Engine
 
-from govservice import conversation_events, settings
+from govservice import conversation_events
 from govservice.db import get_engine, session_scope
-from govservice.events import BrokerConfigError
+from govservice.events import BrokerConfigError, event_worker_arguments, start_event_worker
 
 logger = logging.getLogger(__name__)
 BATCH_SIZE = 500
@@ -125,16 +124,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     With ``--check`` only say, by the exit status, whether the endpoints file has an SQL broker.
     """
-    parser = argparse.ArgumentParser(prog="python -m govservice.analytics.feeder", description="把对话事件写入统计表")
-    parser.add_argument("--endpoints", default=settings.current().endpoints)
+    parser = event_worker_arguments("python -m govservice.analytics.feeder")
     parser.add_argument("--check", action="store_true", help="只检查：有 SQL 事件代理时退出码为 0，否则为 1")
     args = parser.parse_args(argv)
     if args.check:
         return 0 if has_sql_broker(args.endpoints) else 1
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    from overrides import install  # the log-record factory, as in every server process
-
-    install(rasa_server=False)
+    start_event_worker()
     from rasa.utils.endpoints import read_endpoint_config
 
     try:
