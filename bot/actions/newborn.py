@@ -34,12 +34,33 @@ def is_question(tracker: Tracker) -> bool:
     return not text.startswith("/") and lexicon.is_question(text)
 
 
+def follows_the_bundle(tracker: Tracker) -> bool:
+    """Whether the bot's last turn, before this message, explained the bundle ("那要带什么材料" asks about it)."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_user:
+                return False
+            seen_user = True
+        elif seen_user and event.get("event") == "action" and event.get("name") != "action_listen":
+            return bool(event.get("name") == ActionStartNewborn.NAME)
+    return False
+
+
+def explain_again(dispatcher: CollectingDispatcher) -> None:
+    """The bundle's items and materials again, with the way to start it."""
+    dispatcher.utter_message(text=applications.explain_newborn())
+    dispatcher.utter_message(text=LOGIN_NOTE + "现在办理请点“登录办理”。", buttons=[START_BUTTON])
+
+
 class ActionStartNewborn(Action):
     """Explain the bundle (before any login), then check the applicant's materials and open the form."""
 
+    NAME = "action_start_newborn"
+
     def name(self) -> str:
         """Name registered with Rasa."""
-        return "action_start_newborn"
+        return self.NAME
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
         """What the bundle covers first; a question is answered, a request goes on to login and the form."""

@@ -44,6 +44,8 @@ ASPECT_QUESTION = {
     "overview": "办事指南",
 }
 
+BUNDLE_ASPECTS = ("materials", "process", "overview")
+"""What the 新生儿出生一件事 overview answers (its items, materials and single application)."""
 SUGGEST_MIN_CHARS = 8
 """A question without an item this short ("在哪办", "那个怎么收费") has no subject of its own: FAQ
 entries it resembles are noise, so it only gets "which item?"."""
@@ -235,8 +237,11 @@ def _window_reply(
 
 def _through_window(dispatcher: CollectingDispatcher, tracker: Tracker, aspect: str) -> List[Dict[str, Any]]:
     """No item named: the FAQ, the theme's routing or a policy reply; "which item?" only without any signal."""
-    from bot.actions import window  # imported here: the window adapter builds on this module
+    from bot.actions import newborn, window  # imported here: both build on this module
 
+    if aspect in BUNDLE_ASPECTS and newborn.follows_the_bundle(tracker):
+        newborn.explain_again(dispatcher)  # "那要带什么材料" right after the 新生儿出生一件事 overview
+        return [SlotSet("service_aspect", aspect)]
     chosen = window.decide(tracker, aspect)
     if chosen.is_suggestion and len(focus(str(tracker.latest_message.get("text") or ""))) >= SUGGEST_MIN_CHARS:
         # A near FAQ entry ("能不能先提交后面再补" ~ 容缺受理) helps more than a bare "which item?": offer both.

@@ -170,3 +170,42 @@ async def test_no_item_but_a_near_faq_entry_offers_it_and_still_asks_which(dispa
 async def test_a_bare_question_gets_which_item_without_faq_noise(dispatcher, text: str) -> None:
     await _run(dispatcher, make_tracker(text, "ask_location"))
     assert len(dispatcher.messages) == 1 and "哪项业务的" in dispatcher.messages[0]["text"]
+
+
+def _after(action: str, text: str) -> List[Dict[str, Any]]:
+    return [
+        {"event": "user", "text": "孩子刚出生要办哪些手续"},
+        {"event": "action", "name": action},
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": text},
+    ]
+
+
+@pytest.mark.asyncio
+async def test_materials_right_after_the_newborn_bundle_are_the_bundles(dispatcher) -> None:
+    # Found chatting: "那要带什么材料" after the 新生儿出生一件事 overview got the generic FAQ answer.
+    from govservice.applications import service as applications
+
+    text = "那要带什么材料"
+    events = await _run(dispatcher, make_tracker(text, "ask_materials", events=_after("action_start_newborn", text)))
+    assert events == [SlotSet("service_aspect", "materials")]
+    assert dispatcher.messages[0]["text"] == applications.explain_newborn()
+    assert dispatcher.messages[1]["buttons"] == [{"title": "登录办理", "payload": "/newborn_event"}]
+
+
+@pytest.mark.asyncio
+async def test_materials_after_anything_else_are_not_the_bundles(dispatcher) -> None:
+    from govservice.applications import service as applications
+
+    text = "那要带什么材料"
+    await _run(dispatcher, make_tracker(text, "ask_materials", events=_after("action_answer_faq", text)))
+    assert applications.explain_newborn() not in [m.get("text") for m in dispatcher.messages]
+
+
+@pytest.mark.asyncio
+async def test_a_time_limit_right_after_the_newborn_bundle_is_not_answered_with_its_overview(dispatcher) -> None:
+    from govservice.applications import service as applications
+
+    text = "要多久能办好"
+    await _run(dispatcher, make_tracker(text, "ask_time_limit", events=_after("action_start_newborn", text)))
+    assert applications.explain_newborn() not in [m.get("text") for m in dispatcher.messages]
