@@ -20,6 +20,7 @@ from govservice.window.themes import Theme, Themes, load_themes, themes
         ("娃明年上小学要准备啥", "教育"),  # a topic synonym (上小学) of 入学报名
         ("住院报销比例是多少", "医保"),
         ("楼下烧烤油烟太大找谁", "城市管理"),
+        ("我今年刚好60岁 有啥优待政策吗", "养老退休"),  # found chatting: was 退役军人 (优待证)
     ],
 )
 def test_theme_of_a_message(text: str, theme: str) -> None:
