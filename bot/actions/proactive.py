@@ -109,15 +109,11 @@ class ActionRecommendServices(Action):
         if subject is None:
             dispatcher.utter_message(text="为您推荐可办事项需要先登录，以便查看您本人的证照。")
             return login_first("what_can_i_do")
-        found = recommendations.personal(subject.person_id, catalog().renewal_item)
-        taken = {s.item_key for s in found}
-        found += [
-            s for s in recommendations.after_finished_applications(subject.person_id, None) if s.item_key not in taken
-        ]
+        found = recommendations.what_i_can_do(subject.person_id, catalog().renewal_item)
         if not found:
             dispatcher.utter_message(response="utter_nothing_to_recommend")
             return []
-        show_suggestions(dispatcher, found[: recommendations.MAX_SUGGESTIONS], "根据您的情况，您可以办理：")
+        show_suggestions(dispatcher, found, "根据您的情况，您可以办理：")
         if not reminders.subscribed(subject.person_id):
             dispatcher.utter_message(text="如需在证照到期前收到提醒，请说“订阅证照到期提醒”。")
         return []

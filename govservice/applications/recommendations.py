@@ -187,3 +187,11 @@ def after_finished_applications(person_id: str, company_code: Optional[str]) -> 
             taken = applied | {f.item_key for f in found}
             found += [s for s in after_finishing(session, key) if s.item_key not in taken]
     return found[:MAX_SUGGESTIONS]
+
+
+def what_i_can_do(person_id: str, renewal_item: Renewals) -> List[Suggestion]:
+    """“我可以办什么”: :func:`personal` first, then what follows finished applications; no item twice."""
+    found = personal(person_id, renewal_item)
+    taken = {s.item_key for s in found}
+    found += [s for s in after_finished_applications(person_id, None) if s.item_key not in taken]
+    return found[:MAX_SUGGESTIONS]
